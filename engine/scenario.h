@@ -1,0 +1,116 @@
+/*
+ * scenario.h - a validated scenario: the time axis, countries, sectors,
+ * groups, trade parameters, events and output settings, resolved to indices.
+ *
+ * scenario_load reads the `scenario`, `data`, `groups`, `trade`, `events`
+ * and `output` blocks strictly (DESIGN sections 5 and 7); the agent-layer
+ * blocks (`sanctions`, `payments`, `routing`) are read by their modules
+ * through the helpers below, so that every setting is checked by the code
+ * that uses it.  Unknown top-level keys are errors.
+ */
+#ifndef SANCSIM_SCENARIO_H
+#define SANCSIM_SCENARIO_H
+
+#include <stdint.h>
+
+#include "cfg.h"
+#include "data.h"
+#include "err.h"
+
+#define SC_END_NEVER 0x7fffffff /* an `end` that never comes */
+
+enum sc_event_type { SC_EV_SHOCK = 0, SC_EV_JOIN, SC_EV_EXIT, SC_EV_TRANSFER };
+
+/* One cell of a shock with its log openness (-INFINITY: closed). */
+typedef struct sc_cell {
+    int64_t idx; /* bilateral-sector index (i*nc + j)*ns + k */
+    double logphi;
+} sc_cell;
+
+typedef struct sc_event {
+    const char *name;
+    int type;
+    int start, end;          /* period indices; end exclusive (SC_END_NEVER) */
+    int line;                /* source line, for messages */
+    /* shock */
+    int ncells;
+    sc_cell *cells;
+    /* join / exit */
+    int country;
+    const char *system;      /* validated by the payments module */
+    double coverage;
+    /* transfer */
+    int exporter, importer, sector;
+    double value;
+} sc_event;
+
+typedef struct scenario {
+    cfg cfg;                 /* the parsed file with overrides applied */
+    const char *name;
+    int start_year, start_month; /* period 0 */
+    int step_months;         /* 1, 3 or 12 */
+    int periods;             /* T, including period 0 */
+    uint64_t seed;           /* scenario.seed or --seed (default 1) */
+    int seed_overridden;
+
+    const char *units;       /* data.units */
+    data_countries countries; /* optional file (n = 0 when absent) */
+    data_trade trade;        /* baseline: owns country and sector names */
+    int nc, ns;
+    char **country;          /* = trade.country */
+    char **sector;           /* = trade.sector */
+
+    int ngroups;
+    char **group_name;       /* owned copies */
+    unsigned char *group_mask; /* ngroups * nc, resolved */
+
+    int imbalance, deficits;
+    double *sigma, *lambda;  /* ns */
+    double noise_sd, noise_rho;
+
+    int nevents;
+    sc_event *events;
+
+    const char *output_file; /* output.file (may be NULL) */
+    int output_flows;        /* 1 full, 0 none */
+    int compression;         /* 0..9 */
+} scenario;
+
+/* Load and validate a scenario; overrides ("PATH=VALUE") are applied before
+ * validation.  seed_override >= 0 replaces scenario.seed. */
+int  scenario_load(scenario *sc, const char *path, char *const *overrides, int noverrides,
+                   int64_t seed_override, errbuf *e);
+void scenario_destroy(scenario *sc);
+
+/* --- helpers for modules that read their own blocks --- */
+
+/* Index of a country code, or -1. */
+int scenario_country_index(const scenario *sc, const char *code);
+/* Index of a sector name, or -1. */
+int scenario_sector_index(const scenario *sc, const char *name);
+
+/* A country set (codes, group names, "ALL", "!X"), read left to right as a
+ * union into mask[nc] (set to 0/1).  Absent: CFG_ABSENT and mask untouched
+ * (the caller's default), unless required. */
+int scenario_country_set(const scenario *sc, const config_setting_t *g, const char *key,
+                         int required, unsigned char *mask, errbuf *e);
+/* A sector list into mask[ns]; absent: every sector (returns CFG_ABSENT). */
+int scenario_sector_set(const scenario *sc, const config_setting_t *g, const char *key,
+                        unsigned char *mask, errbuf *e);
+/* A single country code (not a group) -> index. */
+int scenario_country(const scenario *sc, const config_setting_t *g, const char *key,
+                     int required, int *out, errbuf *e);
+/* A date "YYYY-MM" or a period index -> period index (the period whose
+ * interval contains the date; may be >= periods; a date before the start
+ * is an error). */
+int scenario_period(const scenario *sc, const config_setting_t *g, const char *key,
+                    int required, int *out, errbuf *e);
+/* Reads start and end of a dated item: 1 <= start < periods (min_start
+ * allows 0 for hubs), end > start (default SC_END_NEVER). */
+int scenario_window(const scenario *sc, const config_setting_t *g, int min_start,
+                    int *start, int *end, errbuf *e);
+
+/* Label of period t, "YYYY-MM", into buf. */
+const char *scenario_period_label(const scenario *sc, int t, char *buf, size_t n);
+
+#endif

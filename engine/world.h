@@ -1,0 +1,111 @@
+/*
+ * world.h - the state of one run: dimensions, baseline, the wedge arrays
+ * through which modules talk, the current equilibrium and the registry of
+ * output variables the recorder writes each period.
+ *
+ * Index conventions (row-major, last index fastest):
+ *   bilateral-sector arrays  [(i*nc + j)*ns + k]   i exporter, j importer
+ *   bilateral arrays         [i*nc + j]
+ *   country-sector arrays    [i*ns + k]
+ * Wedges are kept in logs: a log cost factor of +INFINITY closes a cell, a
+ * log openness of -INFINITY likewise.  No global state: a process may hold
+ * many worlds (sweeps).
+ */
+#ifndef SANCSIM_WORLD_H
+#define SANCSIM_WORLD_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct scenario;
+
+enum world_dim {
+    DIM_TIME = 0,
+    DIM_COUNTRY,
+    DIM_PARTNER,
+    DIM_EXPORTER,
+    DIM_IMPORTER,
+    DIM_SECTOR,
+    DIM_PAYMENT_SYSTEM,
+    DIM_HUB,
+    DIM_SANCTION,
+    DIM_COUNT
+};
+
+extern const char *const world_dim_names[DIM_COUNT];
+
+/* An output variable: the recorder appends `data` (the current period's
+ * values, dims after time) at every period.  Every variable has time first. */
+#define WORLD_MAX_VARS 64
+#define WORLD_VAR_MAXDIMS 4
+typedef struct world_var {
+    const char *name, *units, *long_name, *description;
+    int ndims;                   /* after time, 0..3 */
+    int dims[WORLD_VAR_MAXDIMS]; /* enum world_dim, after time */
+    int is_int;                  /* data points to int, else double */
+    const void *data;
+} world_var;
+
+enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
+enum { DEFICITS_FIXED = 0, DEFICITS_SCALE_WITH_TRADE = 1 };
+
+typedef struct world {
+    const struct scenario *sc; /* read-only configuration */
+    int nc, ns, T;             /* countries, sectors, periods (incl. period 0) */
+    int t;                     /* current period */
+    char *const *country;      /* nc codes (owned by the scenario) */
+    char *const *sector;       /* ns names (owned by the scenario) */
+
+    /* labels of each dimension (time labels unused: time is numeric) */
+    int dim_n[DIM_COUNT];
+    char *const *dim_labels[DIM_COUNT];
+    double *time_days; /* T: days since scenario.start to each period's first day */
+
+    /* baseline (period 0) */
+    const double *X0;    /* nc*nc*ns */
+    double *Y0, *E0, *D0; /* nc: output, expenditure, deficit E - Y */
+
+    /* wedges written by modules each period, read by gravity (logs) */
+    double *shock_logphi; /* nc*nc*ns: sum of active cost shocks, log openness */
+    double *sanction_logF; /* nc*nc*ns: log sanction factor on cost (0 none) */
+    double *sanction_e;    /* nc*nc*ns: largest current enforcement (0 none) */
+    double *route_logM;    /* nc*nc*ns: log(M(t)/M(0)), cost (0 = baseline) */
+    double *pay_logw;      /* nc*nc: log payment wedge on cost (0 = baseline) */
+    double *noise_logphi;  /* nc*nc: log noise multiplier on openness (0 = none) */
+
+    /* equilibrium state of period t (gravity writes, metrics reads) */
+    double *phi;       /* nc*nc*ns openness in t */
+    double *phi_prev;  /* openness in t-1 */
+    double *X;         /* nc*nc*ns flows in t */
+    double *X_prev;    /* flows in t-1 */
+    double *phat;      /* nc*ns factory-gate price change vs baseline */
+    double *Phat;      /* nc*ns price-index change vs baseline */
+    double *D;         /* nc deficits used in t */
+    double *Y, *E;     /* nc output and expenditure in t */
+    double *welfare, *price_index, *exports, *imports; /* nc */
+    int solver_iterations;
+    double solver_residual;
+
+    double *transfers; /* nc*nc: non-market transfers in t (not priced) */
+
+    int nvars;
+    world_var vars[WORLD_MAX_VARS];
+} world;
+
+/* Allocate every array for a scenario's dimensions and fill the baseline
+ * state (period 0: phi = 1, X = X0, hats = 1, welfare = 1). */
+int  world_init(world *w, const struct scenario *sc, errbuf *e);
+void world_destroy(world *w);
+
+/* Register an output variable (copies the struct; strings must outlive w). */
+int world_add_var(world *w, const world_var *v, errbuf *e);
+
+/* Set a dimension's labels (e.g. hubs, systems); labels must outlive w. */
+void world_set_dim(world *w, int dim, int n, char *const *labels);
+
+#define W3(w, i, j, k) ((((size_t)(i) * (size_t)(w)->nc) + (size_t)(j)) * (size_t)(w)->ns + (size_t)(k))
+#define W2(w, i, j) ((size_t)(i) * (size_t)(w)->nc + (size_t)(j))
+#define WK(w, i, k) ((size_t)(i) * (size_t)(w)->ns + (size_t)(k))
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * model.h - the module interface (a small ops table, the PETSc pattern).
+ *
+ * A run is a pipeline of modules stepped in registry order each period:
+ * policy -> sanctions -> payments -> routing -> gravity -> metrics.  Modules
+ * talk only through the world's arrays; each reads its own settings from the
+ * scenario in init and registers its outputs with world_add_var.
+ */
+#ifndef SANCSIM_MODEL_H
+#define SANCSIM_MODEL_H
+
+#include "../engine/err.h"
+
+struct scenario;
+struct world;
+struct model;
+
+typedef struct model_ops {
+    /* required: parse settings, allocate private data, register outputs,
+     * and set the module's part of the baseline state (period 0). */
+    int (*init)(struct model *m, const struct scenario *sc, struct world *w, errbuf *e);
+    /* required: advance the module to period t >= 1. */
+    int (*step)(struct model *m, struct world *w, int t, errbuf *e);
+    /* optional: free private data. */
+    void (*finish)(struct model *m);
+} model_ops;
+
+typedef struct model {
+    const char *name;
+    const model_ops *ops;
+    void *data;
+} model;
+
+typedef struct model_entry {
+    const char *name;
+    const model_ops *ops;
+} model_entry;
+
+/* The pipeline, NULL-terminated, in stepping order (models/registry.c). */
+extern const model_entry model_registry[];
+
+/* Look a module up by name; NULL if unknown. */
+const model_ops *model_lookup(const char *name);
+
+#endif
