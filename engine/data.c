@@ -1,0 +1,877 @@
+/*
+ * data.c - strict CSV loaders for countries, baseline trade flows and shock
+ * tables (see data.h).
+ *
+ * A file is read whole into memory and split line by line in place.  Trade
+ * tables can be large (200 countries x 50 sectors is 2 million rows), so
+ * codes and sectors are looked up in open-addressing hash tables, rows are
+ * first collected as compact (i, j, k, value, line) records and then poured
+ * into the dense array, with a bitmap of seen cells to catch duplicates.
+ * Every message is one line "FILE:LINE: what is wrong".
+ */
+#include "data.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATA__MAXF 16                       /* fields kept per line; more are only counted */
+#define DATA__MAX_CELLS ((size_t)1 << 31)   /* dense tables beyond this are refused */
+
+static char *data__strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* ------------------------------------------------------------------ */
+/* File reading and CSV splitting                                      */
+
+typedef struct data__file {
+    const char *path;
+    char *buf;   /* whole file, NUL-terminated; split in place */
+    char *pos;   /* start of the next line */
+    int line;    /* number of the line last returned */
+    char *f[DATA__MAXF];
+    int nf;      /* number of fields on the line (may exceed DATA__MAXF) */
+} data__file;
+
+static int data__open(data__file *df, const char *path, errbuf *e)
+{
+    memset(df, 0, sizeof *df);
+    df->path = path;
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return err_set(e, SANC_EDATA, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        fclose(fp);
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (cap - len < 2) {
+            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                fclose(fp);
+                return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, fp);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return err_set(e, SANC_EDATA, "%s: read error", path);
+    }
+    buf[len] = '\0';
+    if (memchr(buf, '\0', len) != NULL) {
+        free(buf);
+        return err_set(e, SANC_EDATA, "%s: contains NUL bytes (not a text file)", path);
+    }
+    df->buf = buf;
+    df->pos = buf;
+    /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
+    if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+        (unsigned char)buf[2] == 0xBF)
+        df->pos += 3;
+    return SANC_OK;
+}
+
+static void data__close(data__file *df)
+{
+    free(df->buf);
+    df->buf = NULL;
+}
+
+static int data__is_blank(int ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* Next non-blank line split into fields (trimmed, unquoted, in place).
+ * Returns 1 with a line, 0 at end of file, < 0 on a malformed line. */
+static int data__next(data__file *df, errbuf *e)
+{
+    for (;;) {
+        if (*df->pos == '\0')
+            return 0;
+        char *line = df->pos;
+        char *end = strchr(line, '\n');
+        if (end != NULL) {
+            *end = '\0';
+            df->pos = end + 1;
+        } else {
+            end = line + strlen(line);
+            df->pos = end;
+        }
+        df->line++;
+        char *p = line;
+        while (data__is_blank((unsigned char)*p))
+            p++;
+        if (*p == '\0')
+            continue; /* blank line */
+        df->nf = 0;
+        p = line;
+        for (;;) {
+            while (data__is_blank((unsigned char)*p))
+                p++;
+            char *start = p, *fend;
+            if (*p == '"') {
+                /* Quoted: "" is a literal quote; unquote in place. */
+                char *w = p;
+                p++;
+                for (;;) {
+                    if (*p == '\0')
+                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
+                                       df->path, df->line, df->nf + 1);
+                    if (*p == '"') {
+                        if (p[1] == '"') {
+                            *w++ = '"';
+                            p += 2;
+                            continue;
+                        }
+                        p++;
+                        break;
+                    }
+                    *w++ = *p++;
+                }
+                fend = w;
+                while (data__is_blank((unsigned char)*p))
+                    p++;
+                if (*p != ',' && *p != '\0')
+                    return err_set(e, SANC_EDATA,
+                                   "%s:%d: field %d: unexpected text after a closing quote",
+                                   df->path, df->line, df->nf + 1);
+            } else {
+                while (*p != ',' && *p != '\0')
+                    p++;
+                fend = p;
+                while (fend > start && data__is_blank((unsigned char)fend[-1]))
+                    fend--;
+            }
+            int last = *p == '\0';
+            *fend = '\0';
+            if (df->nf < DATA__MAXF)
+                df->f[df->nf] = start;
+            df->nf++;
+            if (last)
+                break;
+            p++; /* past the comma */
+        }
+        return 1;
+    }
+}
+
+/* Rebuild the header as "a,b,c" for messages. */
+static void data__join(const data__file *df, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < df->nf && i < DATA__MAXF; i++) {
+        int w = snprintf(buf + len, n - len, "%s%s", i ? "," : "", df->f[i]);
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* Does the header equal the comma-separated list `names`? */
+static int data__header_is(const data__file *df, const char *names)
+{
+    char joined[512];
+    if (df->nf > DATA__MAXF)
+        return 0;
+    data__join(df, joined, sizeof joined);
+    return strcmp(joined, names) == 0;
+}
+
+/* Parse a number field; `field` names the column in messages. */
+static int data__number(const data__file *df, const char *field, const char *s, int nonneg,
+                        double *out, errbuf *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s'", df->path, df->line, field,
+                       s);
+    if (!isfinite(v))
+        return err_set(e, SANC_EDATA, "%s:%d: %s: not finite '%s'", df->path, df->line, field, s);
+    if (nonneg && v < 0)
+        return err_set(e, SANC_EDATA, "%s:%d: %s: negative value %s (must be >= 0)", df->path,
+                       df->line, field, s);
+    *out = v == 0 ? 0.0 : v; /* no -0 in the tables */
+    return SANC_OK;
+}
+
+static int data__field_count(const data__file *df, int want, errbuf *e)
+{
+    if (df->nf != want)
+        return err_set(e, SANC_EDATA, "%s:%d: expected %d fields, got %d", df->path, df->line,
+                       want, df->nf);
+    return SANC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* String -> index hash table (open addressing, linear probing)         */
+
+typedef struct data__hash {
+    int *slot;           /* index into names, -1 empty */
+    size_t cap;          /* power of two */
+    int n;
+    char *const **names_ref; /* through a pointer: the names array may grow */
+} data__hash;
+
+static uint64_t data__fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static int data__hash_init(data__hash *h, size_t expect, char *const **names_ref)
+{
+    size_t cap = 64;
+    while (cap < 2 * expect + 2)
+        cap *= 2;
+    h->slot = malloc(cap * sizeof *h->slot);
+    if (h->slot == NULL)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        h->slot[i] = -1;
+    h->cap = cap;
+    h->n = 0;
+    h->names_ref = names_ref;
+    return 0;
+}
+
+static void data__hash_free(data__hash *h)
+{
+    free(h->slot);
+    h->slot = NULL;
+}
+
+static int data__hash_find(const data__hash *h, const char *s)
+{
+    char *const *names = *h->names_ref;
+    size_t i = (size_t)data__fnv(s) & (h->cap - 1);
+    while (h->slot[i] >= 0) {
+        if (strcmp(names[h->slot[i]], s) == 0)
+            return h->slot[i];
+        i = (i + 1) & (h->cap - 1);
+    }
+    return -1;
+}
+
+/* Record that names[idx] is present (the caller checked it is new). */
+static int data__hash_add(data__hash *h, int idx)
+{
+    char *const *names = *h->names_ref;
+    if ((size_t)(h->n + 1) * 2 > h->cap) {
+        size_t cap = h->cap * 2;
+        int *slot = malloc(cap * sizeof *slot);
+        if (slot == NULL)
+            return -1;
+        for (size_t i = 0; i < cap; i++)
+            slot[i] = -1;
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->slot[i] >= 0) {
+                size_t k = (size_t)data__fnv(names[h->slot[i]]) & (cap - 1);
+                while (slot[k] >= 0)
+                    k = (k + 1) & (cap - 1);
+                slot[k] = h->slot[i];
+            }
+        free(h->slot);
+        h->slot = slot;
+        h->cap = cap;
+    }
+    size_t i = (size_t)data__fnv(names[idx]) & (h->cap - 1);
+    while (h->slot[i] >= 0)
+        i = (i + 1) & (h->cap - 1);
+    h->slot[i] = idx;
+    h->n++;
+    return 0;
+}
+
+/* A growing list of owned strings with a hash index (codes, sectors). */
+typedef struct data__names {
+    char **v;
+    int n, cap;
+    data__hash h;
+} data__names;
+
+static int data__names_init(data__names *nm)
+{
+    memset(nm, 0, sizeof *nm);
+    return data__hash_init(&nm->h, 64, (char *const **)&nm->v);
+}
+
+static void data__names_free(data__names *nm)
+{
+    if (nm->v != NULL)
+        for (int i = 0; i < nm->n; i++)
+            free(nm->v[i]);
+    free(nm->v);
+    data__hash_free(&nm->h);
+    memset(nm, 0, sizeof *nm);
+}
+
+/* Index of s, added at the end if new; -1 on allocation failure. */
+static int data__names_intern(data__names *nm, const char *s)
+{
+    int idx = data__hash_find(&nm->h, s);
+    if (idx >= 0)
+        return idx;
+    if (nm->n == nm->cap) {
+        int cap = nm->cap ? nm->cap * 2 : 16;
+        char **v = realloc(nm->v, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        nm->v = v;
+        nm->cap = cap;
+    }
+    char *d = data__strdup(s);
+    if (d == NULL)
+        return -1;
+    nm->v[nm->n] = d;
+    if (data__hash_add(&nm->h, nm->n) < 0) {
+        free(d);
+        return -1;
+    }
+    return nm->n++;
+}
+
+/* Hash over a caller's fixed array of names. */
+static int data__index_fixed(data__hash *h, char *const *names, int n, char *const **ref)
+{
+    *ref = names;
+    if (data__hash_init(h, (size_t)n, ref) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (data__hash_find(h, names[i]) < 0 && data__hash_add(h, i) < 0)
+            return -1;
+    return 0;
+}
+
+static void data__free_strings(char **v, int n)
+{
+    if (v == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Countries                                                           */
+
+void data_countries_free(data_countries *c)
+{
+    if (c == NULL)
+        return;
+    data__free_strings(c->code, c->n);
+    data__free_strings(c->name, c->n);
+    data__free_strings(c->groups, c->n);
+    memset(c, 0, sizeof *c);
+}
+
+int data_load_countries(const char *path, data_countries *out, errbuf *e)
+{
+    memset(out, 0, sizeof *out);
+    data__file df;
+    int rc = data__open(&df, path, e);
+    if (rc < 0)
+        return rc;
+    data__names codes;
+    if (data__names_init(&codes) < 0) {
+        data__close(&df);
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+    }
+    int *first_line = NULL;
+    char **name = NULL, **groups = NULL;
+    int cap = 0;
+
+    rc = data__next(&df, e);
+    if (rc < 0)
+        goto fail;
+    if (rc == 0) {
+        rc = err_set(e, SANC_EDATA, "%s:1: empty file (expected header code,name[,groups])", path);
+        goto fail;
+    }
+    int has_groups;
+    if (data__header_is(&df, "code,name"))
+        has_groups = 0;
+    else if (data__header_is(&df, "code,name,groups"))
+        has_groups = 1;
+    else {
+        char h[512];
+        data__join(&df, h, sizeof h);
+        rc = err_set(e, SANC_EDATA, "%s:%d: unknown header '%s' (expected code,name[,groups])",
+                     path, df.line, h);
+        goto fail;
+    }
+    int nf = has_groups ? 3 : 2;
+    while ((rc = data__next(&df, e)) > 0) {
+        if ((rc = data__field_count(&df, nf, e)) < 0)
+            goto fail;
+        const char *code = df.f[0];
+        if (code[0] == '\0') {
+            rc = err_set(e, SANC_EDATA, "%s:%d: code: empty country code", path, df.line);
+            goto fail;
+        }
+        for (const char *q = code; *q; q++)
+            if (isspace((unsigned char)*q)) {
+                rc = err_set(e, SANC_EDATA, "%s:%d: code: country code '%s' contains a space",
+                             path, df.line, code);
+                goto fail;
+            }
+        int idx = data__hash_find(&codes.h, code);
+        if (idx >= 0) {
+            rc = err_set(e, SANC_EDATA, "%s:%d: code: duplicate country code '%s' (first at line %d)",
+                         path, df.line, code, first_line[idx]);
+            goto fail;
+        }
+        if (codes.n == cap) {
+            int ncap = cap ? cap * 2 : 64;
+            int *fl = realloc(first_line, (size_t)ncap * sizeof *fl);
+            if (fl != NULL)
+                first_line = fl;
+            char **nn = fl != NULL ? realloc(name, (size_t)ncap * sizeof *nn) : NULL;
+            if (nn != NULL)
+                name = nn;
+            char **ng = nn != NULL ? realloc(groups, (size_t)ncap * sizeof *ng) : NULL;
+            if (ng != NULL)
+                groups = ng;
+            if (ng == NULL) {
+                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                goto fail;
+            }
+            cap = ncap;
+        }
+        int k = codes.n;
+        name[k] = data__strdup(df.f[1]);
+        groups[k] = has_groups && df.f[2][0] != '\0' ? data__strdup(df.f[2]) : NULL;
+        if (name[k] == NULL || (has_groups && df.f[2][0] != '\0' && groups[k] == NULL) ||
+            data__names_intern(&codes, code) != k) {
+            free(name[k]);
+            free(groups[k]);
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+            goto fail;
+        }
+        first_line[k] = df.line;
+    }
+    if (rc < 0)
+        goto fail;
+    if (codes.n == 0) {
+        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", path, df.line + 1);
+        goto fail;
+    }
+    out->n = codes.n;
+    out->code = codes.v;
+    out->name = name;
+    out->groups = groups;
+    codes.v = NULL; /* now owned by out */
+    codes.n = 0;
+    data__names_free(&codes);
+    free(first_line);
+    data__close(&df);
+    return SANC_OK;
+
+fail:
+    data__free_strings(name, codes.n);
+    data__free_strings(groups, codes.n);
+    data__names_free(&codes);
+    free(first_line);
+    data__close(&df);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Trade and shock tables                                              */
+
+typedef struct data__row {
+    int i, j, k, line;
+    double v;
+} data__row;
+
+typedef struct data__rows {
+    data__row *r;
+    size_t n, cap;
+} data__rows;
+
+static int data__rows_push(data__rows *rs, data__row row)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 1024;
+        data__row *r = realloc(rs->r, cap * sizeof *r);
+        if (r == NULL)
+            return -1;
+        rs->r = r;
+        rs->cap = cap;
+    }
+    rs->r[rs->n++] = row;
+    return 0;
+}
+
+/* Line of the first row with the same cell as rows[upto] (for messages). */
+static int data__first_line(const data__rows *rs, size_t upto)
+{
+    const data__row *d = &rs->r[upto];
+    for (size_t m = 0; m < upto; m++)
+        if (rs->r[m].i == d->i && rs->r[m].j == d->j && rs->r[m].k == d->k)
+            return rs->r[m].line;
+    return 0;
+}
+
+void data_trade_free(data_trade *t)
+{
+    if (t == NULL)
+        return;
+    data__free_strings(t->country, t->nc);
+    data__free_strings(t->sector, t->ns);
+    free(t->X);
+    memset(t, 0, sizeof *t);
+}
+
+int data_load_trade(const char *path, const data_countries *known, data_trade *out, errbuf *e)
+{
+    memset(out, 0, sizeof *out);
+    data__file df;
+    int rc = data__open(&df, path, e);
+    if (rc < 0)
+        return rc;
+    data__names codes, sectors;
+    data__hash known_h = { 0 };
+    char *const *known_ref = NULL;
+    data__rows rows = { NULL, 0, 0 };
+    unsigned char *seen = NULL;
+    double *X = NULL;
+    char **country = NULL;
+    int nc = 0, ns = 0;
+    int codes_ok = data__names_init(&codes) == 0;
+    int sectors_ok = data__names_init(&sectors) == 0;
+    if (!codes_ok || !sectors_ok ||
+        (known != NULL && data__index_fixed(&known_h, known->code, known->n, &known_ref) < 0)) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+
+    rc = data__next(&df, e);
+    if (rc < 0)
+        goto done;
+    if (rc == 0) {
+        rc = err_set(e, SANC_EDATA,
+                     "%s:1: empty file (expected header exporter,importer[,sector],value)", path);
+        goto done;
+    }
+    int has_sector;
+    if (data__header_is(&df, "exporter,importer,value"))
+        has_sector = 0;
+    else if (data__header_is(&df, "exporter,importer,sector,value"))
+        has_sector = 1;
+    else {
+        char h[512];
+        data__join(&df, h, sizeof h);
+        rc = err_set(e, SANC_EDATA,
+                     "%s:%d: unknown header '%s' (expected exporter,importer[,sector],value)",
+                     path, df.line, h);
+        goto done;
+    }
+    if (!has_sector && data__names_intern(&sectors, "all") != 0) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    int nf = has_sector ? 4 : 3;
+    static const char *const col[2] = { "exporter", "importer" };
+    while ((rc = data__next(&df, e)) > 0) {
+        if ((rc = data__field_count(&df, nf, e)) < 0)
+            goto done;
+        data__row row = { 0, 0, 0, df.line, 0.0 };
+        int ij[2];
+        for (int c = 0; c < 2; c++) {
+            const char *code = df.f[c];
+            if (code[0] == '\0') {
+                rc = err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df.line, col[c]);
+                goto done;
+            }
+            if (known != NULL) {
+                ij[c] = data__hash_find(&known_h, code);
+                if (ij[c] < 0) {
+                    rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path,
+                                 df.line, col[c], code);
+                    goto done;
+                }
+            } else {
+                ij[c] = data__names_intern(&codes, code);
+                if (ij[c] < 0) {
+                    rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                    goto done;
+                }
+            }
+        }
+        row.i = ij[0];
+        row.j = ij[1];
+        if (has_sector) {
+            if (df.f[2][0] == '\0') {
+                rc = err_set(e, SANC_EDATA, "%s:%d: sector: empty sector name", path, df.line);
+                goto done;
+            }
+            row.k = data__names_intern(&sectors, df.f[2]);
+            if (row.k < 0) {
+                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                goto done;
+            }
+        }
+        if ((rc = data__number(&df, "value", df.f[nf - 1], 1, &row.v, e)) < 0)
+            goto done;
+        if (data__rows_push(&rows, row) < 0) {
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+    }
+    if (rc < 0)
+        goto done;
+    if (rows.n == 0) {
+        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", path, df.line + 1);
+        goto done;
+    }
+
+    nc = known != NULL ? known->n : codes.n;
+    ns = sectors.n;
+    size_t cells = (size_t)nc * (size_t)nc;
+    if (cells / (size_t)nc != (size_t)nc || cells > DATA__MAX_CELLS / (size_t)ns) {
+        rc = err_set(e, SANC_ELIMIT, "%s: %d countries x %d sectors is too large a table", path,
+                     nc, ns);
+        goto done;
+    }
+    cells *= (size_t)ns;
+    X = calloc(cells, sizeof *X);
+    seen = calloc(cells / 8 + 1, 1);
+    if (X == NULL || seen == NULL) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    char *const *names = known != NULL ? known->code : codes.v;
+    for (size_t m = 0; m < rows.n; m++) {
+        const data__row *r = &rows.r[m];
+        size_t cell = ((size_t)r->i * (size_t)nc + (size_t)r->j) * (size_t)ns + (size_t)r->k;
+        if (seen[cell >> 3] & (1u << (cell & 7))) {
+            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s%s%s (first at line %d)", path,
+                         r->line, names[r->i], names[r->j], has_sector ? "," : "",
+                         has_sector ? sectors.v[r->k] : "", data__first_line(&rows, m));
+            goto done;
+        }
+        seen[cell >> 3] |= (unsigned char)(1u << (cell & 7));
+        X[cell] = r->v;
+    }
+    for (int i = 0; i < nc; i++) {
+        int any = 0;
+        for (int k = 0; k < ns && !any; k++) {
+            size_t cell = ((size_t)i * (size_t)nc + (size_t)i) * (size_t)ns + (size_t)k;
+            any = (seen[cell >> 3] >> (cell & 7)) & 1;
+        }
+        if (!any) {
+            rc = err_set(e, SANC_EDATA,
+                         "%s: country '%s' has no domestic sales row (exporter == importer)",
+                         path, names[i]);
+            goto done;
+        }
+    }
+    if (known != NULL) {
+        country = calloc((size_t)nc, sizeof *country);
+        if (country == NULL) {
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+        for (int i = 0; i < nc; i++)
+            if ((country[i] = data__strdup(known->code[i])) == NULL) {
+                data__free_strings(country, nc);
+                country = NULL;
+                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                goto done;
+            }
+    } else {
+        country = codes.v;
+        codes.v = NULL;
+        codes.n = 0;
+    }
+    out->nc = nc;
+    out->ns = ns;
+    out->country = country;
+    out->sector = sectors.v;
+    sectors.v = NULL;
+    sectors.n = 0;
+    out->X = X;
+    X = NULL;
+    rc = SANC_OK;
+
+done:
+    if (codes_ok)
+        data__names_free(&codes);
+    if (sectors_ok)
+        data__names_free(&sectors);
+    data__hash_free(&known_h);
+    free(rows.r);
+    free(seen);
+    free(X);
+    data__close(&df);
+    return rc;
+}
+
+void data_shocks_free(data_shocks *s)
+{
+    if (s == NULL)
+        return;
+    free(s->rows);
+    memset(s, 0, sizeof *s);
+}
+
+int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char *const *sectors,
+                     data_shocks *out, errbuf *e)
+{
+    memset(out, 0, sizeof *out);
+    data__file df;
+    int rc = data__open(&df, path, e);
+    if (rc < 0)
+        return rc;
+    data__hash ch = { 0 }, sh = { 0 };
+    char *const *cref = NULL, *const *sref = NULL;
+    data__rows rows = { NULL, 0, 0 };
+    unsigned char *seen = NULL;
+    if (data__index_fixed(&ch, codes, nc, &cref) < 0 ||
+        data__index_fixed(&sh, sectors, ns, &sref) < 0) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    rc = data__next(&df, e);
+    if (rc < 0)
+        goto done;
+    if (rc == 0) {
+        rc = err_set(e, SANC_EDATA,
+                     "%s:1: empty file (expected header exporter,importer[,sector],partial_effect "
+                     "or ...,factor)", path);
+        goto done;
+    }
+    int has_sector = -1, is_factor = 0;
+    static const struct {
+        const char *h;
+        int sector, factor;
+    } headers[] = {
+        { "exporter,importer,partial_effect", 0, 0 },
+        { "exporter,importer,sector,partial_effect", 1, 0 },
+        { "exporter,importer,factor", 0, 1 },
+        { "exporter,importer,sector,factor", 1, 1 },
+    };
+    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++)
+        if (data__header_is(&df, headers[h].h)) {
+            has_sector = headers[h].sector;
+            is_factor = headers[h].factor;
+        }
+    if (has_sector < 0) {
+        char h[512];
+        data__join(&df, h, sizeof h);
+        rc = err_set(e, SANC_EDATA,
+                     "%s:%d: unknown header '%s' (expected exporter,importer[,sector],"
+                     "partial_effect or exporter,importer[,sector],factor)",
+                     path, df.line, h);
+        goto done;
+    }
+    int nf = has_sector ? 4 : 3;
+    const char *vname = is_factor ? "factor" : "partial_effect";
+    static const char *const col[2] = { "exporter", "importer" };
+    while ((rc = data__next(&df, e)) > 0) {
+        if ((rc = data__field_count(&df, nf, e)) < 0)
+            goto done;
+        data__row row = { 0, 0, -1, df.line, 0.0 };
+        int ij[2];
+        for (int c = 0; c < 2; c++) {
+            ij[c] = data__hash_find(&ch, df.f[c]);
+            if (ij[c] < 0) {
+                rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path, df.line,
+                             col[c], df.f[c]);
+                goto done;
+            }
+        }
+        row.i = ij[0];
+        row.j = ij[1];
+        if (has_sector) {
+            row.k = data__hash_find(&sh, df.f[2]);
+            if (row.k < 0) {
+                rc = err_set(e, SANC_EDATA, "%s:%d: sector: unknown sector '%s'", path, df.line,
+                             df.f[2]);
+                goto done;
+            }
+        }
+        if ((rc = data__number(&df, vname, df.f[nf - 1], is_factor, &row.v, e)) < 0)
+            goto done;
+        if (data__rows_push(&rows, row) < 0) {
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+    }
+    if (rc < 0)
+        goto done;
+    if (rows.n == 0) {
+        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", path, df.line + 1);
+        goto done;
+    }
+    size_t nk = has_sector ? (size_t)(ns > 0 ? ns : 1) : 1;
+    size_t cells = (size_t)nc * (size_t)nc * nk;
+    seen = calloc(cells / 8 + 1, 1);
+    if (seen == NULL) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    for (size_t m = 0; m < rows.n; m++) {
+        const data__row *r = &rows.r[m];
+        size_t cell = ((size_t)r->i * (size_t)nc + (size_t)r->j) * nk +
+                      (size_t)(has_sector ? r->k : 0);
+        if (seen[cell >> 3] & (1u << (cell & 7))) {
+            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s%s%s (first at line %d)", path,
+                         r->line, codes[r->i], codes[r->j], has_sector ? "," : "",
+                         has_sector ? sectors[r->k] : "", data__first_line(&rows, m));
+            goto done;
+        }
+        seen[cell >> 3] |= (unsigned char)(1u << (cell & 7));
+    }
+    out->rows = malloc(rows.n * sizeof *out->rows);
+    if (out->rows == NULL) {
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    for (size_t m = 0; m < rows.n; m++) {
+        out->rows[m].i = rows.r[m].i;
+        out->rows[m].j = rows.r[m].j;
+        out->rows[m].k = rows.r[m].k;
+        out->rows[m].value = rows.r[m].v;
+    }
+    out->n = (int)rows.n;
+    out->is_factor = is_factor;
+    rc = SANC_OK;
+
+done:
+    data__hash_free(&ch);
+    data__hash_free(&sh);
+    free(rows.r);
+    free(seen);
+    data__close(&df);
+    return rc;
+}

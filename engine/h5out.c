@@ -1,0 +1,828 @@
+/*
+ * h5out.c - the recorder: writes one run to HDF5 (DESIGN sections 5 and 7).
+ *
+ * Layout: one dataset per registered world_var at the root, shaped (time,
+ * dims...), time unlimited and extended period by period; one 1-D dimension
+ * scale per dimension in use (labels as variable-length UTF-8 strings, time
+ * as float64 "days since YYYY-MM-01") attached to every axis, so netCDF-4
+ * readers (xarray/h5netcdf, R) see named dimensions; provenance as root
+ * attributes and /provenance/config; `complete = 1` written last.
+ *
+ * Crash safety: everything goes to ".NAME.tmp.XXXXXX" in the target folder,
+ * closed, fsync'ed and renamed onto NAME only after `complete` is written,
+ * so a killed or failed run never leaves a file at the final path.
+ *
+ * Ownership: h5out_finish always releases the recorder (like fclose): on
+ * failure it removes the temporary file itself.  After a failed
+ * h5out_append the caller calls h5out_abort.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "h5out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <libconfig.h>
+
+#include "scenario.h"
+#include "world.h"
+
+#ifndef SANCSIM_VERSION
+#define SANCSIM_VERSION "unknown"
+#endif
+#ifndef SANCSIM_GIT_REVISION
+#define SANCSIM_GIT_REVISION "unknown"
+#endif
+#ifdef __VERSION__
+#define H5OUT_COMPILER __VERSION__
+#else
+#define H5OUT_COMPILER "unknown"
+#endif
+
+/* Chunks bigger than this are split along the leading non-time axes: a
+ * reader that wants one country should not have to inflate 100 MB. */
+#define H5OUT_CHUNK_CAP ((size_t)4 << 20)
+/* Small per-period variables share a chunk across periods (a chunk per
+ * scalar would cost more in B-tree entries than in data). */
+#define H5OUT_CHUNK_MIN ((size_t)64 << 10)
+
+#define H5OUT_MAXRANK (WORLD_VAR_MAXDIMS + 1)
+
+typedef struct h5out_var {
+    hid_t ds;
+    int rank;                     /* including time */
+    hsize_t dims[H5OUT_MAXRANK];  /* dims[0] = periods written */
+    size_t n;                     /* values per period */
+    int is_int;
+} h5out_var;
+
+struct h5out {
+    hid_t file;
+    hid_t time_ds;
+    hid_t scale[DIM_COUNT];       /* label scales (time is time_ds) */
+    int nvars;
+    h5out_var var[WORLD_MAX_VARS];
+    int T;
+    hsize_t nt;                   /* periods written so far */
+    int force;                    /* may replace an existing file */
+    char *path, *temp;
+};
+
+static const char *const h5out_dim_long_names[DIM_COUNT] = {
+    "time", "country", "partner country", "exporting country", "importing country",
+    "sector", "payment system", "transit hub", "sanction",
+};
+
+/* ------------------------------------------------------------------ */
+/* error text                                                          */
+
+/* The innermost HDF5 error usually carries the OS reason ("No space left
+ * on device") inside a long description; dig it out for a one-line message. */
+typedef struct h5out_errtxt {
+    char s[256];
+} h5out_errtxt;
+
+static herr_t h5out_walk_cb(unsigned n, const H5E_error2_t *err, void *data)
+{
+    (void)n;
+    h5out_errtxt *t = data;
+    const char *d = err->desc ? err->desc : "";
+    const char *m = strstr(d, "error message = '");
+    if (m != NULL) {
+        m += strlen("error message = '");
+        const char *q = strchr(m, '\'');
+        size_t len = q ? (size_t)(q - m) : strlen(m);
+        if (len >= sizeof t->s)
+            len = sizeof t->s - 1;
+        memcpy(t->s, m, len);
+        t->s[len] = '\0';
+        return 1; /* the OS reason beats anything else */
+    }
+    if (t->s[0] == '\0' && d[0] != '\0')
+        snprintf(t->s, sizeof t->s, "%s", d);
+    return 0;
+}
+
+static int h5out_fail(errbuf *e, const char *path, const char *what)
+{
+    h5out_errtxt t;
+    t.s[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5out_walk_cb, &t);
+    H5Eclear2(H5E_DEFAULT);
+    if (t.s[0] != '\0')
+        return err_set(e, SANC_EIO, "%s: cannot write: %s: %s", path, what, t.s);
+    return err_set(e, SANC_EIO, "%s: cannot write: %s", path, what);
+}
+
+static void h5out_quiet(void)
+{
+    /* library code never prints; errors come back through errbuf */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* paths                                                               */
+
+static char *h5out_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Folder part of path ("." when there is none); caller frees. */
+static char *h5out_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return h5out_strdup(".");
+    size_t n = (size_t)(slash - path);
+    if (n == 0)
+        n = 1; /* "/x.h5" -> "/" */
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+int h5out_check_target(const char *path, int force, errbuf *e)
+{
+    struct stat st;
+    if (path == NULL || path[0] == '\0')
+        return err_set(e, SANC_EUSAGE, "output file name is empty");
+    size_t len = strlen(path);
+    if (path[len - 1] == '/')
+        return err_set(e, SANC_EIO, "%s: cannot write: is a directory", path);
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return err_set(e, SANC_EIO, "%s: cannot write: is a directory", path);
+        if (!force)
+            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
+    }
+    char *dir = h5out_dirname(path);
+    if (dir == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    int rc = SANC_OK;
+    if (stat(dir, &st) != 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: folder %s: %s", path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = err_set(e, SANC_EIO, "%s: cannot write: %s is not a folder", path, dir);
+    else if (access(dir, W_OK | X_OK) != 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: folder %s: %s", path, dir, strerror(errno));
+    free(dir);
+    return rc;
+}
+
+/* Create ".NAME.tmp.XXXXXX" next to path with O_EXCL (mode 0666 minus the
+ * umask, unlike mkstemp's 0600, so the renamed result has normal rights). */
+static int h5out_make_temp(h5out *o, errbuf *e)
+{
+    const char *slash = strrchr(o->path, '/');
+    const char *base = slash ? slash + 1 : o->path;
+    size_t dirlen = (size_t)(base - o->path);
+    size_t n = dirlen + 1 + strlen(base) + strlen(".tmp.") + 6 + 1;
+    o->temp = malloc(n);
+    if (o->temp == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 16) ^
+                 (uint64_t)(uintptr_t)o;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char suffix[7];
+        /* splitmix64: distinct names for concurrent writers in one folder */
+        x += 0x9E3779B97F4A7C15ull;
+        uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        for (int i = 0; i < 6; i++) {
+            suffix[i] = alphabet[z % 36];
+            z /= 36;
+        }
+        suffix[6] = '\0';
+        snprintf(o->temp, n, "%.*s.%s.tmp.%s", (int)dirlen, o->path, base, suffix);
+        int fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0) {
+            close(fd);
+            return SANC_OK;
+        }
+        if (errno != EEXIST) {
+            int err = errno;
+            free(o->temp);
+            o->temp = NULL;
+            return err_set(e, SANC_EIO, "%s: cannot write: %s", o->path, strerror(err));
+        }
+    }
+    free(o->temp);
+    o->temp = NULL;
+    return err_set(e, SANC_EIO, "%s: cannot write: no free temporary name", o->path);
+}
+
+/* ------------------------------------------------------------------ */
+/* attributes                                                          */
+
+/* Text attributes as netCDF-4 writes them: scalar, fixed length, so every
+ * reader (netCDF-C, h5py, hdf5r) gets a plain string. */
+static int h5out_attr_str(hid_t loc, const char *name, const char *value)
+{
+    if (value == NULL)
+        value = "";
+    size_t len = strlen(value);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return -1;
+    hid_t space = -1, attr = -1;
+    int rc = -1;
+    if (H5Tset_size(type, len > 0 ? len : 1) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(type, H5T_CSET_UTF8) < 0)
+        goto out;
+    if ((space = H5Screate(H5S_SCALAR)) < 0)
+        goto out;
+    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto out;
+    if (H5Awrite(attr, type, len > 0 ? value : "") < 0)
+        goto out;
+    rc = 0;
+out:
+    if (attr >= 0 && H5Aclose(attr) < 0)
+        rc = -1;
+    if (space >= 0)
+        H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int h5out_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return -1;
+    int rc = -1;
+    hid_t attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr >= 0) {
+        rc = H5Awrite(attr, mtype, v) < 0 ? -1 : 0;
+        if (H5Aclose(attr) < 0)
+            rc = -1;
+    }
+    H5Sclose(space);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* create                                                              */
+
+static hid_t h5out_vlen_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static int h5out_time_scale(h5out *o, const world *w, errbuf *e)
+{
+    const scenario *sc = w->sc;
+    char units[64];
+    snprintf(units, sizeof units, "days since %04d-%02d-01", sc->start_year, sc->start_month);
+
+    hsize_t dim = 0, maxdim = H5S_UNLIMITED;
+    hsize_t chunk = (hsize_t)(w->T < 1024 ? (w->T > 0 ? w->T : 1) : 1024);
+    hid_t space = H5Screate_simple(1, &dim, &maxdim);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int rc = SANC_OK;
+    if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, 1, &chunk) < 0) {
+        rc = h5out_fail(e, o->path, "time axis");
+        goto out;
+    }
+    o->time_ds = H5Dcreate2(o->file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (o->time_ds < 0 || H5DSset_scale(o->time_ds, "time") < 0 ||
+        h5out_attr_str(o->time_ds, "units", units) < 0 ||
+        h5out_attr_str(o->time_ds, "calendar", "standard") < 0 ||
+        h5out_attr_str(o->time_ds, "long_name", "time") < 0 ||
+        h5out_attr_str(o->time_ds, "standard_name", "time") < 0 ||
+        h5out_attr_str(o->time_ds, "axis", "T") < 0)
+        rc = h5out_fail(e, o->path, "time axis");
+out:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+static int h5out_label_scale(h5out *o, const world *w, int d, errbuf *e)
+{
+    const char *name = world_dim_names[d];
+    hsize_t n = (hsize_t)w->dim_n[d];
+    if (w->dim_n[d] > 0 && w->dim_labels[d] == NULL)
+        return err_set(e, SANC_EINTERNAL, "%s: dimension %s has no labels", o->path, name);
+    for (int i = 0; i < w->dim_n[d]; i++)
+        if (w->dim_labels[d][i] == NULL)
+            return err_set(e, SANC_EINTERNAL, "%s: dimension %s: label %d missing", o->path, name, i);
+
+    hid_t type = h5out_vlen_str_type();
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    int rc = SANC_OK;
+    if (type < 0 || space < 0) {
+        rc = h5out_fail(e, o->path, name);
+        goto out;
+    }
+    o->scale[d] = H5Dcreate2(o->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (o->scale[d] < 0 ||
+        (n > 0 && H5Dwrite(o->scale[d], type, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->dim_labels[d]) < 0) ||
+        H5DSset_scale(o->scale[d], name) < 0 ||
+        h5out_attr_str(o->scale[d], "long_name", h5out_dim_long_names[d]) < 0)
+        rc = h5out_fail(e, o->path, name);
+out:
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return rc;
+}
+
+/* One period of the full extent, unless that exceeds the cap: then shrink
+ * the leading non-time axes; tiny periods are grouped along time. */
+static void h5out_chunk(const h5out_var *v, size_t elem, int T, hsize_t *chunk)
+{
+    chunk[0] = 1;
+    for (int d = 1; d < v->rank; d++)
+        chunk[d] = v->dims[d] > 0 ? v->dims[d] : 1;
+    for (int d = 1; d < v->rank; d++) {
+        size_t inner = elem;
+        for (int k = d + 1; k < v->rank; k++)
+            inner *= (size_t)chunk[k];
+        if (inner * (size_t)chunk[d] <= H5OUT_CHUNK_CAP)
+            break;
+        if (inner <= H5OUT_CHUNK_CAP) {
+            chunk[d] = (hsize_t)(H5OUT_CHUNK_CAP / inner);
+            break;
+        }
+        chunk[d] = 1;
+    }
+    size_t bytes = elem;
+    for (int d = 1; d < v->rank; d++)
+        bytes *= (size_t)chunk[d];
+    if (bytes < H5OUT_CHUNK_MIN) {
+        size_t k = H5OUT_CHUNK_MIN / bytes;
+        if (k > (size_t)(T > 0 ? T : 1))
+            k = (size_t)(T > 0 ? T : 1);
+        chunk[0] = (hsize_t)k;
+    }
+}
+
+static int h5out_var_create(h5out *o, const world *w, int i, int compression, const char *units,
+                            errbuf *e)
+{
+    const world_var *wv = &w->vars[i];
+    h5out_var *v = &o->var[i];
+    hsize_t maxdims[H5OUT_MAXRANK], chunk[H5OUT_MAXRANK];
+    char dims_attr[128];
+    size_t used = 0;
+
+    v->rank = wv->ndims + 1;
+    v->is_int = wv->is_int;
+    v->dims[0] = 0;
+    maxdims[0] = H5S_UNLIMITED;
+    v->n = 1;
+    used += (size_t)snprintf(dims_attr, sizeof dims_attr, "time");
+    for (int k = 0; k < wv->ndims; k++) {
+        int d = wv->dims[k];
+        v->dims[k + 1] = (hsize_t)w->dim_n[d];
+        /* an empty axis (no sanctions) cannot hold a chunk of fixed size */
+        maxdims[k + 1] = w->dim_n[d] > 0 ? (hsize_t)w->dim_n[d] : H5S_UNLIMITED;
+        v->n *= (size_t)w->dim_n[d];
+        if (used < sizeof dims_attr)
+            used += (size_t)snprintf(dims_attr + used, sizeof dims_attr - used, " %s",
+                                     world_dim_names[d]);
+    }
+    h5out_chunk(v, wv->is_int ? 4 : 8, w->T, chunk);
+
+    const char *u = wv->units ? wv->units : "";
+    if (strcmp(u, "$units") == 0)
+        u = units;
+
+    hid_t space = H5Screate_simple(v->rank, v->dims, maxdims);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    int rc = SANC_OK;
+    if (space < 0 || dcpl < 0 || H5Pset_chunk(dcpl, v->rank, chunk) < 0 ||
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0 ||
+        (compression > 0 &&
+         (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)compression) < 0))) {
+        rc = h5out_fail(e, o->path, wv->name);
+        goto out;
+    }
+    v->ds = H5Dcreate2(o->file, wv->name, wv->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE, space,
+                       H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (v->ds < 0 || H5DSattach_scale(v->ds, o->time_ds, 0) < 0) {
+        rc = h5out_fail(e, o->path, wv->name);
+        goto out;
+    }
+    for (int k = 0; k < wv->ndims; k++)
+        if (H5DSattach_scale(v->ds, o->scale[wv->dims[k]], (unsigned)(k + 1)) < 0) {
+            rc = h5out_fail(e, o->path, wv->name);
+            goto out;
+        }
+    if (h5out_attr_str(v->ds, "units", u) < 0 ||
+        h5out_attr_str(v->ds, "long_name", wv->long_name ? wv->long_name : wv->name) < 0 ||
+        h5out_attr_str(v->ds, "description", wv->description) < 0 ||
+        h5out_attr_str(v->ds, "dims", dims_attr) < 0)
+        rc = h5out_fail(e, o->path, wv->name);
+out:
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* Catch registry mistakes with a clear message instead of an HDF5 error. */
+static int h5out_check_world(const world *w, const char *path, errbuf *e)
+{
+    if (w->sc == NULL || w->time_days == NULL || w->T < 1)
+        return err_set(e, SANC_EINTERNAL, "%s: world has no time axis", path);
+    if (w->sc->start_month < 1 || w->sc->start_month > 12)
+        return err_set(e, SANC_EINTERNAL, "%s: bad start month %d", path, w->sc->start_month);
+    if (w->nvars < 0 || w->nvars > WORLD_MAX_VARS)
+        return err_set(e, SANC_EINTERNAL, "%s: bad variable count %d", path, w->nvars);
+    for (int i = 0; i < w->nvars; i++) {
+        const world_var *v = &w->vars[i];
+        if (v->name == NULL || v->name[0] == '\0' || strchr(v->name, '/') != NULL)
+            return err_set(e, SANC_EINTERNAL, "%s: variable %d has a bad name", path, i);
+        if (strcmp(v->name, "provenance") == 0)
+            return err_set(e, SANC_EINTERNAL, "%s: variable name %s is reserved", path, v->name);
+        for (int d = 0; d < DIM_COUNT; d++)
+            if (strcmp(v->name, world_dim_names[d]) == 0)
+                return err_set(e, SANC_EINTERNAL, "%s: variable %s clashes with a dimension", path,
+                               v->name);
+        if (v->ndims < 0 || v->ndims > WORLD_VAR_MAXDIMS)
+            return err_set(e, SANC_EINTERNAL, "%s: variable %s: bad rank %d", path, v->name, v->ndims);
+        for (int k = 0; k < v->ndims; k++) {
+            if (v->dims[k] <= DIM_TIME || v->dims[k] >= DIM_COUNT)
+                return err_set(e, SANC_EINTERNAL, "%s: variable %s: bad dimension %d", path, v->name,
+                               v->dims[k]);
+            if (w->dim_n[v->dims[k]] < 0)
+                return err_set(e, SANC_EINTERNAL, "%s: variable %s: dimension %s has negative size",
+                               path, v->name, world_dim_names[v->dims[k]]);
+            for (int l = 0; l < k; l++)
+                if (v->dims[l] == v->dims[k])
+                    return err_set(e, SANC_EINTERNAL, "%s: variable %s: dimension %s twice", path,
+                                   v->name, world_dim_names[v->dims[k]]);
+        }
+    }
+    return SANC_OK;
+}
+
+int h5out_create(h5out **out, const char *path, int force, const world *w, int compression,
+                 const char *units, errbuf *e)
+{
+    *out = NULL;
+    h5out_quiet();
+    if (compression < 0 || compression > 9)
+        return err_set(e, SANC_EINTERNAL, "compression must be 0..9 (got %d)", compression);
+    int rc = h5out_check_target(path, force, e);
+    if (rc < 0)
+        return rc;
+    if ((rc = h5out_check_world(w, path, e)) < 0)
+        return rc;
+    if (units == NULL)
+        units = w->sc->units ? w->sc->units : "";
+
+    h5out *o = calloc(1, sizeof *o);
+    if (o == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    o->file = o->time_ds = -1;
+    for (int d = 0; d < DIM_COUNT; d++)
+        o->scale[d] = -1;
+    for (int i = 0; i < WORLD_MAX_VARS; i++)
+        o->var[i].ds = -1;
+    o->T = w->T;
+    o->force = force;
+    if ((o->path = h5out_strdup(path)) == NULL) {
+        free(o);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    if ((rc = h5out_make_temp(o, e)) < 0) {
+        free(o->path);
+        free(o);
+        return rc;
+    }
+
+    /* STRONG: closing the file closes anything an error path forgot */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
+        rc = h5out_fail(e, path, "file access properties");
+        goto fail;
+    }
+    o->file = H5Fcreate(o->temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (o->file < 0) {
+        rc = h5out_fail(e, path, "create");
+        goto fail;
+    }
+
+    if ((rc = h5out_time_scale(o, w, e)) < 0)
+        goto fail;
+    int used[DIM_COUNT] = { 0 };
+    for (int i = 0; i < w->nvars; i++)
+        for (int k = 0; k < w->vars[i].ndims; k++)
+            used[w->vars[i].dims[k]] = 1;
+    for (int d = 1; d < DIM_COUNT; d++)
+        if (used[d] && (rc = h5out_label_scale(o, w, d, e)) < 0)
+            goto fail;
+    o->nvars = w->nvars;
+    for (int i = 0; i < w->nvars; i++)
+        if ((rc = h5out_var_create(o, w, i, compression, units, e)) < 0)
+            goto fail;
+    if (h5out_attr_str(o->file, "Conventions", "CF-1.8") < 0) {
+        rc = h5out_fail(e, path, "attributes");
+        goto fail;
+    }
+    *out = o;
+    return SANC_OK;
+fail:
+    h5out_abort(o);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* append                                                              */
+
+static int h5out_write_period(hid_t ds, int rank, const hsize_t *dims, hsize_t t, hid_t mtype,
+                              const void *data)
+{
+    hsize_t ext[H5OUT_MAXRANK], start[H5OUT_MAXRANK] = { 0 }, count[H5OUT_MAXRANK];
+    for (int d = 0; d < rank; d++) {
+        ext[d] = dims[d];
+        count[d] = dims[d];
+    }
+    ext[0] = t + 1;
+    start[0] = t;
+    count[0] = 1;
+    if (H5Dset_extent(ds, ext) < 0)
+        return -1;
+    hsize_t n = 1;
+    for (int d = 1; d < rank; d++)
+        n *= dims[d];
+    if (n == 0)
+        return 0;
+    hid_t fspace = H5Dget_space(ds);
+    if (fspace < 0)
+        return -1;
+    hid_t mspace = H5Screate_simple(1, &n, NULL);
+    int rc = -1;
+    if (mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+        H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
+        rc = 0;
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc;
+}
+
+int h5out_append(h5out *o, const world *w, errbuf *e)
+{
+    h5out_quiet();
+    if (o == NULL || o->file < 0)
+        return err_set(e, SANC_EINTERNAL, "h5out_append: recorder not open");
+    /* periods must arrive in order: there is no fill value to cover gaps */
+    if ((hsize_t)w->t != o->nt || w->t >= o->T)
+        return err_set(e, SANC_EINTERNAL, "%s: period %d out of order (expected %llu of %d)",
+                       o->path, w->t, (unsigned long long)o->nt, o->T);
+    if (w->nvars != o->nvars)
+        return err_set(e, SANC_EINTERNAL, "%s: %d variables registered, %d in the file", o->path,
+                       w->nvars, o->nvars);
+    hsize_t one = 1;
+    if (h5out_write_period(o->time_ds, 1, &one, o->nt, H5T_NATIVE_DOUBLE, &w->time_days[w->t]) < 0)
+        return h5out_fail(e, o->path, "time");
+    for (int i = 0; i < o->nvars; i++) {
+        h5out_var *v = &o->var[i];
+        if (w->vars[i].data == NULL && v->n > 0)
+            return err_set(e, SANC_EINTERNAL, "%s: variable %s has no data", o->path, w->vars[i].name);
+        if (h5out_write_period(v->ds, v->rank, v->dims, o->nt,
+                               v->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, w->vars[i].data) < 0)
+            return h5out_fail(e, o->path, w->vars[i].name);
+    }
+    o->nt++;
+    return SANC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* finish                                                              */
+
+static int h5out_close_objects(h5out *o)
+{
+    int rc = 0;
+    for (int i = 0; i < WORLD_MAX_VARS; i++)
+        if (o->var[i].ds >= 0) {
+            if (H5Dclose(o->var[i].ds) < 0)
+                rc = -1;
+            o->var[i].ds = -1;
+        }
+    for (int d = 0; d < DIM_COUNT; d++)
+        if (o->scale[d] >= 0) {
+            if (H5Dclose(o->scale[d]) < 0)
+                rc = -1;
+            o->scale[d] = -1;
+        }
+    if (o->time_ds >= 0) {
+        if (H5Dclose(o->time_ds) < 0)
+            rc = -1;
+        o->time_ds = -1;
+    }
+    return rc;
+}
+
+static int h5out_provenance(h5out *o, const h5out_prov *p)
+{
+    hid_t g = H5Gcreate2(o->file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    int rc = -1;
+    hid_t type = h5out_vlen_str_type();
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t ds = -1;
+    const char *text = p->config_text ? p->config_text : "";
+    if (type >= 0 && space >= 0 &&
+        (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
+        h5out_attr_str(ds, "long_name", "resolved scenario configuration") >= 0)
+        rc = 0;
+    if (ds >= 0 && H5Dclose(ds) < 0)
+        rc = -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (H5Gclose(g) < 0)
+        rc = -1;
+    return rc;
+}
+
+static int h5out_root_attrs(h5out *o, const h5out_prov *p)
+{
+    char created[32], hdf5v[32], cfgv[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(created, sizeof created, "unknown");
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return -1;
+    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
+    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
+             LIBCONFIG_VER_REVISION);
+    unsigned long long seed = p->seed;
+    hid_t f = o->file;
+    if (h5out_attr_str(f, "software", "sancsim") < 0 ||
+        h5out_attr_str(f, "software_version", SANCSIM_VERSION) < 0 ||
+        h5out_attr_str(f, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
+        h5out_attr_str(f, "compiler", H5OUT_COMPILER) < 0 ||
+        h5out_attr_str(f, "hdf5_version", hdf5v) < 0 ||
+        h5out_attr_str(f, "gsl_version", GSL_VERSION) < 0 ||
+        h5out_attr_str(f, "libconfig_version", cfgv) < 0 ||
+        h5out_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
+        h5out_attr_str(f, "rng", "mt19937") < 0 ||
+        h5out_attr_str(f, "command_line", p->command_line) < 0 ||
+        h5out_attr_str(f, "created", created) < 0 ||
+        h5out_attr_str(f, "config_sha256", p->config_sha256) < 0 ||
+        h5out_attr_str(f, "scenario", p->scenario_name) < 0)
+        return -1;
+    return 0;
+}
+
+/* Data must be on disk before the name says the file is finished. */
+static int h5out_sync(const char *file, int dir)
+{
+    int fd = open(file, dir ? O_RDONLY : O_RDWR);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    if (rc < 0 && dir && (errno == EINVAL || errno == EBADF))
+        rc = 0; /* some file systems cannot sync a folder; the rename still stands */
+    close(fd);
+    return rc;
+}
+
+/* Move temp onto path; without force, never clobber a file that appeared
+ * while we ran (link fails atomically on an existing name). */
+static int h5out_publish(h5out *o, int force, errbuf *e)
+{
+    if (!force) {
+        if (link(o->temp, o->path) == 0) {
+            unlink(o->temp);
+            return SANC_OK;
+        }
+        if (errno == EEXIST)
+            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", o->path);
+        /* file systems without hard links: check, then rename */
+        if (access(o->path, F_OK) == 0)
+            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", o->path);
+    }
+    if (rename(o->temp, o->path) != 0)
+        return err_set(e, SANC_EIO, "%s: cannot write: rename: %s", o->path, strerror(errno));
+    return SANC_OK;
+}
+
+static void h5out_free(h5out *o)
+{
+    free(o->path);
+    free(o->temp);
+    free(o);
+}
+
+int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
+{
+    h5out_quiet();
+    if (o == NULL || o->file < 0) {
+        h5out_abort(o);
+        return err_set(e, SANC_EINTERNAL, "h5out_finish: recorder not open");
+    }
+    h5out_prov none = { 0 };
+    if (p == NULL)
+        p = &none;
+    int rc = SANC_OK;
+    if (h5out_close_objects(o) < 0) {
+        rc = h5out_fail(e, o->path, "closing datasets");
+        goto fail;
+    }
+    if (h5out_provenance(o, p) < 0) {
+        rc = h5out_fail(e, o->path, "/provenance/config");
+        goto fail;
+    }
+    if (h5out_root_attrs(o, p) < 0) {
+        rc = h5out_fail(e, o->path, "provenance attributes");
+        goto fail;
+    }
+    int one = 1;
+    if (h5out_attr_num(o->file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0) {
+        rc = h5out_fail(e, o->path, "complete");
+        goto fail;
+    }
+    herr_t st = H5Fclose(o->file);
+    o->file = -1;
+    if (st < 0) {
+        rc = h5out_fail(e, o->path, "close");
+        goto fail;
+    }
+    if (h5out_sync(o->temp, 0) < 0) {
+        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", o->path, strerror(errno));
+        goto fail;
+    }
+    if ((rc = h5out_publish(o, o->force, e)) < 0)
+        goto fail;
+    char *dir = h5out_dirname(o->path);
+    if (dir != NULL) {
+        h5out_sync(dir, 1); /* best effort: the file itself is complete */
+        free(dir);
+    }
+    h5out_free(o);
+    return SANC_OK;
+fail:
+    h5out_abort(o);
+    return rc;
+}
+
+void h5out_abort(h5out *o)
+{
+    if (o == NULL)
+        return;
+    h5out_quiet();
+    if (o->file >= 0) {
+        h5out_close_objects(o);
+        H5Fclose(o->file);
+        o->file = -1;
+    }
+    if (o->temp != NULL)
+        unlink(o->temp);
+    h5out_free(o);
+}
+
+const char *h5out_temp_path(const h5out *o)
+{
+    return o ? o->temp : NULL;
+}

@@ -1,0 +1,132 @@
+/*
+ * run.c - the run loop: config -> world -> modules in order -> recorder.
+ *
+ * Period 0 is the baseline: modules set their part of it in init and it is
+ * recorded before the first step.  Each later period steps every module in
+ * registry order, then the recorder appends it.  All state hangs off the
+ * world and the module array, so several runs may live in one process.
+ */
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "h5out.h"
+#include "model.h"
+#include "scenario.h"
+#include "world.h"
+
+#define RUN_MAX_MODELS 16
+
+typedef struct run_state {
+    world w;
+    model models[RUN_MAX_MODELS];
+    int nmodels;
+} run_state;
+
+static void run_teardown(run_state *r)
+{
+    for (int i = r->nmodels - 1; i >= 0; i--)
+        if (r->models[i].ops->finish)
+            r->models[i].ops->finish(&r->models[i]);
+    r->nmodels = 0;
+    world_destroy(&r->w);
+}
+
+static int run_setup(run_state *r, const scenario *sc, errbuf *e)
+{
+    memset(r, 0, sizeof *r);
+    int rc = world_init(&r->w, sc, e);
+    if (rc != SANC_OK)
+        return rc;
+    for (const model_entry *m = model_registry; m->name != NULL && rc == SANC_OK; m++) {
+        if (r->nmodels == RUN_MAX_MODELS)
+            return err_set(e, SANC_EINTERNAL, "too many modules");
+        model *md = &r->models[r->nmodels++];
+        md->name = m->name;
+        md->ops = m->ops;
+        md->data = NULL;
+        rc = md->ops->init(md, sc, &r->w, e);
+    }
+    return rc;
+}
+
+int run_check(const scenario *sc, errbuf *e)
+{
+    run_state r;
+    int rc = run_setup(&r, sc, e);
+    run_teardown(&r);
+    return rc;
+}
+
+static double run_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
+{
+    run_state r;
+    h5out *out = NULL;
+    char *text = NULL;
+    int rc = run_setup(&r, sc, e);
+    if (rc == SANC_OK && o->output)
+        rc = h5out_create(&out, o->output, o->force, &r.w, sc->compression, sc->units, e);
+    if (rc == SANC_OK && out && o->on_temp)
+        o->on_temp(h5out_temp_path(out), o->ctx);
+    r.w.t = 0;
+    if (rc == SANC_OK && out)
+        rc = h5out_append(out, &r.w, e);
+
+    double t0 = run_now(), last = t0;
+    int tty = o->progress && isatty(STDERR_FILENO);
+    for (int t = 1; t < sc->periods && rc == SANC_OK; t++) {
+        if (o->stop && *o->stop) {
+            rc = err_set(e, SANC_EINTR, "interrupted at period %d", t);
+            break;
+        }
+        r.w.t = t;
+        for (int i = 0; i < r.nmodels && rc == SANC_OK; i++)
+            rc = r.models[i].ops->step(&r.models[i], &r.w, t, e);
+        if (rc == SANC_OK && out)
+            rc = h5out_append(out, &r.w, e);
+        double now = run_now();
+        if (o->progress && rc == SANC_OK && (now - last > (tty ? 0.2 : 5.0) || t == sc->periods - 1)) {
+            char lab[32];
+            fprintf(stderr, tty ? "\rsancsim: period %d/%d (%s), %.1f s   " : "sancsim: period %d/%d (%s), %.1f s\n",
+                    t, sc->periods - 1, scenario_period_label(sc, t, lab, sizeof lab), now - t0);
+            last = now;
+        }
+    }
+    if (tty && sc->periods > 1)
+        fputc('\n', stderr);
+
+    if (rc == SANC_OK && out) {
+        text = cfg_to_string(&sc->cfg, e);
+        if (text == NULL)
+            rc = e->code ? e->code : err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    if (rc == SANC_OK && out) {
+        char sha[65];
+        cfg_sha256_hex(text, strlen(text), sha);
+        h5out_prov p = {
+            .seed = (unsigned long long)sc->seed, .command_line = o->command_line ? o->command_line : "",
+            .config_text = text, .config_sha256 = sha, .scenario_name = sc->name, .units = sc->units,
+        };
+        rc = h5out_finish(out, &p, e);
+        out = NULL; /* finish closes (and on error removes) the file */
+    }
+    if (out)
+        h5out_abort(out);
+    if (o->on_temp)
+        o->on_temp(NULL, o->ctx);
+    free(text);
+    run_teardown(&r);
+    return rc;
+}

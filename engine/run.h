@@ -1,0 +1,35 @@
+/*
+ * run.h - one run of a scenario: build the world, step the module pipeline
+ * period by period and hand each period to the recorder.
+ */
+#ifndef SANCSIM_RUN_H
+#define SANCSIM_RUN_H
+
+#include <signal.h>
+
+#include "err.h"
+
+struct scenario;
+struct h5out;
+
+typedef struct run_opts {
+    const char *output;        /* final HDF5 path (NULL: no file, e.g. check) */
+    int force;                 /* overwrite an existing output */
+    const char *command_line;  /* for provenance */
+    int progress;              /* 1: a progress line on stderr */
+    /* set by the caller's signal handler; polled between periods */
+    volatile sig_atomic_t *stop;
+    /* called once the temporary output exists (the CLI's signal handler
+     * needs its name), and with NULL when it is gone */
+    void (*on_temp)(const char *temp_path, void *ctx);
+    void *ctx;
+} run_opts;
+
+/* Initialise every module (validating their settings) without stepping:
+ * what `sancsim check` does after loading. */
+int run_check(const struct scenario *sc, errbuf *e);
+
+/* Run the scenario to completion and write o->output. */
+int run_scenario(const struct scenario *sc, const run_opts *o, errbuf *e);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * world.c - allocation of a run's state and the output-variable registry.
+ *
+ * world_init sizes every array from the scenario and fills period 0, the
+ * baseline: openness 1, flows X0, every hat 1.  Modules then add their own
+ * outputs and dimension labels in their init functions.
+ */
+#include "world.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+const char *const world_dim_names[DIM_COUNT] = {
+    "time", "country", "partner", "exporter", "importer",
+    "sector", "payment_system", "hub", "sanction",
+};
+
+static double *world_alloc(size_t n, int *fail)
+{
+    double *p = calloc(n ? n : 1, sizeof *p);
+    if (p == NULL)
+        *fail = 1;
+    return p;
+}
+
+static void world_fill(double *p, size_t n, double v)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = v;
+}
+
+int world_init(world *w, const scenario *sc, errbuf *e)
+{
+    memset(w, 0, sizeof *w);
+    w->sc = sc;
+    w->nc = sc->nc;
+    w->ns = sc->ns;
+    w->T = sc->periods;
+    w->country = sc->country;
+    w->sector = sc->sector;
+    w->X0 = sc->trade.X;
+
+    size_t nc = (size_t)w->nc, ns = (size_t)w->ns;
+    size_t n3 = nc * nc * ns, n2 = nc * nc, nk = nc * ns;
+    int fail = 0;
+    w->time_days = world_alloc((size_t)w->T, &fail);
+    w->Y0 = world_alloc(nc, &fail);
+    w->E0 = world_alloc(nc, &fail);
+    w->D0 = world_alloc(nc, &fail);
+    w->shock_logphi = world_alloc(n3, &fail);
+    w->sanction_logF = world_alloc(n3, &fail);
+    w->sanction_e = world_alloc(n3, &fail);
+    w->route_logM = world_alloc(n3, &fail);
+    w->pay_logw = world_alloc(n2, &fail);
+    w->noise_logphi = world_alloc(n2, &fail);
+    w->phi = world_alloc(n3, &fail);
+    w->phi_prev = world_alloc(n3, &fail);
+    w->X = world_alloc(n3, &fail);
+    w->X_prev = world_alloc(n3, &fail);
+    w->phat = world_alloc(nk, &fail);
+    w->Phat = world_alloc(nk, &fail);
+    w->D = world_alloc(nc, &fail);
+    w->Y = world_alloc(nc, &fail);
+    w->E = world_alloc(nc, &fail);
+    w->welfare = world_alloc(nc, &fail);
+    w->price_index = world_alloc(nc, &fail);
+    w->exports = world_alloc(nc, &fail);
+    w->imports = world_alloc(nc, &fail);
+    w->transfers = world_alloc(n2, &fail);
+    if (fail) {
+        world_destroy(w);
+        return err_set(e, SANC_ENOMEM, "out of memory allocating a world of %d countries x %d sectors",
+                       w->nc, w->ns);
+    }
+
+    /* Period t starts step_months * t months after the start; days since
+     * the start computed on the proleptic Gregorian calendar (CF "standard"
+     * equals it for dates after 1582). */
+    for (int t = 0; t < w->T; t++) {
+        long m0 = (long)sc->start_year * 12 + (sc->start_month - 1);
+        long m = m0 + (long)t * sc->step_months;
+        long y = m / 12, mo = m % 12 + 1;
+        /* days from civil (Howard Hinnant's algorithm) */
+        long yy = y - (mo <= 2), era = (yy >= 0 ? yy : yy - 399) / 400;
+        long yoe = yy - era * 400;
+        long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5;
+        long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        long days = era * 146097 + doe;
+        w->time_days[t] = (double)days; /* absolute until rebased below */
+    }
+    for (int t = w->T - 1; t >= 0; t--)
+        w->time_days[t] -= w->time_days[0];
+
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = 0; j < nc; j++)
+            for (size_t k = 0; k < ns; k++) {
+                double x = w->X0[(i * nc + j) * ns + k];
+                w->Y0[i] += x;
+                w->E0[j] += x;
+            }
+    for (size_t i = 0; i < nc; i++) {
+        w->D0[i] = w->E0[i] - w->Y0[i];
+        w->D[i] = w->D0[i];
+        w->Y[i] = w->Y0[i];
+        w->E[i] = w->E0[i];
+        w->welfare[i] = 1.0;
+        w->price_index[i] = 1.0;
+    }
+    world_fill(w->phi, n3, 1.0);
+    world_fill(w->phi_prev, n3, 1.0);
+    memcpy(w->X, w->X0, n3 * sizeof *w->X);
+    memcpy(w->X_prev, w->X0, n3 * sizeof *w->X);
+    world_fill(w->phat, nk, 1.0);
+    world_fill(w->Phat, nk, 1.0);
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = 0; j < nc; j++) {
+            if (i == j)
+                continue;
+            for (size_t k = 0; k < ns; k++) {
+                double x = w->X0[(i * nc + j) * ns + k];
+                w->exports[i] += x;
+                w->imports[j] += x;
+            }
+        }
+
+    w->dim_n[DIM_COUNTRY] = w->dim_n[DIM_PARTNER] = w->nc;
+    w->dim_n[DIM_EXPORTER] = w->dim_n[DIM_IMPORTER] = w->nc;
+    w->dim_labels[DIM_COUNTRY] = w->dim_labels[DIM_PARTNER] = sc->country;
+    w->dim_labels[DIM_EXPORTER] = w->dim_labels[DIM_IMPORTER] = sc->country;
+    w->dim_n[DIM_SECTOR] = w->ns;
+    w->dim_labels[DIM_SECTOR] = sc->sector;
+    w->dim_n[DIM_TIME] = w->T;
+    return SANC_OK;
+}
+
+void world_destroy(world *w)
+{
+    double **arrays[] = {
+        &w->time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->sanction_logF,
+        &w->sanction_e, &w->route_logM, &w->pay_logw, &w->noise_logphi, &w->phi,
+        &w->phi_prev, &w->X, &w->X_prev, &w->phat, &w->Phat, &w->D, &w->Y, &w->E,
+        &w->welfare, &w->price_index, &w->exports, &w->imports, &w->transfers,
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        free(*arrays[i]);
+        *arrays[i] = NULL;
+    }
+    w->nvars = 0;
+}
+
+int world_add_var(world *w, const world_var *v, errbuf *e)
+{
+    if (w->nvars >= WORLD_MAX_VARS)
+        return err_set(e, SANC_EINTERNAL, "too many output variables (max %d)", WORLD_MAX_VARS);
+    if (v->ndims < 0 || v->ndims > 3)
+        return err_set(e, SANC_EINTERNAL, "variable %s: bad rank %d", v->name, v->ndims);
+    for (int i = 0; i < w->nvars; i++)
+        if (strcmp(w->vars[i].name, v->name) == 0)
+            return err_set(e, SANC_EINTERNAL, "variable %s registered twice", v->name);
+    w->vars[w->nvars++] = *v;
+    return SANC_OK;
+}
+
+void world_set_dim(world *w, int dim, int n, char *const *labels)
+{
+    w->dim_n[dim] = n;
+    w->dim_labels[dim] = labels;
+}

@@ -1,0 +1,168 @@
+/*
+ * gravity.c - the pipeline's trade module: turns the period's wedges into
+ * target openness, applies partial adjustment, and solves the static
+ * general equilibrium of DESIGN section 2 (models/ge.c).
+ *
+ *   target  phi*_ijk = (shock factors x M(t)/M(0) x payment wedge x noise)^(1-sigma_k)
+ *   partial phi(t)   = (1 - lambda_k) phi(t-1) + lambda_k phi*(t),  phi(0) = 1
+ *
+ * Everything is assembled in logs so that a closed cell (+inf cost) or
+ * sigma near 1 never overflows.  The solver is warm-started from the last
+ * period's prices.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ge.h"
+#include "model.h"
+#include "scenario.h"
+#include "world.h"
+
+typedef struct gravity {
+    ge_solver *solver;
+    double *trade0;      /* nc: cross-border trade (exports + imports) in period 0 */
+} gravity;
+
+static int gravity_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+{
+    gravity *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    m->data = g;
+    g->trade0 = calloc((size_t)w->nc, sizeof *g->trade0);
+    if (g->trade0 == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    for (int i = 0; i < w->nc; i++)
+        g->trade0[i] = w->exports[i] + w->imports[i];
+
+    ge_params p = {
+        .n = w->nc, .K = w->ns, .X0 = w->X0, .sigma = sc->sigma, .imbalance = sc->imbalance,
+        .tol = 1e-12, .max_iter = 10000, .country = sc->country, .sector = sc->sector,
+    };
+    int rc = ge_solver_create(&g->solver, &p, e);
+    if (rc != SANC_OK)
+        return rc;
+
+    const world_var vars[] = {
+        {"welfare", "1", "welfare change",
+         "real expenditure relative to period 0: (E'/E) / prod_k Phat^alpha (1 at period 0)", 1, {DIM_COUNTRY}, 0,
+         w->welfare},
+        {"output", "$units", "output", "value of output (sum over sectors and destinations), annual rate", 1,
+         {DIM_COUNTRY}, 0, w->Y},
+        {"expenditure", "$units", "expenditure", "value of expenditure (sum over sectors and origins), annual rate",
+         1, {DIM_COUNTRY}, 0, w->E},
+        {"price_index", "1", "consumer price index change",
+         "Cobb-Douglas aggregate of sector price-index changes, prod_k Phat_jk^alpha_jk (1 at period 0)", 1,
+         {DIM_COUNTRY}, 0, w->price_index},
+        {"factory_price", "1", "factory-gate price change",
+         "factory-gate price relative to period 0 (1 at period 0 and where baseline output is 0)", 2,
+         {DIM_COUNTRY, DIM_SECTOR}, 0, w->phat},
+        {"exports", "$units", "exports", "cross-border exports (all sectors), annual rate", 1, {DIM_COUNTRY}, 0,
+         w->exports},
+        {"imports", "$units", "imports", "cross-border imports (all sectors), annual rate", 1, {DIM_COUNTRY}, 0,
+         w->imports},
+        {"solver_iterations", "1", "solver iterations",
+         "iterations of the general-equilibrium solver in this period (0 at period 0)", 0, {0}, 1,
+         &w->solver_iterations},
+        {"solver_residual", "1", "solver residual",
+         "largest relative market-clearing error at the solution (0 at period 0)", 0, {0}, 0,
+         &w->solver_residual},
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if ((rc = world_add_var(w, &vars[i], e)) != SANC_OK)
+            return rc;
+    if (sc->output_flows) {
+        world_var fv = {"flows", "$units", "bilateral flows",
+                        "value of goods shipped from exporter to importer in each sector (domestic sales where "
+                        "exporter == importer), annual rate",
+                        3, {DIM_EXPORTER, DIM_IMPORTER, DIM_SECTOR}, 0, w->X};
+        if ((rc = world_add_var(w, &fv, e)) != SANC_OK)
+            return rc;
+    }
+    return SANC_OK;
+}
+
+/* phi(t) from the wedges and phi(t-1). */
+static void gravity_openness(const scenario *sc, struct world *w)
+{
+    int nc = w->nc, ns = w->ns;
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++) {
+            size_t ij = W2(w, i, j);
+            for (int k = 0; k < ns; k++) {
+                size_t c = W3(w, i, j, k);
+                if (i == j) {
+                    w->phi[c] = 1.0;
+                    continue;
+                }
+                double cost = w->route_logM[c] + w->pay_logw[ij]; /* log cost factor */
+                double lphi = w->shock_logphi[c] + w->noise_logphi[ij];
+                double target;
+                if (cost == INFINITY || lphi == -INFINITY)
+                    target = 0.0;
+                else
+                    target = exp(lphi + (1.0 - sc->sigma[k]) * cost);
+                double lam = sc->lambda[k];
+                w->phi[c] = lam == 1.0 ? target : (1.0 - lam) * w->phi_prev[c] + lam * target;
+            }
+        }
+}
+
+static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
+{
+    gravity *g = m->data;
+    const scenario *sc = w->sc;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    memcpy(w->phi_prev, w->phi, n3 * sizeof *w->phi);
+    memcpy(w->X_prev, w->X, n3 * sizeof *w->X);
+    gravity_openness(sc, w);
+
+    for (int i = 0; i < w->nc; i++) {
+        w->D[i] = w->D0[i];
+        /* deficits shrink with the country's cross-border trade of t-1 */
+        if (sc->deficits == DEFICITS_SCALE_WITH_TRADE && g->trade0[i] > 0.0)
+            w->D[i] = w->D0[i] * (w->exports[i] + w->imports[i]) / g->trade0[i];
+    }
+    ge_result r = {
+        .phat = w->phat, .Phat = w->Phat, .X = w->X, .Y = w->Y, .E = w->E,
+        .welfare = w->welfare, .price_index = w->price_index,
+    };
+    errbuf ge;
+    err_init(&ge);
+    int rc = ge_solve(g->solver, w->phi, w->D, &r, &ge);
+    if (rc != SANC_OK) {
+        char lab[32];
+        return err_set(e, rc, "period %d (%s): %s", t, scenario_period_label(sc, t, lab, sizeof lab), ge.msg);
+    }
+    w->solver_iterations = r.iterations;
+    w->solver_residual = r.residual;
+
+    memset(w->exports, 0, (size_t)w->nc * sizeof *w->exports);
+    memset(w->imports, 0, (size_t)w->nc * sizeof *w->imports);
+    for (int i = 0; i < w->nc; i++)
+        for (int j = 0; j < w->nc; j++) {
+            if (i == j)
+                continue;
+            double s = 0.0;
+            for (int k = 0; k < w->ns; k++)
+                s += w->X[W3(w, i, j, k)];
+            w->exports[i] += s;
+            w->imports[j] += s;
+        }
+    return SANC_OK;
+}
+
+static void gravity_finish(struct model *m)
+{
+    gravity *g = m->data;
+    if (g == NULL)
+        return;
+    ge_solver_free(g->solver);
+    free(g->trade0);
+    free(g);
+    m->data = NULL;
+}
+
+const model_ops gravity_ops = {gravity_init, gravity_step, gravity_finish};

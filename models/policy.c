@@ -1,0 +1,62 @@
+/*
+ * policy.c - the first module of each period: activates and deactivates
+ * dated events (start inclusive, end exclusive) and writes their effect on
+ * the world: the summed log openness of active cost shocks
+ * (w->shock_logphi) and the non-market transfers of the period
+ * (w->transfers, an annual rate like the flows, never priced).
+ * Payment-system join/exit events are applied by the payments module.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "model.h"
+#include "scenario.h"
+#include "world.h"
+
+static int policy_apply(struct world *w, int t)
+{
+    const scenario *sc = w->sc;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    memset(w->shock_logphi, 0, n3 * sizeof *w->shock_logphi);
+    memset(w->transfers, 0, (size_t)w->nc * w->nc * sizeof *w->transfers);
+    for (int v = 0; v < sc->nevents; v++) {
+        const sc_event *ev = &sc->events[v];
+        if (t < ev->start || t >= ev->end)
+            continue;
+        if (ev->type == SC_EV_SHOCK) {
+            /* products of factors are sums of logs; -inf closes for good */
+            for (int c = 0; c < ev->ncells; c++)
+                w->shock_logphi[ev->cells[c].idx] += ev->cells[c].logphi;
+        } else if (ev->type == SC_EV_TRANSFER) {
+            w->transfers[W2(w, ev->exporter, ev->importer)] += ev->value;
+        }
+    }
+    return SANC_OK;
+}
+
+static int policy_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+{
+    (void)m;
+    (void)sc;
+    int has_transfers = 0;
+    for (int v = 0; v < w->sc->nevents; v++)
+        has_transfers |= w->sc->events[v].type == SC_EV_TRANSFER;
+    if (!has_transfers)
+        return SANC_OK;
+    world_var tv = {
+        .name = "transfers", .units = "$units", .long_name = "non-market transfers",
+        .description = "value of non-market transfers (e.g. arms for technology) by exporter and importer, "
+                       "recorded from transfer events, as an annual rate; not priced and not part of flows",
+        .ndims = 2, .dims = {DIM_EXPORTER, DIM_IMPORTER}, .data = w->transfers,
+    };
+    return world_add_var(w, &tv, e);
+}
+
+static int policy_step(struct model *m, struct world *w, int t, errbuf *e)
+{
+    (void)m;
+    (void)e;
+    return policy_apply(w, t);
+}
+
+const model_ops policy_ops = {policy_init, policy_step, NULL};

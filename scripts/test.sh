@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scripts/test.sh - install what is missing, build, run every test (ctest).
+#
+#   scripts/test.sh              the whole suite (unit + integration), build/
+#   scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan, build-asan/
+#
+# Tests that need ../shared/data skip (ctest SKIP) when it is absent.
+set -euo pipefail
+SANCSIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=deps.sh
+. "$SANCSIM_ROOT/scripts/deps.sh"
+
+mode=plain
+for a in "$@"; do
+    case "$a" in
+    --sanitize) mode=sanitize ;;
+    -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option $a" >&2; exit 2 ;;
+    esac
+done
+
+sancsim_install_deps
+cd "$SANCSIM_ROOT"
+if [ "$mode" = sanitize ]; then
+    build=${SANCSIM_BUILD_DIR:-build-asan}
+    sancsim_build "$build" -DSANCSIM_SANITIZE=ON
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+else
+    build=${SANCSIM_BUILD_DIR:-build}
+    sancsim_build "$build"
+fi
+ctest --test-dir "$build" --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
