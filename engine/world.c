@@ -148,6 +148,20 @@ void world_destroy(world *w)
         free(*arrays[i]);
         *arrays[i] = NULL;
     }
+    /* agent-layer arrays, allocated by their modules */
+    free(w->sanc_intensity);
+    free(w->sanc_cover);
+    free(w->sec_pressure);
+    free(w->sys_cost);
+    free(w->pay_access);
+    free(w->pay_share);
+    free(w->hub_via);
+    free(w->route_share_new);
+    free(w->route_share);
+    w->sanc_intensity = w->sec_pressure = w->sys_cost = w->pay_access = w->pay_share = NULL;
+    w->route_share_new = w->route_share = NULL;
+    w->sanc_cover = NULL;
+    w->hub_via = NULL;
     w->nvars = 0;
 }
 

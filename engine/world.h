@@ -89,6 +89,28 @@ typedef struct world {
 
     double *transfers; /* nc*nc: non-market transfers in t (not priced) */
 
+    /* --- agent layer: arrays allocated by the module that owns them (in its
+     * init, with calloc) and freed by world_destroy; NULL/0 when absent. --- */
+    /* sanctions (owner: sanctions) */
+    int nsanc;
+    char **sanc_name;          /* nsanc labels (owned by the sanctions module) */
+    double *sanc_intensity;    /* nsanc: current enforcement e, 0 when inactive */
+    unsigned char *sanc_cover; /* nsanc * nc*nc*ns: cells covered by each measure */
+    double *sec_pressure;      /* nc*nc [i*nc+h]: sum over active secondary measures
+                                  targeting h with i a third country of penalty*e*w_iS */
+    /* payments (owner: payments) */
+    int nsys;                  /* systems, not counting the fallback */
+    char **sys_name;           /* nsys + 1 labels, fallback last */
+    double *sys_cost;          /* nsys + 1 */
+    double *pay_access;        /* nc*(nsys+1): member weight a_ip; 1 for the fallback */
+    double *pay_share;         /* nc*nc*(nsys+1): channel shares s_ijp of pair (i,j) */
+    /* routing (owner: routing; route_share is updated by gravity by vintage) */
+    int nhubs;
+    char **hub_name;           /* nhubs labels */
+    int *hub_via;              /* nhubs: index of the via country */
+    double *route_share_new;   /* nhubs * nc*nc*ns [h*n3 + cell]: shares of new flows */
+    double *route_share;       /* nhubs * nc*nc*ns: shares of the current flows */
+
     int nvars;
     world_var vars[WORLD_MAX_VARS];
 } world;

@@ -43,6 +43,7 @@
  * transient negative E'_j (additive deficits) cannot produce a log of a
  * negative number; an equilibrium that sits on the floor is reported. */
 #define GE_EFLOOR 1e-12
+#define GE_POLISH (1.0 / 64)
 
 enum { GE_INACTIVE = 0, GE_ACTIVE = 1, GE_DEAD = 2 };
 
@@ -60,6 +61,7 @@ struct ge_solver {
     /* per solve */
     unsigned char *state; /* n*K cell state */
     int *root;      /* n union-find parent, then component id */
+    int *comp;      /* n union-find root */
     int *members;   /* n countries grouped by component */
     int *cstart;    /* n+1 offsets into members */
     int *cells;     /* n*K active cells of the current component */
@@ -100,7 +102,7 @@ void ge_solver_free(ge_solver *s)
         return;
     free(s->Y0); free(s->logY0); free(s->Ek); free(s->alpha);
     free(s->Yc); free(s->Ec); free(s->B);
-    free(s->state); free(s->root); free(s->members); free(s->cstart); free(s->cells);
+    free(s->state); free(s->root); free(s->comp); free(s->members); free(s->cstart); free(s->cells);
     free(s->x); free(s->t); free(s->P); free(s->q); free(s->S); free(s->Yp);
     free(s->D); free(s->Yn); free(s->En); free(s->Eeff); free(s->cfac);
     free(s->xv); free(s->gv); free(s->fv); free(s->xn); free(s->gn); free(s->fn);
@@ -138,7 +140,7 @@ int ge_solver_create(ge_solver **out, const ge_params *p, errbuf *e)
 #define GE_ALLOC(ptr, cnt) ((ptr) = calloc((cnt), sizeof *(ptr))) == NULL
     if (GE_ALLOC(s->Y0, nK) || GE_ALLOC(s->logY0, nK) || GE_ALLOC(s->Ek, nK) ||
         GE_ALLOC(s->alpha, nK) || GE_ALLOC(s->Yc, n) || GE_ALLOC(s->Ec, n) ||
-        GE_ALLOC(s->B, s->nnK) || GE_ALLOC(s->state, nK) || GE_ALLOC(s->root, n) ||
+        GE_ALLOC(s->B, s->nnK) || GE_ALLOC(s->state, nK) || GE_ALLOC(s->root, n) || GE_ALLOC(s->comp, n) ||
         GE_ALLOC(s->members, n) || GE_ALLOC(s->cstart, n + 1) || GE_ALLOC(s->cells, nK) ||
         GE_ALLOC(s->x, nK) || GE_ALLOC(s->t, nK) || GE_ALLOC(s->P, nK) ||
         GE_ALLOC(s->q, nK) || GE_ALLOC(s->S, nK) || GE_ALLOC(s->Yp, nK) ||
@@ -452,7 +454,19 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
         rn = ge_eval(s, C, s->xv, s->gv, s->fv, &worst);
         it++;
     }
-    while (C->finite && !(rn < s->p.tol) && it < s->p.max_iter) {
+    /* The step size only bounds the distance to the fixed point up to the
+     * map's contraction factor: once below tol, take a few more steps while
+     * they still shrink it (cheap, and the answer is then good to about tol
+     * rather than tol / (1 - rate)); stop at GE_POLISH * tol or when rounding
+     * noise stops the progress.  A warm start that already meets tol is
+     * taken as it is (it was polished when it was found). */
+    int polish = 0;
+    double rprev = HUGE_VAL;
+    while (C->finite && it < s->p.max_iter) {
+        if (rn < s->p.tol && (it == 1 || rn < GE_POLISH * s->p.tol || rn >= rprev ||
+                              ++polish > 3))
+            break;
+        rprev = rn;
         int accel = ge_anderson(s, C->dim, &mk, head, s->xn);
         if (!accel)
             memcpy(s->xn, s->gv, (size_t)C->dim * sizeof(double));
@@ -477,6 +491,10 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
             it++;
             mk = 0;
         }
+#ifdef GE_DEBUG
+        fprintf(stderr, "comp0 %d it %d accel %d mk %d rn %.3e rnn %.3e floored %d worst %d c %g\n", C->m[0], it, accel, mk, rn, rnn, C->floored, s->cells[worst], C->c);
+        for (int a = 0; a < C->nm; a++) fprintf(stderr, "  j %d Y' %g E' %g D %g\n", C->m[a], s->Yn[C->m[a]], s->En[C->m[a]], s->D[C->m[a]]);
+#endif
         if (!C->finite)
             break;
         double *dF = s->dF + (size_t)head * s->nK, *dG = s->dG + (size_t)head * s->nK;
@@ -581,11 +599,14 @@ int ge_solve(ge_solver *s, const double *phi, const double *Din, ge_result *r, e
         s->state[ik] = s->Y0[ik] > 0 ? (s->S[ik] > 0 ? GE_ACTIVE : GE_DEAD) : GE_INACTIVE;
 
     /* components, numbered by their smallest member (roots are minimal) */
+    for (int i = 0; i < n; i++)
+        s->comp[i] = ge_find(s->root, i);
     int ncomp = 0;
-    for (int i = 0; i < n; i++) {
-        int ri = ge_find(s->root, i);
-        s->root[i] = ri == i ? ncomp++ : s->root[ri];
-    }
+    for (int i = 0; i < n; i++)
+        if (s->comp[i] == i)
+            s->root[i] = ncomp++;
+    for (int i = 0; i < n; i++)
+        s->root[i] = s->root[s->comp[i]];
     memset(s->cstart, 0, (size_t)(n + 1) * sizeof(int));
     for (int i = 0; i < n; i++)
         s->cstart[s->root[i] + 1]++;

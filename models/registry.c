@@ -9,12 +9,15 @@
 
 #include "model.h"
 
-extern const model_ops policy_ops;
-extern const model_ops gravity_ops;
+extern const model_ops policy_ops, sanctions_ops, payments_ops, routing_ops, gravity_ops, metrics_ops;
 
 const model_entry model_registry[] = {
-    {"policy", &policy_ops},   /* dated events: cost shocks, transfers */
-    {"gravity", &gravity_ops}, /* partial adjustment of openness, GE solve */
+    {"policy", &policy_ops},       /* dated events: cost shocks, transfers */
+    {"sanctions", &sanctions_ops}, /* trade, financial and secondary measures */
+    {"payments", &payments_ops},   /* banks, systems, channel choice, payment wedge */
+    {"routing", &routing_ops},     /* hubs and corridors, route aggregate M(t)/M(0) */
+    {"gravity", &gravity_ops},     /* partial adjustment of openness, GE solve */
+    {"metrics", &metrics_ops},     /* derived outputs: dependence, transit, sanction effects */
     {NULL, NULL},
 };
 

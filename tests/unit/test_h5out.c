@@ -214,7 +214,7 @@ static void read_str_attr(hid_t loc, const char *obj, const char *name, char *bu
     assert_false(H5Tis_variable_str(ft));
     size_t sz = H5Tget_size(ft);
     assert_true(sz < n);
-    hid_t mt = H5Tcopy(H5T_C_S1);
+    hid_t mt = H5Tcopy(ft);
     H5Tset_size(mt, sz + 1);
     assert_true(H5Aread(a, mt, buf) >= 0);
     buf[sz] = '\0';

@@ -1,0 +1,388 @@
+/*
+ * test_data.c - unit tests of engine/data.c: every class of bad CSV input
+ * (header, field count, numbers, duplicates, unknown codes, missing domestic
+ * rows, empty tables) must fail with SANC_EDATA and a "FILE:LINE: field:"
+ * message; good tables must land at the documented index
+ * (i*nc + j)*ns + k in the documented country and sector order; a large
+ * table must load quickly.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "data.h"
+
+typedef struct fixture {
+    char dir[256];
+    char path[512];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_data.XXXXXX");
+    if (mkdtemp(f->dir) == NULL) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", f->dir);
+    free(f);
+    return 0;
+}
+
+static const char *write_file(fixture *f, const char *name, const char *text)
+{
+    snprintf(f->path, sizeof f->path, "%s/%s", f->dir, name);
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return f->path;
+}
+
+#define assert_contains(hay, needle)                                                   \
+    do {                                                                               \
+        if (strstr((hay), (needle)) == NULL)                                           \
+            fail_msg("message '%s' does not contain '%s'", (hay), (needle));           \
+    } while (0)
+
+/* Load `text` as a trade table and expect an error "PATH:<where>" + msg. */
+static void expect_trade_error(fixture *f, const char *text, const data_countries *known,
+                               int code, const char *where_msg)
+{
+    const char *p = write_file(f, "t.csv", text);
+    data_trade t;
+    errbuf e;
+    err_init(&e);
+    int rc = data_load_trade(p, known, &t, &e);
+    if (rc != code)
+        fail_msg("expected %d, got %d (%s) for:\n%s", code, rc, e.msg, text);
+    char want[1024];
+    snprintf(want, sizeof want, "%s%s", p, where_msg);
+    assert_contains(e.msg, want);
+    /* Left in a state that may be freed again. */
+    data_trade_free(&t);
+}
+
+static int idx(const data_trade *t, int i, int j, int k)
+{
+    return (i * t->nc + j) * t->ns + k;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_countries_good(void **state)
+{
+    fixture *f = *state;
+    /* BOM, CRLF, quoted field with a comma and a doubled quote, blank line. */
+    const char *p = write_file(f, "c.csv",
+                               "\xEF\xBB\xBF" "code,name,groups\r\n"
+                               "USA,United States,WEST;G7\r\n"
+                               "\r\n"
+                               " KOR , \"Korea, Republic of \"\"South\"\"\" ,\r\n"
+                               "RUS,Russia,\"BRICS\"\r\n");
+    data_countries c;
+    errbuf e;
+    err_init(&e);
+    assert_int_equal(data_load_countries(p, &c, &e), SANC_OK);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.code[0], "USA");
+    assert_string_equal(c.code[1], "KOR");
+    assert_string_equal(c.code[2], "RUS");
+    assert_string_equal(c.name[1], "Korea, Republic of \"South\"");
+    assert_string_equal(c.groups[0], "WEST;G7");
+    assert_null(c.groups[1]);
+    assert_string_equal(c.groups[2], "BRICS");
+    data_countries_free(&c);
+    assert_int_equal(c.n, 0);
+
+    p = write_file(f, "c2.csv", "code,name\nA,Alpha\nB,Beta");
+    assert_int_equal(data_load_countries(p, &c, &e), SANC_OK);
+    assert_int_equal(c.n, 2);
+    assert_null(c.groups[0]);
+    assert_string_equal(c.name[1], "Beta");
+    data_countries_free(&c);
+}
+
+static void test_countries_bad(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *text;
+        const char *msg; /* after the path */
+    } cases[] = {
+        { "Code,name\nA,a\n", ":1: unknown header 'Code,name' (expected code,name[,groups])" },
+        { "code,name\nA,a\nB,b\nA,c\n", ":4: code: duplicate country code 'A' (first at line 2)" },
+        { "code,name\n,a\n", ":2: code: empty country code" },
+        { "code,name\nA B,a\n", ":2: code: country code 'A B' contains a space" },
+        { "code,name\nA,a,x\n", ":2: expected 2 fields, got 3" },
+        { "code,name,groups\nA,a\n", ":2: expected 3 fields, got 2" },
+        { "code,name\n\n", ":3: no data rows" },
+        { "", ":1: empty file" },
+        { "code,name\n\"A,a\n", ":2: field 1: unterminated quoted field" },
+        { "code,name\n\"A\"x,a\n", ":2: field 1: unexpected text after a closing quote" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *p = write_file(f, "c.csv", cases[i].text);
+        data_countries c;
+        errbuf e;
+        err_init(&e);
+        int rc = data_load_countries(p, &c, &e);
+        if (rc != SANC_EDATA)
+            fail_msg("case %zu: expected SANC_EDATA, got %d (%s)", i, rc, e.msg);
+        char want[1024];
+        snprintf(want, sizeof want, "%s%s", p, cases[i].msg);
+        assert_contains(e.msg, want);
+        data_countries_free(&c);
+    }
+    data_countries c;
+    errbuf e;
+    err_init(&e);
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/none.csv", f->dir);
+    assert_int_equal(data_load_countries(missing, &c, &e), SANC_EDATA);
+    assert_contains(e.msg, "none.csv: cannot open: No such file");
+}
+
+static void test_trade_no_sector(void **state)
+{
+    fixture *f = *state;
+    /* First appearance, exporter then importer, row by row: B, A, C. */
+    const char *p = write_file(f, "t.csv",
+                               "exporter,importer,value\n"
+                               "B,A,1.5\n"
+                               "A,A, 2 \n"
+                               "B,B,3e2\n"
+                               "C,C,\"0\"\n"
+                               "A,C,-0\n");
+    data_trade t;
+    errbuf e;
+    err_init(&e);
+    assert_int_equal(data_load_trade(p, NULL, &t, &e), SANC_OK);
+    assert_int_equal(t.nc, 3);
+    assert_int_equal(t.ns, 1);
+    assert_string_equal(t.country[0], "B");
+    assert_string_equal(t.country[1], "A");
+    assert_string_equal(t.country[2], "C");
+    assert_string_equal(t.sector[0], "all");
+    assert_true(t.X[idx(&t, 0, 1, 0)] == 1.5); /* B -> A */
+    assert_true(t.X[idx(&t, 1, 1, 0)] == 2.0);
+    assert_true(t.X[idx(&t, 0, 0, 0)] == 300.0);
+    assert_true(t.X[idx(&t, 1, 0, 0)] == 0.0); /* absent row */
+    double sum = 0;
+    for (int m = 0; m < t.nc * t.nc * t.ns; m++)
+        sum += t.X[m];
+    assert_true(sum == 303.5);
+    data_trade_free(&t);
+}
+
+static void test_trade_sectors_and_known(void **state)
+{
+    fixture *f = *state;
+    const char *cp = write_file(f, "c.csv", "code,name\nZ,Zed\nY,Why\n");
+    data_countries c;
+    errbuf e;
+    err_init(&e);
+    assert_int_equal(data_load_countries(cp, &c, &e), SANC_OK);
+    const char *p = write_file(f, "t.csv",
+                               "exporter,importer,sector,value\n"
+                               "Y,Z,energy,4\n"
+                               "Z,Z,food,1\n"
+                               "Y,Y,energy,2\n"
+                               "Z,Y,food,8.25\n");
+    data_trade t;
+    assert_int_equal(data_load_trade(p, &c, &t, &e), SANC_OK);
+    assert_int_equal(t.nc, 2);
+    assert_int_equal(t.ns, 2);
+    assert_string_equal(t.country[0], "Z"); /* the list's order, not the file's */
+    assert_string_equal(t.country[1], "Y");
+    assert_string_equal(t.sector[0], "energy");
+    assert_string_equal(t.sector[1], "food");
+    assert_true(t.X[idx(&t, 1, 0, 0)] == 4.0);
+    assert_true(t.X[idx(&t, 0, 0, 1)] == 1.0);
+    assert_true(t.X[idx(&t, 1, 1, 0)] == 2.0);
+    assert_true(t.X[idx(&t, 0, 1, 1)] == 8.25);
+    assert_true(t.X[idx(&t, 0, 1, 0)] == 0.0);
+    data_trade_free(&t);
+
+    /* Unknown code against the list, and a listed country with no rows. */
+    expect_trade_error(f, "exporter,importer,value\nZ,Z,1\nY,Y,1\nZ,XXX,1\n", &c, SANC_EDATA,
+                       ":4: importer: unknown country code 'XXX'");
+    const char *cp3 = write_file(f, "c3.csv", "code,name\nZ,Zed\nY,Why\nW,Dub\n");
+    data_countries c3;
+    assert_int_equal(data_load_countries(cp3, &c3, &e), SANC_OK);
+    expect_trade_error(f, "exporter,importer,value\nZ,Z,1\nY,Y,1\n", &c3, SANC_EDATA,
+                       ": country 'W' has no domestic sales row (exporter == importer)");
+    data_countries_free(&c3);
+    data_countries_free(&c);
+}
+
+static void test_trade_bad(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *text;
+        const char *msg;
+    } cases[] = {
+        { "a,b\nA,A,1\n", ":1: unknown header 'a,b' (expected exporter,importer[,sector],value)" },
+        { "Exporter,importer,value\nA,A,1\n", ":1: unknown header" },
+        { "exporter,importer,sector,value\nRUS,RUS,energy,1\nRUS,IRN,energy,-3\n",
+          ":3: value: negative value -3 (must be >= 0)" },
+        { "exporter,importer,sector,value\nRUS,RUS,energy,1\nIRN,IRN,energy,1\n"
+          "RUS,IRN,energy,2\nRUS,IRN,food,2\nRUS,IRN,energy,5\n",
+          ":6: duplicate row RUS,IRN,energy (first at line 4)" },
+        { "exporter,importer,value\nA,A,1\nA,A,2\n", ":3: duplicate row A,A (first at line 2)" },
+        { "exporter,importer,sector,value\nA,A,x,1\nA,A,1\n", ":3: expected 4 fields, got 3" },
+        { "exporter,importer,value\nA,A,1,2\n", ":2: expected 3 fields, got 4" },
+        { "exporter,importer,value\nA,A,abc\n", ":2: value: not a number 'abc'" },
+        { "exporter,importer,value\nA,A,\n", ":2: value: not a number ''" },
+        { "exporter,importer,value\nA,A,1.5x\n", ":2: value: not a number '1.5x'" },
+        { "exporter,importer,value\nA,A,1 2\n", ":2: value: not a number '1 2'" },
+        { "exporter,importer,value\nA,A,inf\n", ":2: value: not finite" },
+        { "exporter,importer,value\nA,A,nan\n", ":2: value: not finite" },
+        { "exporter,importer,value\nA,A,1e400\n", ":2: value: not finite" },
+        { "exporter,importer,value\n\n", ":3: no data rows" },
+        { "exporter,importer,value\n", ":2: no data rows" },
+        { "", ":1: empty file" },
+        { "exporter,importer,value\nA,A,1\nA,B,1\n",
+          ": country 'B' has no domestic sales row (exporter == importer)" },
+        { "exporter,importer,value\nA,,1\n", ":2: importer: empty country code" },
+        { "exporter,importer,sector,value\nA,A,,1\n", ":2: sector: empty sector name" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_trade_error(f, cases[i].text, NULL, SANC_EDATA, cases[i].msg);
+}
+
+static void test_shocks(void **state)
+{
+    fixture *f = *state;
+    char *codes[] = { "RUS", "IRN", "CHN" };
+    char *sectors[] = { "energy", "food" };
+    data_shocks s;
+    errbuf e;
+    err_init(&e);
+    const char *p = write_file(f, "s.csv",
+                               "exporter,importer,sector,factor\n"
+                               "RUS,CHN,food,0.5\n"
+                               "CHN,IRN,energy,0\n");
+    assert_int_equal(data_load_shocks(p, 3, codes, 2, sectors, &s, &e), SANC_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.is_factor, 1);
+    assert_int_equal(s.rows[0].i, 0);
+    assert_int_equal(s.rows[0].j, 2);
+    assert_int_equal(s.rows[0].k, 1);
+    assert_true(s.rows[0].value == 0.5);
+    assert_int_equal(s.rows[1].i, 2);
+    assert_int_equal(s.rows[1].j, 1);
+    assert_int_equal(s.rows[1].k, 0);
+    data_shocks_free(&s);
+
+    p = write_file(f, "s.csv", "exporter,importer,partial_effect\nIRN,RUS,-0.7\nRUS,IRN,-0.7\n");
+    assert_int_equal(data_load_shocks(p, 3, codes, 2, sectors, &s, &e), SANC_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.is_factor, 0);
+    assert_int_equal(s.rows[0].i, 1);
+    assert_int_equal(s.rows[0].j, 0);
+    assert_int_equal(s.rows[0].k, -1);
+    assert_true(s.rows[1].value == -0.7);
+    data_shocks_free(&s);
+
+    static const struct {
+        const char *text;
+        const char *msg;
+    } cases[] = {
+        { "exporter,importer,value\nRUS,IRN,1\n", ":1: unknown header 'exporter,importer,value'" },
+        { "exporter,importer,factor\nRUS,IRN,-1\n", ":2: factor: negative value -1 (must be >= 0)" },
+        { "exporter,importer,partial_effect\nRUS,IRN,inf\n", ":2: partial_effect: not finite" },
+        { "exporter,importer,partial_effect\nRUS,IRN,x\n", ":2: partial_effect: not a number 'x'" },
+        { "exporter,importer,factor\nRUS,XXX,1\n", ":2: importer: unknown country code 'XXX'" },
+        { "exporter,importer,sector,factor\nRUS,IRN,steel,1\n", ":2: sector: unknown sector 'steel'" },
+        { "exporter,importer,sector,factor\nRUS,IRN,food,1\nIRN,RUS,food,1\nRUS,IRN,food,2\n",
+          ":4: duplicate row RUS,IRN,food (first at line 2)" },
+        { "exporter,importer,factor\nRUS,IRN,1\nRUS,IRN,2\n",
+          ":3: duplicate row RUS,IRN (first at line 2)" },
+        { "exporter,importer,factor\n", ":2: no data rows" },
+        { "exporter,importer,sector,factor\nRUS,IRN,1\n", ":2: expected 4 fields, got 3" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        p = write_file(f, "s.csv", cases[i].text);
+        err_init(&e);
+        int rc = data_load_shocks(p, 3, codes, 2, sectors, &s, &e);
+        if (rc != SANC_EDATA)
+            fail_msg("case %zu: expected SANC_EDATA, got %d (%s)", i, rc, e.msg);
+        char want[1024];
+        snprintf(want, sizeof want, "%s%s", p, cases[i].msg);
+        assert_contains(e.msg, want);
+        data_shocks_free(&s);
+    }
+}
+
+/* A large table loads in time linear in its rows (a quadratic lookup would
+ * take minutes at this size); every cell's value is checked. */
+static void test_trade_large(void **state)
+{
+    fixture *f = *state;
+    const int nc = 150, ns = 20; /* 450,000 rows */
+    snprintf(f->path, sizeof f->path, "%s/big.csv", f->dir);
+    FILE *fp = fopen(f->path, "w");
+    assert_non_null(fp);
+    fputs("exporter,importer,sector,value\n", fp);
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++)
+            for (int k = 0; k < ns; k++)
+                fprintf(fp, "C%03d,C%03d,s%02d,%d\n", i, j, k, (i * nc + j) * ns + k);
+    fclose(fp);
+    data_trade t;
+    errbuf e;
+    err_init(&e);
+    clock_t t0 = clock();
+    assert_int_equal(data_load_trade(f->path, NULL, &t, &e), SANC_OK);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_int_equal(t.nc, nc);
+    assert_int_equal(t.ns, ns);
+    for (int m = 0; m < nc * nc * ns; m++)
+        if (t.X[m] != (double)m)
+            fail_msg("cell %d holds %g", m, t.X[m]);
+    assert_string_equal(t.country[149], "C149");
+    assert_string_equal(t.sector[19], "s19");
+    data_trade_free(&t);
+    /* Generous: also passes under sanitizers; valgrind users may raise it. */
+    const char *lim = getenv("SANCSIM_TEST_TIME_LIMIT");
+    double limit = lim != NULL ? atof(lim) : 10.0;
+    if (secs > limit)
+        fail_msg("loading %d rows took %.2f s", nc * nc * ns, secs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_countries_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_countries_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trade_no_sector, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trade_sectors_and_known, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trade_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trade_large, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
