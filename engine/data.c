@@ -38,6 +38,7 @@ typedef struct data__file {
     const char *path;
     char *buf;   /* whole file, NUL-terminated; split in place */
     char *pos;   /* start of the next line */
+    char *end;   /* the terminating NUL; an earlier NUL is a binary file */
     int line;    /* number of the line last returned */
     char *f[DATA__MAXF];
     int nf;      /* number of fields on the line (may exceed DATA__MAXF) */
@@ -87,11 +88,8 @@ static int data__open(data__file *df, const char *path, errbuf *e)
         return err_set(e, SANC_EDATA, "%s: read error", path);
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len) != NULL) {
-        free(buf);
-        return err_set(e, SANC_EDATA, "%s: contains NUL bytes (not a text file)", path);
-    }
     df->buf = buf;
+    df->end = buf + len;
     df->pos = buf;
     /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
     if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
@@ -128,6 +126,10 @@ static int data__next(data__file *df, errbuf *e)
             df->pos = end;
         }
         df->line++;
+        /* strchr stops at a NUL: catch it here rather than in a separate pass. */
+        if (strlen(line) != (size_t)(end - line) || (df->pos == end && end != df->end))
+            return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)",
+                           df->path, df->line);
         char *p = line;
         while (data__is_blank((unsigned char)*p))
             p++;
@@ -603,16 +605,6 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
                      path, df.line, h);
         goto done;
     }
-    /* Size the row store from the line count: no regrowth on big tables. */
-    size_t lines = 1;
-    for (const char *q = df.pos; (q = strchr(q, '\n')) != NULL; q++)
-        lines++;
-    rows.r = malloc(lines * sizeof *rows.r);
-    if (rows.r == NULL) {
-        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    rows.cap = lines;
     if (!has_sector && data__names_intern(&sectors, "all") != 0) {
         rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
         goto done;

@@ -125,6 +125,19 @@ static int h5out_fail(errbuf *e, const char *path, const char *what)
     return err_set(e, SANC_EIO, "%s: cannot write: %s", path, what);
 }
 
+/* Every HDF5 API call clears the error stack, so cleanup after a failure
+ * would erase the reason; park the stack while cleaning up. */
+static hid_t h5out_err_save(int failed)
+{
+    return failed ? H5Eget_current_stack() : H5I_INVALID_HID;
+}
+
+static void h5out_err_restore(hid_t stack)
+{
+    if (stack >= 0)
+        H5Eset_current_stack(stack);
+}
+
 static void h5out_quiet(void)
 {
     /* library code never prints; errors come back through errbuf */
@@ -261,12 +274,14 @@ static int h5out_attr_str(hid_t loc, const char *name, const char *value)
     if (H5Awrite(attr, type, len > 0 ? value : "") < 0)
         goto out;
     rc = 0;
-out:
+out:;
+    hid_t es = h5out_err_save(rc < 0);
     if (attr >= 0 && H5Aclose(attr) < 0)
         rc = -1;
     if (space >= 0)
         H5Sclose(space);
     H5Tclose(type);
+    h5out_err_restore(es);
     return rc;
 }
 
@@ -277,12 +292,13 @@ static int h5out_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
         return -1;
     int rc = -1;
     hid_t attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr >= 0) {
+    if (attr >= 0)
         rc = H5Awrite(attr, mtype, v) < 0 ? -1 : 0;
-        if (H5Aclose(attr) < 0)
-            rc = -1;
-    }
+    hid_t es = h5out_err_save(rc < 0);
+    if (attr >= 0 && H5Aclose(attr) < 0)
+        rc = -1;
     H5Sclose(space);
+    h5out_err_restore(es);
     return rc;
 }
 
@@ -499,6 +515,12 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
                  const char *units, errbuf *e)
 {
     *out = NULL;
+    /* HDF5 1.10 frees a file whose close failed (disk full) but keeps its
+     * id, and its atexit handler then crashes on it (HDFGroup/hdf5 issue
+     * 2257, fixed by PR 2496 for 1.14).  We close every file we open ourselves, so the
+     * handler has nothing to do; this only works before HDF5 initialises,
+     * and is a harmless no-op after. */
+    H5dont_atexit();
     h5out_quiet();
     if (compression < 0 || compression > 9)
         return err_set(e, SANC_EINTERNAL, "compression must be 0..9 (got %d)", compression);
@@ -533,17 +555,18 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
     /* STRONG: closing the file closes anything an error path forgot */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        rc = h5out_fail(e, path, "file access properties");
         if (fapl >= 0)
             H5Pclose(fapl);
-        rc = h5out_fail(e, path, "file access properties");
         goto fail;
     }
     o->file = H5Fcreate(o->temp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
     if (o->file < 0) {
         rc = h5out_fail(e, path, "create");
+        H5Pclose(fapl);
         goto fail;
     }
+    H5Pclose(fapl);
 
     if ((rc = h5out_time_scale(o, w, e)) < 0)
         goto fail;
@@ -598,9 +621,11 @@ static int h5out_write_period(hid_t ds, int rank, const hsize_t *dims, hsize_t t
     if (mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
         H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
         rc = 0;
+    hid_t es = h5out_err_save(rc < 0);
     if (mspace >= 0)
         H5Sclose(mspace);
     H5Sclose(fspace);
+    h5out_err_restore(es);
     return rc;
 }
 
@@ -634,26 +659,28 @@ int h5out_append(h5out *o, const world *w, errbuf *e)
 /* ------------------------------------------------------------------ */
 /* finish                                                              */
 
+/* Close one dataset; keep the first failure's error stack in *es. */
+static void h5out_close_ds(hid_t *ds, int *rc, hid_t *es)
+{
+    if (*ds < 0)
+        return;
+    if (H5Dclose(*ds) < 0 && *rc == 0) {
+        *rc = -1;
+        *es = h5out_err_save(1);
+    }
+    *ds = H5I_INVALID_HID;
+}
+
 static int h5out_close_objects(h5out *o)
 {
     int rc = 0;
+    hid_t es = H5I_INVALID_HID;
     for (int i = 0; i < WORLD_MAX_VARS; i++)
-        if (o->var[i].ds >= 0) {
-            if (H5Dclose(o->var[i].ds) < 0)
-                rc = -1;
-            o->var[i].ds = -1;
-        }
+        h5out_close_ds(&o->var[i].ds, &rc, &es);
     for (int d = 0; d < DIM_COUNT; d++)
-        if (o->scale[d] >= 0) {
-            if (H5Dclose(o->scale[d]) < 0)
-                rc = -1;
-            o->scale[d] = -1;
-        }
-    if (o->time_ds >= 0) {
-        if (H5Dclose(o->time_ds) < 0)
-            rc = -1;
-        o->time_ds = -1;
-    }
+        h5out_close_ds(&o->scale[d], &rc, &es);
+    h5out_close_ds(&o->time_ds, &rc, &es);
+    h5out_err_restore(es);
     return rc;
 }
 
@@ -672,6 +699,7 @@ static int h5out_provenance(h5out *o, const h5out_prov *p)
         H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
         h5out_attr_str(ds, "long_name", "resolved scenario configuration") >= 0)
         rc = 0;
+    hid_t es = h5out_err_save(rc < 0);
     if (ds >= 0 && H5Dclose(ds) < 0)
         rc = -1;
     if (space >= 0)
@@ -680,6 +708,7 @@ static int h5out_provenance(h5out *o, const h5out_prov *p)
         H5Tclose(type);
     if (H5Gclose(g) < 0)
         rc = -1;
+    h5out_err_restore(es);
     return rc;
 }
 
