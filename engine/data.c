@@ -109,34 +109,25 @@ static int data__is_blank(int ch)
     return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-/* Next non-blank line split into fields (trimmed, unquoted, in place).
- * Returns 1 with a line, 0 at end of file, < 0 on a malformed line. */
+/* Next non-blank line split into fields (trimmed, unquoted, in place), in
+ * one pass over its characters.  Returns 1 with a line, 0 at end of file,
+ * < 0 on a malformed line. */
 static int data__next(data__file *df, errbuf *e)
 {
     for (;;) {
-        if (*df->pos == '\0')
+        char *p = df->pos;
+        if (p == df->end)
             return 0;
-        char *line = df->pos;
-        char *end = strchr(line, '\n');
-        if (end != NULL) {
-            *end = '\0';
-            df->pos = end + 1;
-        } else {
-            end = line + strlen(line);
-            df->pos = end;
-        }
         df->line++;
-        /* strchr stops at a NUL: catch it here rather than in a separate pass. */
-        if (strlen(line) != (size_t)(end - line) || (df->pos == end && end != df->end))
-            return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)",
-                           df->path, df->line);
-        char *p = line;
         while (data__is_blank((unsigned char)*p))
             p++;
-        if (*p == '\0')
+        if (*p == '\n' || *p == '\0') {
+            if (*p == '\0' && p != df->end)
+                goto nul;
+            df->pos = *p == '\n' ? p + 1 : p;
             continue; /* blank line */
+        }
         df->nf = 0;
-        p = line;
         for (;;) {
             while (data__is_blank((unsigned char)*p))
                 p++;
@@ -146,9 +137,12 @@ static int data__next(data__file *df, errbuf *e)
                 char *w = p;
                 p++;
                 for (;;) {
-                    if (*p == '\0')
+                    if (*p == '\0' || *p == '\n') {
+                        if (*p == '\0' && p != df->end)
+                            goto nul;
                         return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
                                        df->path, df->line, df->nf + 1);
+                    }
                     if (*p == '"') {
                         if (p[1] == '"') {
                             *w++ = '"';
@@ -163,28 +157,34 @@ static int data__next(data__file *df, errbuf *e)
                 fend = w;
                 while (data__is_blank((unsigned char)*p))
                     p++;
-                if (*p != ',' && *p != '\0')
+                if (*p != ',' && *p != '\n' && *p != '\0')
                     return err_set(e, SANC_EDATA,
                                    "%s:%d: field %d: unexpected text after a closing quote",
                                    df->path, df->line, df->nf + 1);
             } else {
-                while (*p != ',' && *p != '\0')
+                while (*p != ',' && *p != '\n' && *p != '\0')
                     p++;
                 fend = p;
                 while (fend > start && data__is_blank((unsigned char)fend[-1]))
                     fend--;
             }
-            int last = *p == '\0';
+            char stop = *p;
+            if (stop == '\0' && p != df->end)
+                goto nul;
             *fend = '\0';
             if (df->nf < DATA__MAXF)
                 df->f[df->nf] = start;
             df->nf++;
-            if (last)
-                break;
+            if (stop != ',') {
+                df->pos = stop == '\n' ? p + 1 : p;
+                return 1;
+            }
             p++; /* past the comma */
         }
-        return 1;
     }
+nul:
+    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
+                   df->line);
 }
 
 /* Rebuild the header as "a,b,c" for messages. */
@@ -611,6 +611,10 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
     }
     int nf = has_sector ? 4 : 3;
     static const char *const col[2] = { "exporter", "importer" };
+    /* Tables are usually sorted: remembering the previous row's codes skips
+     * most hash lookups. */
+    const char *prev[3] = { NULL, NULL, NULL };
+    int prev_idx[3] = { -1, -1, -1 };
     while ((rc = data__next(&df, e)) > 0) {
         if ((rc = data__field_count(&df, nf, e)) < 0)
             goto done;
@@ -618,6 +622,10 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
         int ij[2];
         for (int c = 0; c < 2; c++) {
             const char *code = df.f[c];
+            if (prev[c] != NULL && strcmp(code, prev[c]) == 0) {
+                ij[c] = prev_idx[c];
+                continue;
+            }
             if (code[0] == '\0') {
                 rc = err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df.line, col[c]);
                 goto done;
@@ -636,6 +644,8 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
                     goto done;
                 }
             }
+            prev[c] = code;
+            prev_idx[c] = ij[c];
         }
         row.i = ij[0];
         row.j = ij[1];
@@ -644,10 +654,16 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
                 rc = err_set(e, SANC_EDATA, "%s:%d: sector: empty sector name", path, df.line);
                 goto done;
             }
-            row.k = data__names_intern(&sectors, df.f[2]);
-            if (row.k < 0) {
-                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-                goto done;
+            if (prev[2] != NULL && strcmp(df.f[2], prev[2]) == 0) {
+                row.k = prev_idx[2];
+            } else {
+                row.k = data__names_intern(&sectors, df.f[2]);
+                if (row.k < 0) {
+                    rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                    goto done;
+                }
+                prev[2] = df.f[2];
+                prev_idx[2] = row.k;
             }
         }
         if ((rc = data__number(&df, "value", df.f[nf - 1], 1, &row.v, e)) < 0)

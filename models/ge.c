@@ -140,8 +140,8 @@ int ge_solver_create(ge_solver **out, const ge_params *p, errbuf *e)
 #define GE_ALLOC(ptr, cnt) ((ptr) = calloc((cnt), sizeof *(ptr))) == NULL
     if (GE_ALLOC(s->Y0, nK) || GE_ALLOC(s->logY0, nK) || GE_ALLOC(s->Ek, nK) ||
         GE_ALLOC(s->alpha, nK) || GE_ALLOC(s->Yc, n) || GE_ALLOC(s->Ec, n) ||
-        GE_ALLOC(s->B, s->nnK) || GE_ALLOC(s->state, nK) || GE_ALLOC(s->root, n) || GE_ALLOC(s->comp, n) ||
-        GE_ALLOC(s->members, n) || GE_ALLOC(s->cstart, n + 1) || GE_ALLOC(s->cells, nK) ||
+        GE_ALLOC(s->B, s->nnK) || GE_ALLOC(s->state, nK) || GE_ALLOC(s->root, n) ||
+        GE_ALLOC(s->comp, n) || GE_ALLOC(s->members, n) || GE_ALLOC(s->cstart, n + 1) || GE_ALLOC(s->cells, nK) ||
         GE_ALLOC(s->x, nK) || GE_ALLOC(s->t, nK) || GE_ALLOC(s->P, nK) ||
         GE_ALLOC(s->q, nK) || GE_ALLOC(s->S, nK) || GE_ALLOC(s->Yp, nK) ||
         GE_ALLOC(s->D, n) || GE_ALLOC(s->Yn, n) || GE_ALLOC(s->En, n) ||
@@ -544,6 +544,7 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
     return SANC_OK;
 }
 
+/* phi == NULL is accepted as "no shock" (every cell open at phi = 1). */
 int ge_solve(ge_solver *s, const double *phi, const double *Din, ge_result *r, errbuf *e)
 {
     gsl_set_error_handler_off();
@@ -570,15 +571,16 @@ int ge_solve(ge_solver *s, const double *phi, const double *Din, ge_result *r, e
                 for (size_t k = 0; k < K; k++)
                     b[k] = x0[k] > 0 ? x0[k] / s->Ek[j * K + k] : 0;
             } else {
-                const double *ph = phi + o;
+                const double *ph = phi != NULL ? phi + o : NULL;
                 for (size_t k = 0; k < K; k++) {
-                    if (!(ph[k] >= 0) || !isfinite(ph[k]))
+                    double f = ph != NULL ? ph[k] : 1.0;
+                    if (!(f >= 0) || !isfinite(f))
                         return err_set(e, SANC_EDATA,
                                        "ge: openness %s -> %s in %s is negative or not finite",
                                        ge_cname(s, (int)i, b1, sizeof b1),
                                        ge_cname(s, (int)j, b2, sizeof b2),
                                        ge_sname(s, (int)k, b3, sizeof b3));
-                    double v = x0[k] > 0 && ph[k] >= GE_CLOSED ? x0[k] / s->Ek[j * K + k] * ph[k] : 0;
+                    double v = x0[k] > 0 && f >= GE_CLOSED ? x0[k] / s->Ek[j * K + k] * f : 0;
                     b[k] = v;
                     open |= v > 0;
                 }

@@ -449,6 +449,9 @@ PRODUCTION_SHARES = {
 # cell keeps every market supplied when all foreign routes close).
 FLOOR = 0.25
 
+# Minimum share of an exporter's average sector mix kept in its cell to ROW.
+ROW_CELL_FLOOR = 0.10
+
 BN = 1000.0  # USD billion -> USD million (data.units = "USD million")
 
 
@@ -533,10 +536,11 @@ def build():
     for i in NAMED:
         target = [TOTALS[i][0] * s for s in export_mix(i, "ROW")]
         got = [sum(X[idx[i]][idx[j]][k] for j in NAMED if j != i) for k in range(ns)]
-        gap = [max(0.0, target[k] - got[k]) for k in range(ns)]
         tot = T[idx[i]][r]
-        if sum(gap) <= 0:
-            gap = export_mix(i, "ROW")
+        # Floor each sector at 10% of the exporter's average mix, so that no
+        # cell i -> ROW is zero in a sector i does export (EST).
+        base = export_mix(i, "ROW")
+        gap = [max(ROW_CELL_FLOOR * tot * base[k], target[k] - got[k]) for k in range(ns)]
         s = sum(gap)
         for k in range(ns):
             X[idx[i]][r][k] = tot * gap[k] / s

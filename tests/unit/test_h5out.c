@@ -426,8 +426,21 @@ static void run_python_checker(const char *path)
     }
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 " SANCSIM_SRC "/tests/integration/check_h5.py --expect-var flows --expect-var welfare '%s'",
+             "/usr/bin/python3 " SANCSIM_SRC "/tests/integration/check_h5.py"
+             " --expect-var flows --expect-var welfare '%s'",
              path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void run_r_checker(const char *path)
+{
+    if (system("Rscript -e 'suppressPackageStartupMessages(library(hdf5r))' >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "(skipping check_h5.R: no Rscript with hdf5r)\n");
+        return;
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "Rscript " SANCSIM_SRC "/tests/integration/check_h5.R --expect-var flows '%s'", path);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -440,8 +453,10 @@ static void test_roundtrip(void **state)
     if (rc < 0)
         fail_msg("%s", e.msg);
     assert_int_equal(dir_entries(f->dir), 1); /* the result, no temporary left */
+    assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0); /* every hid_t closed */
     check_file(f);
     run_python_checker(f->path);
+    run_r_checker(f->path);
 }
 
 static void test_compressed(void **state)
@@ -572,6 +587,7 @@ static void test_abort(void **state)
     fill_period(f, 2);
     assert_int_equal(h5out_append(o, &f->w, &e), SANC_EINTERNAL);
     h5out_abort(o);
+    assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
     assert_false(file_exists(tmp));
     assert_false(file_exists(f->path));
     assert_int_equal(dir_entries(f->dir), 0);
@@ -580,7 +596,7 @@ static void test_abort(void **state)
 
 /* A full disk (here: a file-size limit) must surface as SANC_EIO from
  * append or finish and leave nothing at the final path. */
-static int disk_full_child(fixture *f)
+static int disk_full_child(fixture *f, rlim_t limit)
 {
     enum { BIG_NC = 40, BIG_NS = 8, BIG_T = 12 };
     static char *const names[BIG_NC] = {
@@ -610,23 +626,23 @@ static int disk_full_child(fixture *f)
     add_var(&w, "flows", "$units", 0, x, 3, DIM_EXPORTER, DIM_IMPORTER, DIM_SECTOR);
 
     signal(SIGXFSZ, SIG_IGN);
-    struct rlimit rl = { 256 * 1024, 256 * 1024 }; /* ~2 periods of 100 KiB */
+    struct rlimit rl = { limit, limit };
     if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
         return 10;
     errbuf e;
     err_init(&e);
     h5out *o = NULL;
-    if (h5out_create(&o, f->path, 0, &w, 0, NULL, &e) < 0)
-        return 11;
-    int rc = SANC_OK;
+    int rc = h5out_create(&o, f->path, 0, &w, 0, NULL, &e);
     for (int t = 0; t < BIG_T && rc == SANC_OK; t++) {
         w.t = t;
         rc = h5out_append(o, &w, &e);
     }
-    if (rc < 0)
-        h5out_abort(o);
-    else
-        rc = h5out_finish(o, NULL, &e);
+    if (o != NULL) {
+        if (rc < 0)
+            h5out_abort(o);
+        else
+            rc = h5out_finish(o, NULL, &e);
+    }
     if (rc != SANC_EIO)
         return 12;
     if (strstr(e.msg, f->path) == NULL || strstr(e.msg, "cannot write") == NULL)
@@ -641,15 +657,21 @@ static int disk_full_child(fixture *f)
 static void test_disk_full(void **state)
 {
     fixture *f = *state;
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0)
-        _exit(disk_full_child(f));
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    assert_int_equal(dir_entries(f->dir), 0);
+    /* the run needs ~1.2 MB: fail at the first flush, after two periods,
+     * and near the end */
+    const rlim_t limits[] = { 1024, 256 * 1024, 1024 * 1024 };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            exit(disk_full_child(f, limits[i])); /* exit(): HDF5's atexit must not crash */
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(dir_entries(f->dir), 0);
+    }
 }
 
 /* One period of 300 x 300 x 8 doubles is 5.8 MB: the chunk must be split

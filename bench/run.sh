@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# bench/run.sh - the scenario benchmarks (not part of the test suite).
+#   bench/run.sh [BUILD_DIR]   default build/
+# Prints wall time (median of 5) and peak RSS of each case.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/build}/sancsim
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+case_run() {
+    local name=$1 dir=$2
+    local times=() rss=0
+    for r in 1 2 3 4 5; do
+        local s e
+        s=$(date +%s.%N)
+        /usr/bin/time -f "%M" -o "$work/rss" "$bin" run "$dir/bench.cfg" -o "$work/out.h5" --force -q
+        e=$(date +%s.%N)
+        times+=("$(echo "$e - $s" | bc -l)")
+        rss=$(cat "$work/rss")
+    done
+    local med
+    med=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 3p)
+    printf '%-40s median %.3f s  peak RSS %d MB\n' "$name" "$med" $((rss / 1024))
+}
+/usr/bin/python3 "$root/bench/make_scenario.py" "$work/s120" 120 10 13
+case_run "120 x 10 x 13 periods (CSV in, HDF5 out)" "$work/s120"
+if [ "${BENCH_AGENTS:-1}" = 1 ]; then
+    /usr/bin/python3 "$root/bench/make_scenario.py" "$work/a150" 150 20 120 --agents
+    case_run "150 x 20 x 120 periods, agents, flows=none" "$work/a150"
+fi
