@@ -131,7 +131,7 @@ static void cfg__where(const config_setting_t *s, const char *key, char *buf, si
 static int cfg__vfail(const config_setting_t *s, const char *key, errbuf *e, const char *fmt,
                       va_list ap)
 {
-    char where[700], what[700];
+    char where[1100], what[700];
     cfg__where(s, key, where, sizeof where);
     vsnprintf(what, sizeof what, fmt, ap);
     return err_set(e, SANC_ECONFIG, "%s: %s", where, what);
@@ -202,16 +202,17 @@ static int cfg__read_text(const char *path, char **out)
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
         if (got == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f) ? (errno != 0 ? errno : EIO) : 0; /* e.g. EISDIR */
     fclose(f);
     if (bad) {
         free(buf);
-        return -EIO;
+        return -bad;
     }
     buf[len] = '\0';
     *out = buf;

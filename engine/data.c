@@ -217,6 +217,8 @@ static int data__number(const data__file *df, const char *field, const char *s, 
     char *end;
     errno = 0;
     double v = strtod(s, &end);
+    while (end != s && data__is_blank((unsigned char)*end)) /* inside quotes */
+        end++;
     if (end == s || *end != '\0')
         return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s'", df->path, df->line, field,
                        s);

@@ -83,6 +83,8 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     r.w.t = 0;
     if (rc == SANC_OK && out)
         rc = h5out_append(out, &r.w, e);
+    if (rc == SANC_OK && o->on_period)
+        rc = o->on_period(&r.w, o->ctx, e);
 
     double t0 = run_now(), last = t0;
     int tty = o->progress && isatty(STDERR_FILENO);
@@ -96,6 +98,8 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
             rc = r.models[i].ops->step(&r.models[i], &r.w, t, e);
         if (rc == SANC_OK && out)
             rc = h5out_append(out, &r.w, e);
+        if (rc == SANC_OK && o->on_period)
+            rc = o->on_period(&r.w, o->ctx, e);
         double now = run_now();
         if (o->progress && rc == SANC_OK && (now - last > (tty ? 0.2 : 5.0) || t == sc->periods - 1)) {
             char lab[32];
@@ -124,7 +128,7 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     }
     if (out)
         h5out_abort(out);
-    if (o->on_temp)
+    if (out == NULL && o->output && o->on_temp)
         o->on_temp(NULL, o->ctx);
     free(text);
     run_teardown(&r);

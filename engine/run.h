@@ -11,6 +11,7 @@
 
 struct scenario;
 struct h5out;
+struct world;
 
 typedef struct run_opts {
     const char *output;        /* final HDF5 path (NULL: no file, e.g. check) */
@@ -22,6 +23,9 @@ typedef struct run_opts {
     /* called once the temporary output exists (the CLI's signal handler
      * needs its name), and with NULL when it is gone */
     void (*on_temp)(const char *temp_path, void *ctx);
+    /* optional: called after every period (0 included) with the world, e.g.
+     * so a sweep can copy the variables it keeps; non-zero stops the run */
+    int (*on_period)(const struct world *w, void *ctx, errbuf *e);
     void *ctx;
 } run_opts;
 

@@ -141,7 +141,8 @@ int ge_solver_create(ge_solver **out, const ge_params *p, errbuf *e)
     if (GE_ALLOC(s->Y0, nK) || GE_ALLOC(s->logY0, nK) || GE_ALLOC(s->Ek, nK) ||
         GE_ALLOC(s->alpha, nK) || GE_ALLOC(s->Yc, n) || GE_ALLOC(s->Ec, n) ||
         GE_ALLOC(s->B, s->nnK) || GE_ALLOC(s->state, nK) || GE_ALLOC(s->root, n) ||
-        GE_ALLOC(s->comp, n) || GE_ALLOC(s->members, n) || GE_ALLOC(s->cstart, n + 1) || GE_ALLOC(s->cells, nK) ||
+        GE_ALLOC(s->comp, n) || GE_ALLOC(s->members, n) || GE_ALLOC(s->cstart, n + 1) ||
+        GE_ALLOC(s->cells, nK) ||
         GE_ALLOC(s->x, nK) || GE_ALLOC(s->t, nK) || GE_ALLOC(s->P, nK) ||
         GE_ALLOC(s->q, nK) || GE_ALLOC(s->S, nK) || GE_ALLOC(s->Yp, nK) ||
         GE_ALLOC(s->D, n) || GE_ALLOC(s->Yn, n) || GE_ALLOC(s->En, n) ||

@@ -9,20 +9,36 @@
  * Everything is assembled in logs so that a closed cell (+inf cost) or
  * sigma near 1 never overflows.  The solver is warm-started from the last
  * period's prices.
+ *
+ * Route shares age by the same vintages as openness: flows carried over from
+ * t-1 keep t-1's route mix, new flows take the routing module's new shares,
+ *   w_h(t) = ((1-lambda) phi(t-1) w_h(t-1) + lambda phi* w_h,new) / phi(t);
+ * a cell with phi(t) = 0 carries nothing and takes the new shares.
+ * Noise (trade.noise): per pair z(t) = rho z(t-1) + sqrt(1-rho^2) eps,
+ * z(0) = 0, eps ~ N(0,1) from the run's noise stream drawn pair by pair in
+ * the order (i, j), i != j, only when sd > 0; the target's openness is
+ * multiplied by exp(sd z - sd^2/2).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
 #include "ge.h"
 #include "model.h"
+#include "rng.h"
 #include "scenario.h"
 #include "world.h"
 
 typedef struct gravity {
     ge_solver *solver;
     double *trade0;      /* nc: cross-border trade (exports + imports) in period 0 */
+    double *phistar;     /* nc*nc*ns target openness of t (only with hubs: vintages) */
+    double *z;           /* nc*nc AR(1) noise state (only with noise) */
+    gsl_rng *rng;        /* the run's noise stream (only with noise) */
 } gravity;
 
 static int gravity_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
@@ -36,6 +52,17 @@ static int gravity_init(struct model *m, const struct scenario *sc, struct world
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int i = 0; i < w->nc; i++)
         g->trade0[i] = w->exports[i] + w->imports[i];
+    if (w->nhubs > 0) {
+        g->phistar = calloc((size_t)w->nc * w->nc * w->ns, sizeof *g->phistar);
+        if (g->phistar == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    if (sc->noise_sd > 0.0) {
+        g->z = calloc((size_t)w->nc * w->nc, sizeof *g->z);
+        g->rng = rng_stream_new(sc->seed, RNG_NOISE);
+        if (g->z == NULL || g->rng == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
 
     ge_params p = {
         .n = w->nc, .K = w->ns, .X0 = w->X0, .sigma = sc->sigma, .imbalance = sc->imbalance,
@@ -84,8 +111,8 @@ static int gravity_init(struct model *m, const struct scenario *sc, struct world
     return SANC_OK;
 }
 
-/* phi(t) from the wedges and phi(t-1). */
-static void gravity_openness(const scenario *sc, struct world *w)
+/* phi(t) from the wedges and phi(t-1); the targets into phistar if given. */
+static void gravity_openness(const scenario *sc, struct world *w, double *phistar)
 {
     int nc = w->nc, ns = w->ns;
     for (int i = 0; i < nc; i++)
@@ -105,7 +132,46 @@ static void gravity_openness(const scenario *sc, struct world *w)
                 else
                     target = exp(lphi + (1.0 - sc->sigma[k]) * cost);
                 double lam = sc->lambda[k];
+                if (phistar != NULL)
+                    phistar[c] = target;
                 w->phi[c] = lam == 1.0 ? target : (1.0 - lam) * w->phi_prev[c] + lam * target;
+            }
+        }
+}
+
+/* Advance the AR(1) pair noise one period into w->noise_logphi. */
+static void gravity_noise(gravity *g, const scenario *sc, struct world *w)
+{
+    double sd = sc->noise_sd, rho = sc->noise_rho, innov = sqrt(1.0 - rho * rho);
+    for (int i = 0; i < w->nc; i++)
+        for (int j = 0; j < w->nc; j++) {
+            if (i == j)
+                continue;
+            size_t ij = W2(w, i, j);
+            g->z[ij] = rho * g->z[ij] + innov * gsl_ran_gaussian_ziggurat(g->rng, 1.0);
+            w->noise_logphi[ij] = sd * g->z[ij] - 0.5 * sd * sd;
+        }
+}
+
+/* Route shares of the flows of t by vintage (phi_prev still holds t-1). */
+static void gravity_route_vintages(const scenario *sc, struct world *w, const double *phistar)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (int i = 0; i < w->nc; i++)
+        for (int j = 0; j < w->nc; j++) {
+            if (i == j)
+                continue;
+            for (int k = 0; k < w->ns; k++) {
+                size_t c = W3(w, i, j, k);
+                double lam = sc->lambda[k], phi = w->phi[c];
+                for (int h = 0; h < w->nhubs; h++) {
+                    double *rs = &w->route_share[h * n3 + c];
+                    double rn = w->route_share_new[h * n3 + c];
+                    if (lam == 1.0 || !(phi > 0.0))
+                        *rs = rn;
+                    else
+                        *rs = ((1.0 - lam) * w->phi_prev[c] * *rs + lam * phistar[c] * rn) / phi;
+                }
             }
         }
 }
@@ -117,7 +183,11 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     memcpy(w->phi_prev, w->phi, n3 * sizeof *w->phi);
     memcpy(w->X_prev, w->X, n3 * sizeof *w->X);
-    gravity_openness(sc, w);
+    if (g->rng != NULL)
+        gravity_noise(g, sc, w);
+    gravity_openness(sc, w, g->phistar);
+    if (w->nhubs > 0)
+        gravity_route_vintages(sc, w, g->phistar);
 
     for (int i = 0; i < w->nc; i++) {
         w->D[i] = w->D0[i];
@@ -161,6 +231,10 @@ static void gravity_finish(struct model *m)
         return;
     ge_solver_free(g->solver);
     free(g->trade0);
+    free(g->phistar);
+    free(g->z);
+    if (g->rng != NULL)
+        gsl_rng_free(g->rng);
     free(g);
     m->data = NULL;
 }

@@ -1,16 +1,226 @@
-/* metrics.c - placeholder until the metrics module lands (agent layer). */
+/*
+ * metrics.c - derived outputs of each period (DESIGN section 3, item 6),
+ * computed last in the pipeline from the period's flows and route shares.
+ *
+ *   transit(hub)                  value routed through each hub:
+ *                                 sum_c route_share[h][c] X_c
+ *   customs_flows(exp, imp)       cross-border flows as border statistics
+ *                                 record them: the direct part of i->j stays
+ *                                 i->j; the part routed via hub country v
+ *                                 appears as i->v and v->j (0 on the diagonal)
+ *   sanction_remaining(sanction)  covered value now / covered baseline value
+ *   sanction_rerouted(sanction)   covered value routed through hubs (baseline
+ *                                 hub traffic included) / covered baseline
+ *                                 value; 1 and 0 when that baseline is 0
+ *   dependence(importer, exporter)        D[j][i] = imports of j from i / imports of j
+ *   export_dependence(exporter, importer) exports of i to j / exports of i
+ *   power_balance(country, partner)       D[a][b] - D[b][a]
+ * Flows here are the true origin-destination flows (X, all sectors,
+ * cross-border only), except in customs_flows.  A zero denominator gives
+ * the stated value, never NaN.  Every output exists whether or not the
+ * scenario has hubs or sanctions; variables over an empty hub or sanction
+ * axis are not registered.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "model.h"
+#include "scenario.h"
+#include "world.h"
+
+typedef struct metrics {
+    double *transit;        /* nhubs */
+    double *customs;        /* nc*nc */
+    double *remaining;      /* nsanc */
+    double *rerouted;       /* nsanc */
+    double *dependence;     /* nc*nc [j*nc + i] */
+    double *export_dep;     /* nc*nc [i*nc + j] */
+    double *power;          /* nc*nc [a*nc + b] */
+    double *bilateral;      /* nc*nc scratch: cross-border flows summed over sectors */
+    double *ex, *im;        /* nc scratch */
+} metrics;
+
+static void metrics_compute(metrics *mt, const struct world *w)
+{
+    int nc = w->nc, ns = w->ns, nh = w->nhubs;
+    size_t n3 = (size_t)nc * nc * ns, n2 = (size_t)nc * nc;
+
+    memset(mt->bilateral, 0, n2 * sizeof *mt->bilateral);
+    memset(mt->customs, 0, n2 * sizeof *mt->customs);
+    memset(mt->ex, 0, (size_t)nc * sizeof *mt->ex);
+    memset(mt->im, 0, (size_t)nc * sizeof *mt->im);
+    for (int h = 0; h < nh; h++)
+        mt->transit[h] = 0.0;
+
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++) {
+            if (i == j)
+                continue;
+            double direct = 0.0, total = 0.0;
+            for (int k = 0; k < ns; k++) {
+                size_t c = W3(w, i, j, k);
+                double x = w->X[c], routed = 0.0;
+                for (int h = 0; h < nh; h++) {
+                    double v = w->route_share[h * n3 + c] * x;
+                    if (v == 0.0)
+                        continue;
+                    int via = w->hub_via[h];
+                    mt->transit[h] += v;
+                    mt->customs[W2(w, i, via)] += v;
+                    mt->customs[W2(w, via, j)] += v;
+                    routed += v;
+                }
+                total += x;
+                direct += x - routed;
+            }
+            mt->customs[W2(w, i, j)] += direct;
+            mt->bilateral[W2(w, i, j)] = total;
+            mt->ex[i] += total;
+            mt->im[j] += total;
+        }
+
+    for (int a = 0; a < nc; a++)
+        for (int b = 0; b < nc; b++) {
+            size_t ab = W2(w, a, b);
+            /* importer a's dependence on exporter b; exporter a's on importer b */
+            mt->dependence[ab] = a != b && mt->im[a] > 0.0 ? mt->bilateral[W2(w, b, a)] / mt->im[a] : 0.0;
+            mt->export_dep[ab] = a != b && mt->ex[a] > 0.0 ? mt->bilateral[ab] / mt->ex[a] : 0.0;
+        }
+    for (int a = 0; a < nc; a++)
+        for (int b = 0; b < nc; b++)
+            mt->power[W2(w, a, b)] = mt->dependence[W2(w, a, b)] - mt->dependence[W2(w, b, a)];
+
+    for (int m = 0; m < w->nsanc; m++) {
+        const unsigned char *cov = w->sanc_cover + (size_t)m * n3;
+        double base = 0.0, now = 0.0, via = 0.0;
+        for (int i = 0; i < nc; i++)
+            for (int j = 0; j < nc; j++) {
+                if (i == j)
+                    continue;
+                for (int k = 0; k < ns; k++) {
+                    size_t c = W3(w, i, j, k);
+                    if (!cov[c])
+                        continue;
+                    base += w->X0[c];
+                    now += w->X[c];
+                    for (int h = 0; h < nh; h++)
+                        via += w->route_share[h * n3 + c] * w->X[c];
+                }
+            }
+        mt->remaining[m] = base > 0.0 ? now / base : 1.0;
+        mt->rerouted[m] = base > 0.0 ? via / base : 0.0;
+    }
+}
+
+static int metrics_register(struct world *w, metrics *mt, errbuf *e)
+{
+    const world_var always[] = {
+        {"customs_flows", "$units", "flows as recorded at the border",
+         "cross-border flows (all sectors) as border statistics record them: the direct part of each flow "
+         "stays exporter -> importer, the part routed via a hub's country appears as exports to and from that "
+         "country (so rerouted value is counted twice); 0 on the diagonal (domestic sales excluded); annual rate",
+         2, {DIM_EXPORTER, DIM_IMPORTER}, 0, mt->customs},
+        {"dependence", "1", "import dependence",
+         "D[importer][exporter]: importer's cross-border imports (all sectors, true origin) from exporter over "
+         "its total cross-border imports; 0 on the diagonal and for an importer without imports",
+         2, {DIM_IMPORTER, DIM_EXPORTER}, 0, mt->dependence},
+        {"export_dependence", "1", "export dependence",
+         "exporter's cross-border exports (all sectors, true destination) to importer over its total "
+         "cross-border exports; 0 on the diagonal and for an exporter without exports",
+         2, {DIM_EXPORTER, DIM_IMPORTER}, 0, mt->export_dep},
+        {"power_balance", "1", "asymmetric interdependence",
+         "dependence[country][partner] - dependence[partner][country]: positive when country relies more on "
+         "partner as a supplier than partner relies on country (partner holds the leverage); antisymmetric",
+         2, {DIM_COUNTRY, DIM_PARTNER}, 0, mt->power},
+    };
+    int rc;
+    for (size_t v = 0; v < sizeof always / sizeof always[0]; v++)
+        if ((rc = world_add_var(w, &always[v], e)) != SANC_OK)
+            return rc;
+    if (w->nhubs > 0) {
+        world_var tv = {"transit", "$units", "transit through hub",
+                        "value routed through the hub: route shares (by vintage) times flows, summed over "
+                        "cells; annual rate",
+                        1, {DIM_HUB}, 0, mt->transit};
+        if ((rc = world_add_var(w, &tv, e)) != SANC_OK)
+            return rc;
+    }
+    if (w->nsanc > 0) {
+        world_var sv[] = {
+            {"sanction_remaining", "1", "remaining covered trade",
+             "value of the measure's covered cells now over their baseline value (1 when the baseline value "
+             "is 0)",
+             1, {DIM_SANCTION}, 0, mt->remaining},
+            {"sanction_rerouted", "1", "rerouted covered trade",
+             "value of the measure's covered cells shipped through hubs (baseline hub traffic included) over "
+             "their baseline value (0 when the baseline value is 0)",
+             1, {DIM_SANCTION}, 0, mt->rerouted},
+        };
+        for (size_t v = 0; v < 2; v++)
+            if ((rc = world_add_var(w, &sv[v], e)) != SANC_OK)
+                return rc;
+    }
+    return SANC_OK;
+}
 
 static int metrics_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
 {
-    (void)m, (void)sc, (void)w, (void)e;
+    (void)sc;
+    metrics *mt = calloc(1, sizeof *mt);
+    if (mt == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    m->data = mt;
+    if (w->nhubs > 0 && (w->route_share == NULL || w->hub_via == NULL))
+        return err_set(e, SANC_EINTERNAL, "metrics: %d hubs without route shares", w->nhubs);
+    if (w->nsanc > 0 && w->sanc_cover == NULL)
+        return err_set(e, SANC_EINTERNAL, "metrics: %d sanctions without covered cells", w->nsanc);
+    size_t n2 = (size_t)w->nc * w->nc;
+    mt->transit = calloc(w->nhubs > 0 ? (size_t)w->nhubs : 1, sizeof *mt->transit);
+    mt->remaining = calloc(w->nsanc > 0 ? (size_t)w->nsanc : 1, sizeof *mt->remaining);
+    mt->rerouted = calloc(w->nsanc > 0 ? (size_t)w->nsanc : 1, sizeof *mt->rerouted);
+    mt->customs = calloc(n2, sizeof *mt->customs);
+    mt->dependence = calloc(n2, sizeof *mt->dependence);
+    mt->export_dep = calloc(n2, sizeof *mt->export_dep);
+    mt->power = calloc(n2, sizeof *mt->power);
+    mt->bilateral = calloc(n2, sizeof *mt->bilateral);
+    mt->ex = calloc((size_t)w->nc, sizeof *mt->ex);
+    mt->im = calloc((size_t)w->nc, sizeof *mt->im);
+    if (!mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
+        !mt->power || !mt->bilateral || !mt->ex || !mt->im)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    int rc = metrics_register(w, mt, e);
+    if (rc != SANC_OK)
+        return rc;
+    metrics_compute(mt, w);
     return SANC_OK;
 }
 
 static int metrics_step(struct model *m, struct world *w, int t, errbuf *e)
 {
-    (void)m, (void)w, (void)t, (void)e;
+    (void)t;
+    (void)e;
+    metrics_compute(m->data, w);
     return SANC_OK;
 }
 
-const model_ops metrics_ops = {metrics_init, metrics_step, NULL};
+static void metrics_finish(struct model *m)
+{
+    metrics *mt = m->data;
+    if (mt == NULL)
+        return;
+    free(mt->transit);
+    free(mt->remaining);
+    free(mt->rerouted);
+    free(mt->customs);
+    free(mt->dependence);
+    free(mt->export_dep);
+    free(mt->power);
+    free(mt->bilateral);
+    free(mt->ex);
+    free(mt->im);
+    free(mt);
+    m->data = NULL;
+}
+
+const model_ops metrics_ops = {metrics_init, metrics_step, metrics_finish};

@@ -96,7 +96,7 @@ for (name in as.character(listing$name[as.character(listing$obj_type) == "H5I_DA
     err(name, ": dims attribute has ", length(dn), " names, R sees rank ", length(rdims))
     next
   }
-  if (dn[1] != "time") err(name, ": first dimension is not time")
+  if (!(dn[1] %in% c("time", "run"))) err(name, ": first dimension is not time")  # sweeps: run first
   # R's dims are the HDF5 dims reversed
   want <- rev(vapply(dn, function(d) if (f$exists(d)) as.numeric(f[[d]]$dims) else NA_real_, 0))
   if (any(is.na(want)) || any(want != rdims))

@@ -273,6 +273,34 @@ static void test_trade_bad(void **state)
         expect_trade_error(f, cases[i].text, NULL, SANC_EDATA, cases[i].msg);
 }
 
+static void test_trade_crlf_quotes_nul(void **state)
+{
+    fixture *f = *state;
+    const char *p = write_file(f, "t.csv",
+                               "\xEF\xBB\xBF\"exporter\",importer,value\r\n"
+                               "\"A\",A,\" 1.25 \"\r\n\r\n"
+                               "  A , \"B\" ,2\r\n"
+                               "B,B,3\r\n");
+    data_trade t;
+    errbuf e;
+    err_init(&e);
+    assert_int_equal(data_load_trade(p, NULL, &t, &e), SANC_OK);
+    assert_int_equal(t.nc, 2);
+    assert_true(t.X[idx(&t, 0, 0, 0)] == 1.25);
+    assert_true(t.X[idx(&t, 0, 1, 0)] == 2.0);
+    assert_true(t.X[idx(&t, 1, 1, 0)] == 3.0);
+    data_trade_free(&t);
+
+    snprintf(f->path, sizeof f->path, "%s/nul.csv", f->dir);
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    fwrite("exporter,importer,value\nA,A,1\nA,\0A,1\n", 1, 37, fp);
+    fclose(fp);
+    err_init(&e);
+    assert_int_equal(data_load_trade(f->path, NULL, &t, &e), SANC_EDATA);
+    assert_contains(e.msg, "nul.csv:3: contains a NUL byte");
+}
+
 static void test_shocks(void **state)
 {
     fixture *f = *state;
@@ -381,6 +409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trade_no_sector, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_sectors_and_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trade_crlf_quotes_nul, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_large, setup, teardown),
     };

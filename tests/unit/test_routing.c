@@ -1,0 +1,500 @@
+/*
+ * test_routing.c - unit tests of models/routing.c and of the route-share
+ * vintages and AR(1) noise in models/gravity.c.
+ *
+ * Worlds come from small scenario files written to a temp dir (3 countries
+ * AAA, BBB, CCC; one sector); the sanction wedges are set by hand, so the
+ * routing module is tested without the sanctions module.  Expected values
+ * are closed forms of DESIGN section 3 item 4 evaluated here independently:
+ * shares m_r^-delta / sum m^-delta, M = (sum m^-delta)^(-1/delta), the
+ * congestion equation, the vintage formula and the AR(1) recursion.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_randist.h>
+
+#include "model.h"
+#include "rng.h"
+#include "scenario.h"
+#include "world.h"
+
+#define A 0
+#define B 1
+#define C 2
+
+static const char *const trade_csv = "exporter,importer,value\n"
+                                     "AAA,AAA,100\nAAA,BBB,20\nAAA,CCC,10\n"
+                                     "BBB,AAA,15\nBBB,BBB,80\nBBB,CCC,5\n"
+                                     "CCC,AAA,8\nCCC,BBB,6\nCCC,CCC,50\n";
+
+/* A loaded scenario, its world and the modules routing -> gravity -> metrics. */
+typedef struct fx {
+    char dir[256];
+    scenario sc;
+    world w;
+    model md[3];
+    int nmd;
+    int loaded, world_ok;
+    errbuf e;
+} fx;
+
+static void fx_free(fx *f)
+{
+    for (int i = f->nmd - 1; i >= 0; i--)
+        if (f->md[i].ops->finish)
+            f->md[i].ops->finish(&f->md[i]);
+    f->nmd = 0;
+    if (f->world_ok)
+        world_destroy(&f->w);
+    if (f->loaded)
+        scenario_destroy(&f->sc);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", f->dir);
+    free(f);
+}
+
+/* Load a scenario with the given trade and routing blocks; init the
+ * modules (all three unless routing_only).  Returns the init code; *out
+ * always set. */
+static int fx_make(fx **out, const char *trade_block, const char *routing_block, int periods, int routing_only)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    *out = f;
+    snprintf(f->dir, sizeof f->dir, "/tmp/test_routing.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char path[512];
+    snprintf(path, sizeof path, "%s/trade.csv", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(trade_csv, fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/s.cfg", f->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp,
+            "scenario = { name = \"r\"; start = \"2022-01\"; step = \"month\"; periods = %d; seed = 7; };\n"
+            "data = { trade = \"trade.csv\"; units = \"USD million\"; };\n"
+            "trade = { %s };\n"
+            "%s\n",
+            periods, trade_block ? trade_block : "sigma = 5.0;", routing_block ? routing_block : "");
+    fclose(fp);
+    err_init(&f->e);
+    int rc = scenario_load(&f->sc, path, NULL, 0, -1, &f->e);
+    if (rc != SANC_OK)
+        return rc;
+    f->loaded = 1;
+    rc = world_init(&f->w, &f->sc, &f->e);
+    if (rc != SANC_OK)
+        return rc;
+    f->world_ok = 1;
+    const char *names[] = {"routing", "gravity", "metrics"};
+    int n = routing_only ? 1 : 3;
+    for (int i = 0; i < n && rc == SANC_OK; i++) {
+        model *m = &f->md[f->nmd++];
+        m->name = names[i];
+        m->ops = model_lookup(names[i]);
+        assert_non_null(m->ops);
+        m->data = NULL;
+        rc = m->ops->init(m, &f->sc, &f->w, &f->e);
+    }
+    return rc;
+}
+
+static fx *fx_ok(const char *trade_block, const char *routing_block, int periods, int routing_only)
+{
+    fx *f;
+    int rc = fx_make(&f, trade_block, routing_block, periods, routing_only);
+    if (rc != SANC_OK)
+        fail_msg("init failed: %s", f->e.msg);
+    return f;
+}
+
+static void fx_step(fx *f, int t)
+{
+    f->w.t = t;
+    for (int i = 0; i < f->nmd; i++) {
+        int rc = f->md[i].ops->step(&f->md[i], &f->w, t, &f->e);
+        if (rc != SANC_OK)
+            fail_msg("step %d of %s failed: %s", t, f->md[i].name, f->e.msg);
+    }
+}
+
+static const double *var(const world *w, const char *name)
+{
+    for (int i = 0; i < w->nvars; i++)
+        if (strcmp(w->vars[i].name, name) == 0)
+            return w->vars[i].data;
+    return NULL;
+}
+
+static size_t cell(const world *w, int i, int j)
+{
+    return W3(w, i, j, 0);
+}
+
+static void assert_close(double got, double want, double rtol)
+{
+    if (!(fabs(got - want) <= rtol * fmax(1.0, fabs(want))))
+        fail_msg("got %.17g, want %.17g (rtol %g)", got, want, rtol);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_no_hubs_identity(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL, NULL, 3, 1);
+    world *w = &f->w;
+    assert_int_equal(w->nhubs, 0);
+    assert_int_equal(w->dim_n[DIM_HUB], 0);
+    assert_null(var(w, "hub_markup"));
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (size_t c = 0; c < n3; c++)
+        w->sanction_logF[c] = 0.1 * (double)c - 0.3;
+    w->sanction_logF[cell(w, A, B)] = INFINITY;
+    w->sanction_e[cell(w, A, B)] = 1.0;
+    fx_step(f, 1);
+    for (size_t c = 0; c < n3; c++)
+        assert_true(w->route_logM[c] == w->sanction_logF[c]);
+    fx_free(f);
+}
+
+#define ROUTE_AB "routing = { dispersion = 4.0; detection = 0.3; hubs = ( { name = \"H\"; via = \"CCC\"; " \
+                 "markup = 1.5; origins = [\"AAA\"]; destinations = [\"BBB\"]; } ); };"
+
+static void test_two_routes_closed_form(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
+    world *w = &f->w;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    assert_int_equal(w->nhubs, 1);
+    assert_int_equal(w->hub_via[0], C);
+    assert_string_equal(w->dim_labels[DIM_HUB][0], "H");
+    double d = 4.0;
+    double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
+    /* period 0: baseline shares, no wedge */
+    assert_close(w->route_share_new[cell(w, A, B)], w0, 1e-14);
+    assert_close(w->route_share[cell(w, A, B)], w0, 1e-14);
+    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+    for (size_t c = 0; c < n3; c++)
+        assert_true(w->route_logM[c] == 0.0);
+
+    /* m0 = 2, m1 = 1.5 */
+    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    w->sanction_logF[cell(w, B, A)] = log(3.0);
+    fx_step(f, 1);
+    double s = pow(2.0, -d) + pow(1.5, -d);
+    double M = pow(s, -1.0 / d), M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
+    assert_close(w->route_share_new[cell(w, A, B)], pow(1.5, -d) / s, 1e-14);
+    assert_close(w->route_logM[cell(w, A, B)], log(M / M0), 1e-14);
+    /* not admitted (origin filter): the sanction wedge exactly */
+    assert_true(w->route_logM[cell(w, B, A)] == log(3.0));
+    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+
+    /* detection: m1 = 1.5 (1 + 0.3 e), and a leg sanctioned: x F_AC */
+    w->sanction_e[cell(w, A, B)] = 0.5;
+    w->sanction_logF[cell(w, A, C)] = log(1.1);
+    fx_step(f, 2);
+    double m1 = 1.5 * 1.1 * (1.0 + 0.3 * 0.5);
+    s = pow(2.0, -d) + pow(m1, -d);
+    assert_close(w->route_share_new[cell(w, A, B)], pow(m1, -d) / s, 1e-14);
+    assert_close(w->route_logM[cell(w, A, B)], log(pow(s, -1.0 / d) / M0), 1e-14);
+    fx_free(f);
+}
+
+static void test_closed_direct_route(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
+    world *w = &f->w;
+    double d = 4.0, M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
+    w->sanction_logF[cell(w, A, B)] = INFINITY;
+    fx_step(f, 1);
+    assert_true(w->route_share_new[cell(w, A, B)] == 1.0);
+    assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-14);
+    /* every route closed: infinite wedge, no shares, no NaN */
+    w->sanction_logF[cell(w, C, B)] = INFINITY;
+    fx_step(f, 2);
+    assert_true(w->route_logM[cell(w, A, B)] == INFINITY);
+    assert_true(w->route_share_new[cell(w, A, B)] == 0.0);
+    /* a huge but finite wedge stays finite (log-sum-exp, no underflow to 0/0) */
+    w->sanction_logF[cell(w, C, B)] = 0.0;
+    w->sanction_logF[cell(w, A, B)] = 1e6;
+    fx_step(f, 3);
+    assert_true(w->route_share_new[cell(w, A, B)] == 1.0);
+    assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-12);
+    fx_free(f);
+}
+
+static void test_evasion_only(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL,
+                  "routing = { dispersion = 4.0; hubs = ( { name = \"E\"; via = \"CCC\"; markup = 1.2; "
+                  "evasion_only = true; } ); };",
+                  3, 1);
+    world *w = &f->w;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (size_t c = 0; c < n3; c++)
+        assert_true(w->route_share_new[c] == 0.0);
+    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    fx_step(f, 1);
+    double d = 4.0, s = pow(2.0, -d) + pow(1.2, -d);
+    /* M(0) = 1: the hub is not in the baseline (no sanctioned cells then) */
+    assert_close(w->route_share_new[cell(w, A, B)], pow(1.2, -d) / s, 1e-14);
+    assert_close(w->route_logM[cell(w, A, B)], -log(s) / d, 1e-14);
+    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+    assert_true(w->route_logM[cell(w, B, A)] == 0.0);
+    fx_free(f);
+}
+
+/* Closed-form hub volume on cell A->B with its routes: direct F, hubs at kappa. */
+static double share_of(int h, const double *kappa, int nh, double F, double d)
+{
+    double s = pow(F, -d);
+    for (int q = 0; q < nh; q++)
+        s += pow(kappa[q], -d);
+    return pow(kappa[h], -d) / s;
+}
+
+static void test_capacity_equation(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL,
+                  "routing = { dispersion = 4.0; hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.5; "
+                  "origins = [\"AAA\"]; destinations = [\"BBB\"]; capacity = 5.0; congestion = 2.0; } ); };",
+                  3, 0);
+    world *w = &f->w;
+    const double *kappa = var(w, "hub_markup");
+    assert_non_null(kappa);
+    assert_true(kappa[0] == 1.5);
+    double d = 4.0, mk = 1.5, X = 20.0;
+    double V0 = share_of(0, &mk, 1, 1.0, d) * X;
+
+    /* routing alone (X still holds period 0's flows), then metrics */
+    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    f->w.t = 1;
+    assert_int_equal(f->md[0].ops->step(&f->md[0], w, 1, &f->e), SANC_OK);
+    double k = kappa[0];
+    double V = share_of(0, &k, 1, 2.0, d) * X;
+    double rhs = mk * (1.0 + pow(fmax(0.0, V - V0) / 5.0, 2.0));
+    assert_true(k > mk);
+    assert_close(k, rhs, 1e-12);
+    assert_close(w->route_share_new[cell(w, A, B)], share_of(0, &k, 1, 2.0, d), 1e-13);
+    /* transit at these shares: finite and below the uncongested level */
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    memcpy(w->route_share, w->route_share_new, n3 * sizeof *w->route_share);
+    assert_int_equal(f->md[2].ops->step(&f->md[2], w, 1, &f->e), SANC_OK);
+    const double *transit = var(w, "transit");
+    assert_non_null(transit);
+    assert_true(isfinite(transit[0]));
+    assert_close(transit[0], V, 1e-12);
+    assert_true(transit[0] < share_of(0, &mk, 1, 2.0, d) * X);
+    assert_true(transit[0] > V0);
+    fx_free(f);
+}
+
+static void test_capacity_two_hubs(void **state)
+{
+    (void)state;
+    fx *f = fx_ok(NULL,
+                  "routing = { dispersion = 6.0; hubs = ( "
+                  "{ name = \"H1\"; via = \"CCC\"; markup = 1.2; origins = [\"AAA\"]; destinations = [\"BBB\"]; "
+                  "  capacity = 2.0; }, "
+                  "{ name = \"H2\"; via = \"CCC\"; markup = 1.4; origins = [\"AAA\"]; destinations = [\"BBB\"]; "
+                  "  capacity = 3.0; congestion = 1.5; } ); };",
+                  3, 1);
+    world *w = &f->w;
+    const double *kappa = var(w, "hub_markup");
+    double d = 6.0, mk[2] = {1.2, 1.4}, cap[2] = {2.0, 3.0}, cong[2] = {1.0, 1.5}, X = 20.0;
+    w->sanction_logF[cell(w, A, B)] = log(2.5);
+    fx_step(f, 1);
+    for (int h = 0; h < 2; h++) {
+        double V0 = share_of(h, mk, 2, 1.0, d) * X;
+        double V = share_of(h, kappa, 2, 2.5, d) * X;
+        assert_true(kappa[h] > mk[h]);
+        assert_close(kappa[h], mk[h] * (1.0 + pow(fmax(0.0, V - V0) / cap[h], cong[h])), 1e-10);
+        assert_close(w->route_share_new[h * (size_t)9 + cell(w, A, B)], share_of(h, kappa, 2, 2.5, d), 1e-13);
+    }
+    fx_free(f);
+}
+
+/* Full pipeline (GE) under a constant sanction: the congested markup
+ * converges without flipping between full and empty. */
+static void test_no_cobweb(void **state)
+{
+    (void)state;
+    enum { T = 40 };
+    fx *f = fx_ok("sigma = 5.0; adjustment = 1.0;",
+                  "routing = { dispersion = 8.0; hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.3; "
+                  "capacity = 0.5; congestion = 3.0; } ); };",
+                  T, 0);
+    world *w = &f->w;
+    const double *kappa = var(w, "hub_markup");
+    double path[T];
+    path[0] = kappa[0];
+    for (int t = 1; t < T; t++) {
+        /* what a sanctions module would write: a tariff-like wedge on A->B both ways */
+        w->sanction_logF[cell(w, A, B)] = log(1.6);
+        w->sanction_logF[cell(w, B, A)] = log(1.6);
+        fx_step(f, t);
+        path[t] = kappa[0];
+        if (getenv("SHOWPATH")) fprintf(stderr, "t=%d kappa=%.15g X_AB=%.10g share=%.6g\n", t, path[t], w->X[cell(w, A, B)], w->route_share[cell(w, A, B)]);
+        assert_true(isfinite(path[t]));
+    }
+    assert_true(path[1] > 1.3);
+    /* no sign alternation of the changes, and the path settles */
+    for (int t = 3; t < T; t++) {
+        double d1 = path[t] - path[t - 1], d0 = path[t - 1] - path[t - 2];
+        if (fabs(d1) > 1e-13 && fabs(d0) > 1e-13 && d1 * d0 < 0.0)
+            fail_msg("kappa oscillates at t = %d: %.17g %.17g %.17g", t, path[t - 2], path[t - 1], path[t]);
+    }
+    assert_true(fabs(path[T - 1] - path[T - 2]) <= 1e-10 * path[T - 1]);
+    fx_free(f);
+}
+
+/* One-period vintage check: lambda = 0.5, period 0 share w0, new share w1. */
+static void test_vintages(void **state)
+{
+    (void)state;
+    fx *f = fx_ok("sigma = 5.0; adjustment = 0.5;", ROUTE_AB, 3, 0);
+    world *w = &f->w;
+    double d = 4.0, sigma = 5.0, lam = 0.5;
+    double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
+    double s = pow(2.0, -d) + pow(1.5, -d);
+    double wn = pow(1.5, -d) / s;
+    double M0 = pow(1.0 + pow(1.5, -d), -1.0 / d), M = pow(s, -1.0 / d);
+    double phistar = pow(M / M0, 1.0 - sigma);
+    double phi1 = (1.0 - lam) * 1.0 + lam * phistar;
+    double want = ((1.0 - lam) * 1.0 * w0 + lam * phistar * wn) / phi1;
+
+    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    fx_step(f, 1);
+    assert_close(w->phi[cell(w, A, B)], phi1, 1e-13);
+    assert_close(w->route_share[cell(w, A, B)], want, 1e-13);
+    assert_true(w->route_share[cell(w, A, B)] < wn); /* old flows keep the old mix */
+    assert_true(w->route_share[cell(w, A, B)] > w0);
+    const double *transit = var(w, "transit");
+    assert_close(transit[0], want * w->X[cell(w, A, B)], 1e-13);
+
+    /* second period, same target: the vintage recursion once more */
+    double rs1 = w->route_share[cell(w, A, B)];
+    double phi2 = (1.0 - lam) * phi1 + lam * phistar;
+    fx_step(f, 2);
+    assert_close(w->route_share[cell(w, A, B)], ((1.0 - lam) * phi1 * rs1 + lam * phistar * wn) / phi2, 1e-13);
+    fx_free(f);
+}
+
+/* With lambda = 1 the current mix is the new mix; a hub may start later. */
+static void test_hub_window(void **state)
+{
+    (void)state;
+    fx *f = fx_ok("sigma = 5.0; adjustment = 1.0;",
+                  "routing = { dispersion = 4.0; hubs = ( { name = \"L\"; via = \"CCC\"; markup = 1.1; "
+                  "start = 2; end = 3; } ); };",
+                  5, 0);
+    world *w = &f->w;
+    double d = 4.0;
+    fx_step(f, 1);
+    assert_true(w->route_logM[cell(w, A, B)] == 0.0);
+    assert_true(w->route_share[cell(w, A, B)] == 0.0);
+    fx_step(f, 2);
+    /* a new corridor lowers M below the baseline's (no hub then) */
+    assert_close(w->route_logM[cell(w, A, B)], -log(1.0 + pow(1.1, -d)) / d, 1e-14);
+    assert_close(w->route_share[cell(w, A, B)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_close(w->route_share[cell(w, B, A)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_true(w->route_share[cell(w, A, C)] == 0.0); /* the via country's own trade */
+    fx_step(f, 3); /* end is exclusive */
+    assert_true(w->route_logM[cell(w, A, B)] == 0.0);
+    assert_true(w->route_share[cell(w, A, B)] == 0.0);
+    fx_free(f);
+}
+
+static void test_noise_ar1(void **state)
+{
+    (void)state;
+    fx *f = fx_ok("sigma = 5.0; noise = { sd = 0.2; rho = 0.6; };", NULL, 4, 0);
+    world *w = &f->w;
+    int nc = w->nc;
+    gsl_rng *r = rng_stream_new(7, RNG_NOISE);
+    assert_non_null(r);
+    double z[9] = {0};
+    for (int t = 1; t < 4; t++) {
+        fx_step(f, t);
+        for (int i = 0; i < nc; i++)
+            for (int j = 0; j < nc; j++) {
+                if (i == j) {
+                    assert_true(w->noise_logphi[W2(w, i, j)] == 0.0);
+                    continue;
+                }
+                double eps = gsl_ran_gaussian_ziggurat(r, 1.0);
+                z[i * nc + j] = 0.6 * z[i * nc + j] + sqrt(1.0 - 0.36) * eps;
+                assert_close(w->noise_logphi[W2(w, i, j)], 0.2 * z[i * nc + j] - 0.02, 1e-14);
+            }
+    }
+    gsl_rng_free(r);
+    fx_free(f);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *block, *msg;
+    } cases[] = {
+        {"routing = { dispersion = 0.0; };", "routing.dispersion: must be > 0"},
+        {"routing = { detection = -1.0; };", "routing.detection: must be >= 0"},
+        {"routing = { bogus = 1; };", "routing.bogus: unknown setting"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"ZZZ\"; markup = 1.0; } ); };", "unknown country code"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 0.0; } ); };", "markup: must be > 0"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; } ); };", "markup: missing required setting"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; capacity = -5.0; } ); };",
+         "capacity: must be > 0"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; congestion = 0.0; } ); };",
+         "congestion: must be > 0"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; start = 9; } ); };", "start"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; sectors = [\"x\"]; } ); };",
+         "unknown sector"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; }, "
+         "{ name = \"H\"; via = \"AAA\"; markup = 1.0; } ); };",
+         "duplicate hub name"},
+        {"routing = { hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.0; evasion_only = 1; } ); };",
+         "evasion_only"},
+    };
+    for (size_t q = 0; q < sizeof cases / sizeof cases[0]; q++) {
+        fx *f;
+        int rc = fx_make(&f, NULL, cases[q].block, 3, 1);
+        if (rc != SANC_ECONFIG)
+            fail_msg("case %zu: expected a config error, got %d (%s)", q, rc, f->e.msg);
+        if (strstr(f->e.msg, cases[q].msg) == NULL || strstr(f->e.msg, "s.cfg:") == NULL)
+            fail_msg("case %zu: message '%s' lacks '%s' or FILE:LINE", q, f->e.msg, cases[q].msg);
+        fx_free(f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_hubs_identity),  cmocka_unit_test(test_two_routes_closed_form),
+        cmocka_unit_test(test_closed_direct_route), cmocka_unit_test(test_evasion_only),
+        cmocka_unit_test(test_capacity_equation), cmocka_unit_test(test_capacity_two_hubs),
+        cmocka_unit_test(test_no_cobweb),         cmocka_unit_test(test_vintages),
+        cmocka_unit_test(test_hub_window),        cmocka_unit_test(test_noise_ar1),
+        cmocka_unit_test(test_config_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
