@@ -81,6 +81,10 @@ static void cli_install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* past a file size limit (ulimit -f) a write should fail with EFBIG,
+     * which the recorder reports and cleans up after, instead of the
+     * default SIGXFSZ killing the process and leaving the temporary file */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static int cli_fail(int code, const char *msg)

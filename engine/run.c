@@ -8,6 +8,8 @@
  */
 #include "run.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,10 +78,20 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     h5out *out = NULL;
     char *text = NULL;
     int rc = run_setup(&r, sc, e);
+    /* SIGINT/SIGTERM are held back from the moment the temporary file is
+     * created until the caller knows its name, so that its handler can
+     * always remove it (pending signals arrive on unblocking). */
+    sigset_t hold, saved;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    int held = o->on_temp != NULL && pthread_sigmask(SIG_BLOCK, &hold, &saved) == 0;
     if (rc == SANC_OK && o->output)
         rc = h5out_create(&out, o->output, o->force, &r.w, sc->compression, sc->units, e);
     if (rc == SANC_OK && out && o->on_temp)
         o->on_temp(h5out_temp_path(out), o->ctx);
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
     r.w.t = 0;
     if (rc == SANC_OK && out)
         rc = h5out_append(out, &r.w, e);

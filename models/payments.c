@@ -33,6 +33,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,7 +69,7 @@ typedef struct payments {
     char **names;           /* = w->sys_name (nsys + 1), freed in finish */
     double *omega;          /* B */
     unsigned char *member;  /* (i*nsys + p)*B + b */
-    int *bar;               /* same layout: number of active financial measures barring the bank */
+    uint16_t *bar;          /* same layout: number of active financial measures barring the bank */
     double *cost, *cost0;   /* nc*nc inclusive cost c_ij now and at period 0 */
     double *access_prev;    /* nc*(nsys+1) */
     double *cost_prev;      /* nc*nc */
@@ -400,6 +401,8 @@ static int pay_read_financial(payments *P, const scenario *sc, const struct worl
         if ((f->sys = pay_find(P, sys)) < 0)
             return cfg_fail(config_setting_get_member(g, "system"), e,
                             "unknown payment system '%s' (not among payments.systems)", sys);
+        if (P->nfin == UINT16_MAX)
+            return cfg_fail(g, e, "too many financial measures (at most %d)", UINT16_MAX);
         if (q >= w->nsanc)
             return err_set(e, SANC_EINTERNAL, "sanctions.[%d]: not known to the sanctions module", q);
         P->nfin++;
@@ -547,35 +550,44 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     return SANC_OK;
 }
 
-/* (a) financial sanctions, then forced join/exit events. */
+/* (a) financial sanctions, then forced join/exit events.  Measures that
+ * end are restored before those that start revoke, so that a measure
+ * replaced by a wider one in the same period (end = next start) revokes
+ * from the full membership. */
 static void pay_forced(payments *P, struct world *w, int t)
 {
     int nc = P->nc;
     for (int q = 0; q < P->nfin; q++) {
         pay_fin *f = &P->fin[q];
         int on = w->sanc_intensity != NULL && w->sanc_intensity[f->measure] > 0.0;
-        if (on && !f->active) {
-            for (int i = 0; i < nc; i++) {
-                if (!f->targets[i])
-                    continue;
-                pay_select(P, i, f->sys, 1, 0, f->coverage, f->revoked);
-                for (int b = 0; b < P->B; b++)
-                    P->bar[pay_bank(P, i, f->sys, b)]++;
-            }
-        } else if (!on && f->active) {
-            for (int i = 0; i < nc; i++) {
-                if (!f->targets[i])
-                    continue;
-                for (int b = 0; b < P->B; b++) {
-                    size_t x = pay_bank(P, i, f->sys, b);
-                    P->bar[x]--;
-                    if (f->revoked[(size_t)i * P->B + b])
-                        P->member[x] = 1;
-                    f->revoked[(size_t)i * P->B + b] = 0;
-                }
+        if (on || !f->active)
+            continue;
+        for (int i = 0; i < nc; i++) {
+            if (!f->targets[i])
+                continue;
+            for (int b = 0; b < P->B; b++) {
+                size_t x = pay_bank(P, i, f->sys, b);
+                P->bar[x]--;
+                if (f->revoked[(size_t)i * P->B + b])
+                    P->member[x] = 1;
+                f->revoked[(size_t)i * P->B + b] = 0;
             }
         }
-        f->active = on;
+        f->active = 0;
+    }
+    for (int q = 0; q < P->nfin; q++) {
+        pay_fin *f = &P->fin[q];
+        int on = w->sanc_intensity != NULL && w->sanc_intensity[f->measure] > 0.0;
+        if (!on || f->active)
+            continue;
+        for (int i = 0; i < nc; i++) {
+            if (!f->targets[i])
+                continue;
+            pay_select(P, i, f->sys, 1, 0, f->coverage, f->revoked);
+            for (int b = 0; b < P->B; b++)
+                P->bar[pay_bank(P, i, f->sys, b)]++;
+        }
+        f->active = 1;
     }
     for (int v = 0; v < w->sc->nevents; v++) {
         const sc_event *ev = &w->sc->events[v];

@@ -189,12 +189,18 @@ static double routing_gap(double u, void *p)
                                                        f->hb->congestion);
 }
 
-/* Solve hub h's markup given the other hubs' current kappas. */
-static int routing_solve_hub(routing *r, struct world *w, int t, int h, double *kappa, errbuf *e)
+/* Gather the cells that can send flow X through hub h at period t (the
+ * other hubs at kappa) into the scratch lists of f.  The baseline volume
+ * V_h(0) is gathered by this same code, so that an unshocked period finds
+ * exactly zero excess volume and keeps the bare markup. */
+static void routing_collect(routing *r, const struct world *w, int t, int h, const double *kappa,
+                            const double *X, int baseline, routing_vfun *f)
 {
     const routing_hub *hb = &r->hub[h];
     int nc = w->nc, ns = w->ns;
-    routing_vfun f = {r, hb, 0.0};
+    f->r = r;
+    f->hb = hb;
+    f->vfix = 0.0;
     r->ncap = 0;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++) {
@@ -202,17 +208,17 @@ static int routing_solve_hub(routing *r, struct world *w, int t, int h, double *
                 continue;
             for (int k = 0; k < ns; k++) {
                 size_t c = W3(w, i, j, k);
-                double x = w->X[c];
+                double x = X[c];
                 if (!(x > 0.0))
                     continue;
-                routing_cell_weights(r, w, t, i, j, k, kappa, 0);
+                routing_cell_weights(r, w, t, i, j, k, kappa, baseline);
                 if (r->lw[1 + h] == -INFINITY)
                     continue;
-                double rest = routing_hub_rest(r, w, hb, i, j, k, 0);
+                double rest = routing_hub_rest(r, w, hb, i, j, k, baseline);
                 r->lw[1 + h] = -INFINITY;
                 double la = routing_lse(r->lw, r->nhubs + 1);
                 if (la == -INFINITY) {
-                    f.vfix += x;
+                    f->vfix += x;
                     continue;
                 }
                 r->cx[r->ncap] = x;
@@ -221,6 +227,14 @@ static int routing_solve_hub(routing *r, struct world *w, int t, int h, double *
                 r->ncap++;
             }
         }
+}
+
+/* Solve hub h's markup given the other hubs' current kappas. */
+static int routing_solve_hub(routing *r, struct world *w, int t, int h, double *kappa, errbuf *e)
+{
+    const routing_hub *hb = &r->hub[h];
+    routing_vfun f;
+    routing_collect(r, w, t, h, kappa, w->X, 0, &f);
 
     double lo = log(hb->markup);
     double glo = routing_gap(lo, &f);
@@ -439,7 +453,7 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
     if ((rc = cfg_get_list(g, "hubs", 0, &hubs, e)) < 0)
         return rc;
     int n = hubs ? config_setting_length(hubs) : 0;
-    if (n == 0)
+    if (n <= 0)
         return SANC_OK;
 
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
@@ -503,12 +517,15 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
                 if (i == j)
                     continue;
                 routing_cell_weights(r, w, 0, i, j, k, r->kappa, 1);
-                double ls = routing_lse(r->lw, r->nhubs + 1);
                 r->logM0[c] = routing_logM(r, 0.0);
-                for (int h = 0; h < r->nhubs; h++)
-                    if (r->lw[1 + h] != -INFINITY)
-                        r->hub[h].V0 += exp(r->lw[1 + h] - ls) * w->X0[c];
             }
+    /* V_h(0); 0 for a hub that opens later (all its traffic is new) */
+    for (int h = 0; h < r->nhubs; h++)
+        if (r->hub[h].capacity > 0.0 && routing_active(&r->hub[h], 0)) {
+            routing_vfun f;
+            routing_collect(r, w, 0, h, r->kappa, w->X0, 1, &f);
+            r->hub[h].V0 = routing_volume(&f, log(r->hub[h].markup));
+        }
     if ((rc = routing_solve_kappa(r, w, 0, e)) != SANC_OK)
         return rc;
     routing_apply(r, w, 0);

@@ -19,7 +19,8 @@ for a in "$@"; do
     esac
 done
 
-sancsim_install_deps
+# R and hdf5r for the check that R users can read the files
+sancsim_install_deps r-base-core r-cran-hdf5r
 cd "$SANCSIM_ROOT"
 if [ "$mode" = sanitize ]; then
     build=${SANCSIM_BUILD_DIR:-build-asan}

@@ -389,6 +389,8 @@ static void test_config_errors(void **state)
             fail_msg("case %zu: expected SANC_ECONFIG, got %d (%s)", i, rc, e.msg);
         if (strstr(e.msg, "x.cfg:6: ") == NULL)
             fail_msg("case %zu: message lacks x.cfg:6: '%s'", i, e.msg);
+        if (getenv("TEST_VERBOSE"))
+            fprintf(stderr, "case %zu: %s\n", i, e.msg);
         if (strchr(e.msg, '\n') != NULL)
             fail_msg("case %zu: message is not one line", i);
         h_close(&h);

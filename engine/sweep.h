@@ -1,0 +1,108 @@
+/*
+ * sweep.h - parameter sweeps (DESIGN section 6): a scenario's `sweep` block
+ * expanded into a manifest of runs, run by worker threads (or MPI ranks)
+ * and written to one HDF5 file with a leading `run` dimension.
+ *
+ * A run is a pure function of (config, overrides, its parameter values, its
+ * seed), so the data are bit-identical whatever the number of workers,
+ * shards or ranks.  Crash safety: every finished run is appended to a
+ * journal next to the output (FILE.journal); --resume rebuilds the file from
+ * it and computes only the runs it lacks (see sweep.c).
+ */
+#ifndef SANCSIM_SWEEP_H
+#define SANCSIM_SWEEP_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct scenario;
+
+enum sweep_design_kind { SWEEP_GRID = 0, SWEEP_RANDOM, SWEEP_SOBOL, SWEEP_LHS, SWEEP_FILE };
+enum sweep_param_kind { SWEEP_P_VALUES = 0, SWEEP_P_RANGE, SWEEP_P_UNIFORM, SWEEP_P_NORMAL, SWEEP_P_COLUMN };
+enum sweep_status { SWEEP_PENDING = 0, SWEEP_DONE = 1, SWEEP_FAILED = 2 };
+
+typedef struct sweep_param {
+    char *path;         /* --set syntax, e.g. "events.[0].partial_effect" */
+    int kind;           /* enum sweep_param_kind */
+    int target_type;    /* CONFIG_TYPE_* of the setting in the base config (NONE: created) */
+    int categorical;    /* values are labels; run_param holds level indices */
+    int nlevels;        /* grid values */
+    double *level;      /* numeric grid values */
+    char **label;       /* categorical: libconfig text of each value */
+    double min, max, mean, sd;
+    int line;           /* source line, for messages */
+} sweep_param;
+
+typedef struct sweep_design {
+    int kind;              /* enum sweep_design_kind */
+    int64_t npoints, replicates, nruns;
+    int nparams;
+    sweep_param *param;
+    double *point;         /* npoints * nparams: value, or level index */
+    int nkeep;
+    char **keep;
+    int common_seeds, summaries;
+    uint64_t base_seed;
+} sweep_design;
+
+/* Read and expand the scenario's `sweep` block (SANC_ECONFIG on errors:
+ * unknown keys, mixed parameter kinds, a bad distribution, ...).  Values are
+ * not yet tried on the scenario: see sweep_validate. */
+int  sweep_design_load(sweep_design *d, const struct scenario *sc, errbuf *e);
+void sweep_design_free(sweep_design *d);
+
+/* Seed of run r: rng_mix32(base) XOR r, or XOR the replicate index with
+ * common_seeds (DESIGN section 6). */
+uint64_t sweep_run_seed(const sweep_design *d, int64_t run);
+/* "PATH=VALUE" override of parameter j at design point p, into buf. */
+int sweep_override(const sweep_design *d, int64_t point, int j, char *buf, size_t n, errbuf *e);
+
+typedef struct sweep_opts {
+    const char *config;
+    char *const *overrides;    /* base --set overrides, applied before the design's */
+    int noverrides;
+    int64_t seed_override;     /* -1: scenario.seed */
+    const char *output;        /* final file (NULL: the scenario's output.file, else results/<stem>_sweep.h5) */
+    int force, resume, jobs;   /* jobs <= 0: the cores available to the process */
+    int shard_k, shard_n;      /* 1-based shard; 0/0: every run */
+    int quiet;
+    const char *command_line;
+    const char *trace;         /* debug: append "run R\n" for each run recorded (tests) */
+    volatile sig_atomic_t *stop; /* set by a signal handler: finish the journal and leave */
+    /* Optional run source (MPI): hands out blocks [*first, *first + *count)
+     * of run indices; *count = 0 when there are no more.  Without it, the
+     * runs of the shard are taken in order.  Called under a lock. */
+    int (*next_block)(void *ctx, int64_t *first, int64_t *count, errbuf *e);
+    void *block_ctx;
+    int part;                  /* 1: write a part file (no summaries; complete once its runs are) */
+} sweep_opts;
+
+typedef struct sweep_result {
+    int64_t nruns;      /* in the manifest */
+    int64_t scope;      /* runs this process was responsible for */
+    int64_t done, failed, computed, recovered;
+    char output[4096];  /* the file written */
+    char first_failure[1024];
+} sweep_result;
+
+/* The whole sweep: load, validate (exit-2 errors before any run), run,
+ * write.  Returns SANC_OK also when some runs failed (see res->failed). */
+int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e);
+
+/* Load the base scenario and expand and validate its design, without
+ * running (for the MPI driver's rank 0, which only hands out runs). */
+int sweep_manifest_size(const sweep_opts *o, int64_t *nruns, errbuf *e);
+
+/* Merge part files (shards or MPI ranks) into one sweep file: every run is
+ * taken from the part that finished it.  Returns SANC_OK when the merged
+ * file is complete; *missing counts runs no part finished (the file is then
+ * written with complete = 0 and those runs pending). */
+int sweep_merge(const char *output, int force, char *const *parts, int nparts, const char *command_line,
+                int64_t *missing, int64_t *failed, errbuf *e);
+
+/* Default -j: the CPUs this process may run on (sched_getaffinity). */
+int sweep_default_jobs(void);
+
+#endif

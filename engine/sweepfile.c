@@ -1,0 +1,1197 @@
+/*
+ * sweepfile.c - the sweep file (DESIGN sections 5 and 6): every kept
+ * variable with a leading `run` dimension, the manifest (`parameter`,
+ * `run_param`, `run_point`, `run_replicate`, `run_seed`), the outcome of
+ * each run (`run_status`, `run_error`), optional per-point summaries, and
+ * the merge of part files written by shards or MPI ranks.
+ *
+ * Conventions follow the recorder (h5out.c): H5DS dimension scales with
+ * variable-length UTF-8 labels on every axis, `units`/`long_name`/
+ * `description`/`dims` on every dataset, provenance as root attributes,
+ * `complete = 1` written last.  Kept variables are chunked by whole runs
+ * and filled with NaN, so a pending or failed run reads as NaN and a run
+ * that is never written costs no space (part files stay sparse).
+ */
+#include "sweepfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_version.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <libconfig.h>
+
+#ifndef SANCSIM_VERSION
+#define SANCSIM_VERSION "unknown"
+#endif
+#ifndef SANCSIM_GIT_REVISION
+#define SANCSIM_GIT_REVISION "unknown"
+#endif
+#ifdef __VERSION__
+#define SWF_COMPILER __VERSION__
+#else
+#define SWF_COMPILER "unknown"
+#endif
+
+#define SWF_MAXRANK (WORLD_VAR_MAXDIMS + 2)
+#define SWF_BLOCK 65536            /* rows per write of the manifest */
+#define SWF_CHUNK_BYTES (64 << 10) /* runs share a chunk up to this size */
+
+static const char *const swf_dim_long_names[DIM_COUNT] = {
+    "time", "country", "partner country", "exporting country", "importing country",
+    "sector", "payment system", "transit hub", "sanction",
+};
+static const char *const swf_stat_names[4] = {"mean", "p05", "p50", "p95"};
+
+struct sweep_h5 {
+    hid_t file;
+    hid_t var[WORLD_MAX_VARS];
+    hid_t status, error;
+    int nvars;
+    sweep_layout L; /* shallow: names and sizes only, owned by the caller */
+    int64_t nruns, npoints, replicates;
+    char *path;
+};
+
+void sweep_layout_free(sweep_layout *L)
+{
+    free(L->time_days);
+    for (int d = 0; d < DIM_COUNT; d++) {
+        if (L->dim_labels[d])
+            for (int i = 0; i < L->dim_n[d]; i++)
+                free(L->dim_labels[d][i]);
+        free(L->dim_labels[d]);
+    }
+    for (int i = 0; i < L->nvars; i++) {
+        free(L->var[i].name);
+        free(L->var[i].units);
+        free(L->var[i].long_name);
+        free(L->var[i].description);
+    }
+    free(L->units);
+    memset(L, 0, sizeof *L);
+}
+
+/* ------------------------------------------------------------------ */
+/* errors and attributes                                               */
+
+typedef struct swf_errtxt {
+    char s[256];
+} swf_errtxt;
+
+static herr_t swf_walk_cb(unsigned n, const H5E_error2_t *err, void *data)
+{
+    (void)n;
+    swf_errtxt *t = data;
+    const char *d = err->desc ? err->desc : "";
+    const char *m = strstr(d, "error message = '");
+    if (m != NULL) {
+        m += strlen("error message = '");
+        const char *q = strchr(m, '\'');
+        size_t len = q ? (size_t)(q - m) : strlen(m);
+        if (len >= sizeof t->s)
+            len = sizeof t->s - 1;
+        memcpy(t->s, m, len);
+        t->s[len] = '\0';
+        return 1;
+    }
+    if (t->s[0] == '\0' && d[0] != '\0')
+        snprintf(t->s, sizeof t->s, "%s", d);
+    return 0;
+}
+
+static int swf_fail(errbuf *e, const char *path, const char *what)
+{
+    swf_errtxt t;
+    t.s[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, swf_walk_cb, &t);
+    H5Eclear2(H5E_DEFAULT);
+    if (t.s[0] != '\0')
+        return err_set(e, SANC_EIO, "%s: %s: %s", path, what, t.s);
+    return err_set(e, SANC_EIO, "%s: %s", path, what);
+}
+
+static void swf_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static int swf_attr_str(hid_t loc, const char *name, const char *value)
+{
+    if (value == NULL)
+        value = "";
+    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
+        return -1;
+    size_t len = strlen(value);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0)
+        return -1;
+    hid_t space = -1, attr = -1;
+    int rc = -1;
+    if (H5Tset_size(type, len > 0 ? len : 1) >= 0 && H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && (space = H5Screate(H5S_SCALAR)) >= 0 &&
+        (attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Awrite(attr, type, len > 0 ? value : "") >= 0)
+        rc = 0;
+    if (attr >= 0 && H5Aclose(attr) < 0)
+        rc = -1;
+    if (space >= 0)
+        H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static int swf_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
+        return -1;
+    hid_t space = H5Screate(H5S_SCALAR);
+    if (space < 0)
+        return -1;
+    int rc = -1;
+    hid_t attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr >= 0)
+        rc = H5Awrite(attr, mtype, v) < 0 ? -1 : 0;
+    if (attr >= 0 && H5Aclose(attr) < 0)
+        rc = -1;
+    H5Sclose(space);
+    return rc;
+}
+
+static int swf_attr_i64(hid_t loc, const char *name, int64_t v)
+{
+    long long x = v;
+    return swf_attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x);
+}
+
+/* Read a scalar integer attribute (-1 if absent or unreadable). */
+static int64_t swf_read_i64(hid_t loc, const char *name)
+{
+    long long v = -1;
+    if (H5Aexists(loc, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    if (H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
+        v = -1;
+    H5Aclose(a);
+    return v;
+}
+
+/* Read a string attribute into buf ("" if absent). */
+static void swf_read_str(hid_t loc, const char *name, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (H5Aexists(loc, name) <= 0)
+        return;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return;
+    hid_t ft = H5Aget_type(a);
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+        size_t sz = H5Tget_size(ft);
+        char *tmp = calloc(sz + 1, 1);
+        hid_t mt = H5Tcopy(ft);
+        if (tmp && mt >= 0 && H5Aread(a, mt, tmp) >= 0)
+            snprintf(buf, n, "%s", tmp);
+        if (mt >= 0)
+            H5Tclose(mt);
+        free(tmp);
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(a);
+}
+
+static hid_t swf_vlen_str(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static int swf_describe(hid_t ds, const char *units, const char *long_name, const char *desc, const char *dims)
+{
+    return swf_attr_str(ds, "units", units) < 0 || swf_attr_str(ds, "long_name", long_name) < 0 ||
+                   swf_attr_str(ds, "description", desc) < 0 || swf_attr_str(ds, "dims", dims) < 0
+               ? -1
+               : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* creation                                                            */
+
+/* A 1-D string scale; labels NULL means "0".."n-1" (run, point). */
+static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name, int64_t n,
+                             char *const *labels)
+{
+    hid_t type = swf_vlen_str();
+    hsize_t dim = (hsize_t)n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = -1;
+    int ok = type >= 0 && space >= 0 && dcpl >= 0;
+    if (ok && n > SWF_BLOCK) {
+        hsize_t chunk = SWF_BLOCK;
+        ok = H5Pset_chunk(dcpl, 1, &chunk) >= 0;
+    }
+    if (ok)
+        ds = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ok = ds >= 0;
+    if (ok && labels != NULL && n > 0)
+        ok = H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0;
+    if (ok && labels == NULL && n > 0) {
+        char *buf = malloc((size_t)SWF_BLOCK * 24);
+        char **ptr = malloc(sizeof *ptr * SWF_BLOCK);
+        ok = buf && ptr;
+        for (int64_t b = 0; ok && b < n; b += SWF_BLOCK) {
+            hsize_t cnt = (hsize_t)(n - b < SWF_BLOCK ? n - b : SWF_BLOCK), st = (hsize_t)b;
+            for (hsize_t i = 0; i < cnt; i++) {
+                ptr[i] = buf + i * 24;
+                snprintf(ptr[i], 24, "%lld", (long long)(b + (int64_t)i));
+            }
+            hid_t ms = H5Screate_simple(1, &cnt, NULL);
+            hid_t fs = H5Dget_space(ds);
+            ok = ms >= 0 && fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &cnt, NULL) >= 0 &&
+                 H5Dwrite(ds, type, ms, fs, H5P_DEFAULT, ptr) >= 0;
+            if (ms >= 0)
+                H5Sclose(ms);
+            if (fs >= 0)
+                H5Sclose(fs);
+        }
+        free(buf);
+        free(ptr);
+    }
+    if (ok)
+        ok = H5DSset_scale(ds, name) >= 0 && swf_attr_str(ds, "long_name", long_name) >= 0;
+    if (!ok && ds >= 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ds;
+}
+
+static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
+{
+    char units[64];
+    snprintf(units, sizeof units, "days since %04d-%02d-01", L->start_year, L->start_month);
+    hsize_t dim = (hsize_t)L->T;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t ds = space >= 0 ? H5Dcreate2(file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                          : -1;
+    if (ds >= 0 && (H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, L->time_days) < 0 ||
+                    H5DSset_scale(ds, "time") < 0 || swf_attr_str(ds, "units", units) < 0 ||
+                    swf_attr_str(ds, "calendar", "standard") < 0 || swf_attr_str(ds, "long_name", "time") < 0 ||
+                    swf_attr_str(ds, "standard_name", "time") < 0 || swf_attr_str(ds, "axis", "T") < 0)) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    return ds;
+}
+
+/* A dataset (lead, rest...) with its scales attached. */
+static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                         const hsize_t *chunk, const void *fill, const hid_t *scales)
+{
+    hsize_t maxd[SWF_MAXRANK];
+    for (int d = 0; d < rank; d++)
+        maxd[d] = dims[d] > 0 ? dims[d] : H5S_UNLIMITED;
+    hid_t space = H5Screate_simple(rank, dims, maxd);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = -1;
+    if (space >= 0 && dcpl >= 0 && (chunk == NULL || H5Pset_chunk(dcpl, rank, chunk) >= 0) &&
+        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0))
+        ds = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    for (int d = 0; ds >= 0 && d < rank; d++)
+        if (H5DSattach_scale(ds, scales[d], (unsigned)d) < 0) {
+            H5Dclose(ds);
+            ds = -1;
+        }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return ds;
+}
+
+/* Write rows [first, first+count) of a 1-D or 2-D dataset. */
+static int swf_write_rows(hid_t ds, hid_t mtype, int64_t first, int64_t count, hsize_t width, const void *buf)
+{
+    hsize_t st[2] = {(hsize_t)first, 0}, cnt[2] = {(hsize_t)count, width};
+    int rank = width > 0 ? 2 : 1;
+    hid_t fs = H5Dget_space(ds);
+    hid_t ms = H5Screate_simple(rank, cnt, NULL);
+    int rc = -1;
+    if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
+        H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+        rc = 0;
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return rc;
+}
+
+static int swf_manifest(sweep_h5 *h, const sweep_design *d, hid_t run_scale, hid_t par_scale, errbuf *e)
+{
+    hid_t f = h->file;
+    int P = d->nparams;
+    hsize_t dims2[2] = {(hsize_t)d->nruns, (hsize_t)P}, dims1 = (hsize_t)d->nruns;
+    hsize_t ch1 = (hsize_t)(d->nruns < 4096 ? (d->nruns > 0 ? d->nruns : 1) : 4096);
+    hsize_t ch2[2] = {ch1, (hsize_t)(P > 0 ? P : 1)};
+    hid_t s2[2] = {run_scale, par_scale};
+    hid_t rp = swf_dataset(f, "run_param", H5T_IEEE_F64LE, 2, dims2, ch2, NULL, s2);
+    hid_t pt = swf_dataset(f, "run_point", H5T_STD_I64LE, 1, &dims1, &ch1, NULL, &run_scale);
+    hid_t rr = swf_dataset(f, "run_replicate", H5T_STD_I64LE, 1, &dims1, &ch1, NULL, &run_scale);
+    hid_t sd = swf_dataset(f, "run_seed", H5T_STD_U64LE, 1, &dims1, &ch1, NULL, &run_scale);
+    int rc = SANC_OK;
+    if (rp < 0 || pt < 0 || rr < 0 || sd < 0) {
+        rc = swf_fail(e, h->path, "cannot create the manifest");
+        goto out;
+    }
+    if (swf_describe(rp, "1", "parameter value of the run",
+                     "the value of each swept setting in the run (categorical parameters: index into the "
+                     "levels_<j> attribute, one label per line)",
+                     "run parameter") < 0 ||
+        swf_describe(pt, "1", "design point", "index of the run's design point (run = point * replicates + "
+                     "replicate)", "run") < 0 ||
+        swf_describe(rr, "1", "replicate", "replicate index of the run within its design point", "run") < 0 ||
+        swf_describe(sd, "1", "run seed", "the seed the run used (scenario.seed of the run)", "run") < 0) {
+        rc = swf_fail(e, h->path, "manifest attributes");
+        goto out;
+    }
+    for (int j = 0; j < P; j++)
+        if (d->param[j].categorical) {
+            size_t len = 1;
+            for (int i = 0; i < d->param[j].nlevels; i++)
+                len += strlen(d->param[j].label[i]) + 1;
+            char *s = malloc(len), name[32];
+            if (s == NULL) {
+                rc = err_set(e, SANC_ENOMEM, "out of memory");
+                goto out;
+            }
+            s[0] = '\0';
+            for (int i = 0; i < d->param[j].nlevels; i++) {
+                if (i)
+                    strcat(s, "\n");
+                strcat(s, d->param[j].label[i]);
+            }
+            snprintf(name, sizeof name, "levels_%d", j);
+            int bad = swf_attr_str(rp, name, s) < 0;
+            free(s);
+            if (bad) {
+                rc = swf_fail(e, h->path, "parameter levels");
+                goto out;
+            }
+        }
+    double *vp = malloc(sizeof *vp * SWF_BLOCK * (size_t)(P > 0 ? P : 1));
+    long long *vpt = malloc(sizeof *vpt * SWF_BLOCK), *vrr = malloc(sizeof *vrr * SWF_BLOCK);
+    unsigned long long *vsd = malloc(sizeof *vsd * SWF_BLOCK);
+    if (!vp || !vpt || !vrr || !vsd)
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+    for (int64_t b = 0; rc == SANC_OK && b < d->nruns; b += SWF_BLOCK) {
+        int64_t cnt = d->nruns - b < SWF_BLOCK ? d->nruns - b : SWF_BLOCK;
+        for (int64_t i = 0; i < cnt; i++) {
+            int64_t r = b + i, p = r / d->replicates;
+            memcpy(vp + i * P, d->point + p * P, sizeof *vp * (size_t)P);
+            vpt[i] = p;
+            vrr[i] = r % d->replicates;
+            vsd[i] = sweep_run_seed(d, r);
+        }
+        if (swf_write_rows(rp, H5T_NATIVE_DOUBLE, b, cnt, (hsize_t)P, vp) < 0 ||
+            swf_write_rows(pt, H5T_NATIVE_LLONG, b, cnt, 0, vpt) < 0 ||
+            swf_write_rows(rr, H5T_NATIVE_LLONG, b, cnt, 0, vrr) < 0 ||
+            swf_write_rows(sd, H5T_NATIVE_ULLONG, b, cnt, 0, vsd) < 0)
+            rc = swf_fail(e, h->path, "cannot write the manifest");
+    }
+    free(vp);
+    free(vpt);
+    free(vrr);
+    free(vsd);
+out:
+    if (rp >= 0)
+        H5Dclose(rp);
+    if (pt >= 0)
+        H5Dclose(pt);
+    if (rr >= 0)
+        H5Dclose(rr);
+    if (sd >= 0)
+        H5Dclose(sd);
+    return rc;
+}
+
+int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, const sweep_design *d, errbuf *e)
+{
+    *out = NULL;
+    H5dont_atexit();
+    swf_quiet();
+    sweep_h5 *h = calloc(1, sizeof *h);
+    if (h == NULL || (h->path = malloc(strlen(path) + 1)) == NULL) {
+        free(h);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    strcpy(h->path, path);
+    h->file = h->status = h->error = -1;
+    for (int i = 0; i < WORLD_MAX_VARS; i++)
+        h->var[i] = -1;
+    h->nvars = L->nvars;
+    h->L = *L;
+    h->nruns = d->nruns;
+    h->npoints = d->npoints;
+    h->replicates = d->replicates;
+
+    hid_t scale[DIM_COUNT], run_scale = -1, par_scale = -1;
+    for (int k = 0; k < DIM_COUNT; k++)
+        scale[k] = -1;
+    int rc = SANC_OK;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        (h->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) < 0) {
+        rc = swf_fail(e, path, "cannot create");
+        goto out;
+    }
+    if ((scale[DIM_TIME] = swf_time_scale(h->file, L)) < 0) {
+        rc = swf_fail(e, path, "time axis");
+        goto out;
+    }
+    int used[DIM_COUNT] = {0};
+    for (int i = 0; i < L->nvars; i++)
+        for (int k = 0; k < L->var[i].ndims; k++)
+            used[L->var[i].dims[k]] = 1;
+    for (int k = 1; k < DIM_COUNT; k++)
+        if (used[k] && (scale[k] = swf_label_scale(h->file, world_dim_names[k], swf_dim_long_names[k],
+                                                   L->dim_n[k], L->dim_labels[k])) < 0) {
+            rc = swf_fail(e, path, world_dim_names[k]);
+            goto out;
+        }
+    char **plab = malloc(sizeof *plab * (size_t)(d->nparams > 0 ? d->nparams : 1));
+    if (plab == NULL) {
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int j = 0; j < d->nparams; j++)
+        plab[j] = d->param[j].path;
+    run_scale = swf_label_scale(h->file, "run", "sweep run", d->nruns, NULL);
+    par_scale = swf_label_scale(h->file, "parameter", "swept setting (--set path)", d->nparams, plab);
+    free(plab);
+    if (run_scale < 0 || par_scale < 0) {
+        rc = swf_fail(e, path, "run and parameter axes");
+        goto out;
+    }
+    for (int i = 0; i < L->nvars; i++) {
+        const sweep_var *v = &L->var[i];
+        hsize_t dims[SWF_MAXRANK], chunk[SWF_MAXRANK];
+        hid_t sc[SWF_MAXRANK];
+        char dattr[160];
+        size_t used_chars = (size_t)snprintf(dattr, sizeof dattr, "run time");
+        int rank = v->ndims + 2;
+        dims[0] = (hsize_t)d->nruns;
+        dims[1] = (hsize_t)L->T;
+        sc[0] = run_scale;
+        sc[1] = scale[DIM_TIME];
+        size_t rowb = (size_t)L->T * v->n * (v->is_int ? 4 : 8);
+        for (int k = 0; k < v->ndims; k++) {
+            dims[k + 2] = (hsize_t)L->dim_n[v->dims[k]];
+            sc[k + 2] = scale[v->dims[k]];
+            if (used_chars < sizeof dattr)
+                used_chars += (size_t)snprintf(dattr + used_chars, sizeof dattr - used_chars, " %s",
+                                               world_dim_names[v->dims[k]]);
+        }
+        for (int k = 1; k < rank; k++)
+            chunk[k] = dims[k] > 0 ? dims[k] : 1;
+        size_t per = rowb > 0 ? SWF_CHUNK_BYTES / rowb : 1024;
+        if (per < 1)
+            per = 1;
+        if (per > 1024)
+            per = 1024;
+        if ((hsize_t)per > dims[0] && dims[0] > 0)
+            per = (size_t)dims[0];
+        chunk[0] = (hsize_t)per;
+        double nan = NAN;
+        h->var[i] = swf_dataset(h->file, v->name, v->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE, rank, dims, chunk,
+                                v->is_int ? NULL : &nan, sc);
+        const char *u = v->units ? v->units : "";
+        if (strcmp(u, "$units") == 0)
+            u = L->units ? L->units : "";
+        if (h->var[i] < 0 || swf_describe(h->var[i], u, v->long_name ? v->long_name : v->name,
+                                          v->description ? v->description : "", dattr) < 0) {
+            rc = swf_fail(e, path, v->name);
+            goto out;
+        }
+    }
+    hsize_t n1 = (hsize_t)d->nruns, ch = (hsize_t)(d->nruns < 4096 ? (d->nruns > 0 ? d->nruns : 1) : 4096);
+    signed char zero = 0;
+    h->status = swf_dataset(h->file, "run_status", H5T_STD_I8LE, 1, &n1, &ch, &zero, &run_scale);
+    hid_t st = swf_vlen_str();
+    h->error = st >= 0 ? swf_dataset(h->file, "run_error", st, 1, &n1, &ch, NULL, &run_scale) : -1;
+    if (st >= 0)
+        H5Tclose(st);
+    if (h->status < 0 || h->error < 0 ||
+        swf_describe(h->status, "1", "run status", "0 pending, 1 done, 2 failed", "run") < 0 ||
+        swf_describe(h->error, "1", "run error", "the message of a failed run (empty otherwise)", "run") < 0) {
+        rc = swf_fail(e, path, "run status");
+        goto out;
+    }
+    if ((rc = swf_manifest(h, d, run_scale, par_scale, e)) != SANC_OK)
+        goto out;
+    const char *dnames[] = {"grid", "random", "sobol", "lhs", "file"};
+    char keep[2048];
+    size_t kl = 0;
+    keep[0] = '\0';
+    for (int i = 0; i < L->nvars && kl < sizeof keep; i++)
+        kl += (size_t)snprintf(keep + kl, sizeof keep - kl, "%s%s", i ? " " : "", L->var[i].name);
+    if (swf_attr_str(h->file, "Conventions", "CF-1.8") < 0 ||
+        swf_attr_str(h->file, "sweep_design", dnames[d->kind]) < 0 ||
+        swf_attr_i64(h->file, "sweep_runs", d->nruns) < 0 || swf_attr_i64(h->file, "sweep_points", d->npoints) < 0 ||
+        swf_attr_i64(h->file, "sweep_replicates", d->replicates) < 0 ||
+        swf_attr_i64(h->file, "common_seeds", d->common_seeds) < 0 ||
+        swf_attr_i64(h->file, "summaries", d->summaries) < 0 || swf_attr_str(h->file, "keep", keep) < 0) {
+        rc = swf_fail(e, path, "attributes");
+        goto out;
+    }
+out:
+    for (int k = 0; k < DIM_COUNT; k++)
+        if (scale[k] >= 0)
+            H5Dclose(scale[k]);
+    if (run_scale >= 0)
+        H5Dclose(run_scale);
+    if (par_scale >= 0)
+        H5Dclose(par_scale);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (rc != SANC_OK) {
+        sweep_h5_abort(h);
+        return rc;
+    }
+    *out = h;
+    return SANC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* rows                                                                */
+
+static int swf_write_var_row(hid_t ds, const sweep_var *v, int T, int64_t run, const void *data)
+{
+    hsize_t st[SWF_MAXRANK] = {0}, cnt[SWF_MAXRANK];
+    hid_t fs = H5Dget_space(ds);
+    if (fs < 0)
+        return -1;
+    int rank = H5Sget_simple_extent_dims(fs, cnt, NULL);
+    st[0] = (hsize_t)run;
+    cnt[0] = 1;
+    hsize_t n = (hsize_t)T * v->n;
+    int rc = 0;
+    if (n > 0) {
+        hid_t ms = H5Screate_simple(1, &n, NULL);
+        rc = ms >= 0 && rank > 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
+                     H5Dwrite(ds, v->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, data) >= 0
+                 ? 0
+                 : -1;
+        if (ms >= 0)
+            H5Sclose(ms);
+    }
+    H5Sclose(fs);
+    return rc;
+}
+
+static int swf_write_status(hid_t status, hid_t error, int64_t run, int st, const char *msg)
+{
+    signed char s = (signed char)st;
+    hid_t vt = swf_vlen_str();
+    const char *m = msg ? msg : "";
+    int rc = vt >= 0 && swf_write_rows(error, vt, run, 1, 0, &m) == 0 &&
+                     swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s) == 0
+                 ? 0
+                 : -1;
+    if (vt >= 0)
+        H5Tclose(vt);
+    return rc;
+}
+
+int sweep_h5_write(sweep_h5 *h, int64_t run, int status, const char *msg, const void *row, errbuf *e)
+{
+    swf_quiet();
+    if (run < 0 || run >= h->nruns)
+        return err_set(e, SANC_EINTERNAL, "%s: run %lld out of range", h->path, (long long)run);
+    if (status == SWEEP_DONE)
+        for (int i = 0; i < h->nvars; i++)
+            if (swf_write_var_row(h->var[i], &h->L.var[i], h->L.T, run,
+                                  (const unsigned char *)row + h->L.var[i].offset) < 0)
+                return swf_fail(e, h->path, h->L.var[i].name);
+    /* status last: a row whose status says done has its data */
+    if (swf_write_status(h->status, h->error, run, status, status == SWEEP_FAILED ? msg : "") < 0)
+        return swf_fail(e, h->path, "run_status");
+    return SANC_OK;
+}
+
+void sweep_h5_flush(sweep_h5 *h)
+{
+    if (h && h->file >= 0)
+        H5Fflush(h->file, H5F_SCOPE_GLOBAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* summaries                                                           */
+
+/* Per point, across the replicates that finished: mean and the 5/50/95
+ * percentiles of every float variable, as <var>_mean etc. (point, time, ...). */
+static int swf_summaries(hid_t file, const char *path, errbuf *e)
+{
+    int64_t P = swf_read_i64(file, "sweep_points"), R = swf_read_i64(file, "sweep_replicates");
+    char keep[2048];
+    swf_read_str(file, "keep", keep, sizeof keep);
+    if (P < 1 || R < 1)
+        return err_set(e, SANC_EIO, "%s: not a sweep file", path);
+    if (H5Lexists(file, "point", H5P_DEFAULT) > 0)
+        return SANC_OK; /* already there (a merge of a merged file) */
+    hid_t pscale = swf_label_scale(file, "point", "design point", P, NULL);
+    if (pscale < 0)
+        return swf_fail(e, path, "point axis");
+    int rc = SANC_OK;
+    /* the design point's parameter values, for plotting against them */
+    hid_t rp = H5Dopen2(file, "run_param", H5P_DEFAULT), par = H5Dopen2(file, "parameter", H5P_DEFAULT);
+    hid_t rps = rp >= 0 ? H5Dget_space(rp) : -1;
+    hsize_t rpd[2] = {0, 0};
+    if (rps < 0 || par < 0 || H5Sget_simple_extent_dims(rps, rpd, NULL) != 2) {
+        rc = swf_fail(e, path, "run_param");
+    } else {
+        hsize_t pd[2] = {(hsize_t)P, rpd[1]}, pch[2] = {(hsize_t)(P < 4096 ? P : 4096), rpd[1] ? rpd[1] : 1};
+        hid_t s2[2] = {pscale, par};
+        hid_t pp = swf_dataset(file, "point_param", H5T_IEEE_F64LE, 2, pd, pch, NULL, s2);
+        double *row = malloc(sizeof *row * (rpd[1] ? rpd[1] : 1));
+        if (pp < 0 || row == NULL ||
+            swf_describe(pp, "1", "parameter value of the point", "run_param of the point's runs",
+                         "point parameter") < 0)
+            rc = swf_fail(e, path, "point_param");
+        for (int64_t p = 0; rc == SANC_OK && p < P && rpd[1] > 0; p++) {
+            hsize_t st[2] = {(hsize_t)(p * R), 0}, cnt[2] = {1, rpd[1]};
+            hid_t ms = H5Screate_simple(2, cnt, NULL);
+            if (H5Sselect_hyperslab(rps, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+                H5Dread(rp, H5T_NATIVE_DOUBLE, ms, rps, H5P_DEFAULT, row) < 0 ||
+                swf_write_rows(pp, H5T_NATIVE_DOUBLE, p, 1, rpd[1], row) < 0)
+                rc = swf_fail(e, path, "point_param");
+            H5Sclose(ms);
+        }
+        free(row);
+        if (pp >= 0)
+            H5Dclose(pp);
+    }
+    if (rps >= 0)
+        H5Sclose(rps);
+    if (rp >= 0)
+        H5Dclose(rp);
+    if (par >= 0)
+        H5Dclose(par);
+    hid_t stat_ds = H5Dopen2(file, "run_status", H5P_DEFAULT);
+    signed char *status = malloc((size_t)R);
+    if (rc == SANC_OK && (stat_ds < 0 || status == NULL))
+        rc = swf_fail(e, path, "run_status");
+    for (char *tok = strtok(keep, " "); rc == SANC_OK && tok; tok = strtok(NULL, " ")) {
+        hid_t ds = H5Dopen2(file, tok, H5P_DEFAULT);
+        if (ds < 0) {
+            rc = swf_fail(e, path, tok);
+            break;
+        }
+        hid_t ft = H5Dget_type(ds), fs = H5Dget_space(ds);
+        int is_float = H5Tget_class(ft) == H5T_FLOAT;
+        hsize_t dims[SWF_MAXRANK];
+        int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+        size_t n = 1;
+        for (int k = 1; k < rank; k++)
+            n *= (size_t)dims[k];
+        if (!is_float || n == 0) {
+            H5Tclose(ft);
+            H5Sclose(fs);
+            H5Dclose(ds);
+            continue;
+        }
+        hid_t scales[SWF_MAXRANK], out[4] = {-1, -1, -1, -1};
+        scales[0] = pscale;
+        char dattr[200] = "point";
+        for (int k = 1; k < rank; k++)
+            scales[k] = -1;
+        /* each axis' scale by its name in the dims attribute */
+        char vd[200];
+        swf_read_str(ds, "dims", vd, sizeof vd);
+        int k = 0;
+        for (char *save = NULL, *a = strtok_r(vd, " ", &save); a; a = strtok_r(NULL, " ", &save), k++) {
+            if (k == 0)
+                continue;
+            if (k < rank)
+                scales[k] = H5Dopen2(file, a, H5P_DEFAULT);
+            strncat(dattr, " ", sizeof dattr - strlen(dattr) - 1);
+            strncat(dattr, a, sizeof dattr - strlen(dattr) - 1);
+        }
+        double *buf = malloc(sizeof *buf * n * (size_t)R), *col = malloc(sizeof *col * (size_t)R);
+        double *res = malloc(sizeof *res * n * 4);
+        hsize_t odims[SWF_MAXRANK], och[SWF_MAXRANK];
+        odims[0] = (hsize_t)P;
+        och[0] = 1;
+        for (int a = 1; a < rank; a++) {
+            odims[a] = dims[a];
+            och[a] = dims[a] ? dims[a] : 1;
+        }
+        if (buf == NULL || col == NULL || res == NULL)
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+        for (int s = 0; rc == SANC_OK && s < 4; s++) {
+            char nm[256], ln[256];
+            snprintf(nm, sizeof nm, "%s_%s", tok, swf_stat_names[s]);
+            snprintf(ln, sizeof ln, "%s of %s across replicates", s == 0 ? "mean" : swf_stat_names[s], tok);
+            char units[128], desc[512];
+            swf_read_str(ds, "units", units, sizeof units);
+            snprintf(desc, sizeof desc, "%s over the replicates of each design point that finished (NaN when "
+                     "none did)", s == 0 ? "mean" : s == 1 ? "5th percentile" : s == 2 ? "median" : "95th percentile");
+            double nan = NAN;
+            out[s] = swf_dataset(file, nm, H5T_IEEE_F64LE, rank, odims, och, &nan, scales);
+            if (out[s] < 0 || swf_describe(out[s], units, ln, desc, dattr) < 0)
+                rc = swf_fail(e, path, nm);
+        }
+        for (int64_t p = 0; rc == SANC_OK && p < P; p++) {
+            hsize_t st[SWF_MAXRANK] = {0}, cnt[SWF_MAXRANK];
+            st[0] = (hsize_t)(p * R);
+            cnt[0] = (hsize_t)R;
+            for (int a = 1; a < rank; a++)
+                cnt[a] = dims[a];
+            hsize_t mn = (hsize_t)R * n, s1 = (hsize_t)(p * R), c1 = (hsize_t)R;
+            hid_t ms = H5Screate_simple(1, &mn, NULL), ss = H5Dget_space(stat_ds), ms1 = H5Screate_simple(1, &c1, NULL);
+            if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+                H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0 ||
+                H5Sselect_hyperslab(ss, H5S_SELECT_SET, &s1, NULL, &c1, NULL) < 0 ||
+                H5Dread(stat_ds, H5T_NATIVE_SCHAR, ms1, ss, H5P_DEFAULT, status) < 0)
+                rc = swf_fail(e, path, tok);
+            H5Sclose(ms);
+            H5Sclose(ss);
+            H5Sclose(ms1);
+            for (size_t i = 0; rc == SANC_OK && i < n; i++) {
+                size_t m = 0;
+                for (int64_t r = 0; r < R; r++)
+                    if (status[r] == SWEEP_DONE && !isnan(buf[(size_t)r * n + i]))
+                        col[m++] = buf[(size_t)r * n + i];
+                if (m == 0) {
+                    for (int s = 0; s < 4; s++)
+                        res[s * n + i] = NAN;
+                    continue;
+                }
+                gsl_sort(col, 1, m);
+                res[i] = gsl_stats_mean(col, 1, m);
+                res[n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.05);
+                res[2 * n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.50);
+                res[3 * n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.95);
+            }
+            for (int s = 0; rc == SANC_OK && s < 4; s++) {
+                hsize_t os[SWF_MAXRANK] = {0}, oc[SWF_MAXRANK];
+                os[0] = (hsize_t)p;
+                oc[0] = 1;
+                for (int a = 1; a < rank; a++)
+                    oc[a] = dims[a];
+                hsize_t nn = n;
+                hid_t ofs = H5Dget_space(out[s]), oms = H5Screate_simple(1, &nn, NULL);
+                if (H5Sselect_hyperslab(ofs, H5S_SELECT_SET, os, NULL, oc, NULL) < 0 ||
+                    H5Dwrite(out[s], H5T_NATIVE_DOUBLE, oms, ofs, H5P_DEFAULT, res + s * n) < 0)
+                    rc = swf_fail(e, path, tok);
+                H5Sclose(ofs);
+                H5Sclose(oms);
+            }
+        }
+        free(buf);
+        free(col);
+        free(res);
+        for (int s = 0; s < 4; s++)
+            if (out[s] >= 0)
+                H5Dclose(out[s]);
+        for (int a = 1; a < rank; a++)
+            if (scales[a] >= 0)
+                H5Dclose(scales[a]);
+        H5Tclose(ft);
+        H5Sclose(fs);
+        H5Dclose(ds);
+    }
+    free(status);
+    if (stat_ds >= 0)
+        H5Dclose(stat_ds);
+    H5Dclose(pscale);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* finish                                                              */
+
+static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int summaries, const char *path,
+                          errbuf *e)
+{
+    if (summaries && complete) {
+        int rc = swf_summaries(file, path, e);
+        if (rc != SANC_OK)
+            return rc;
+    }
+    if (p->config_text != NULL && H5Lexists(file, "provenance", H5P_DEFAULT) <= 0) {
+        hid_t g = H5Gcreate2(file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t type = swf_vlen_str(), space = H5Screate(H5S_SCALAR), ds = -1;
+        int ok = g >= 0 && type >= 0 && space >= 0 &&
+                 (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+                 H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p->config_text) >= 0 &&
+                 swf_attr_str(ds, "long_name", "resolved scenario configuration (base of the sweep)") >= 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (space >= 0)
+            H5Sclose(space);
+        if (type >= 0)
+            H5Tclose(type);
+        if (g >= 0)
+            H5Gclose(g);
+        if (!ok)
+            return swf_fail(e, path, "/provenance/config");
+    }
+    char created[32], hdf5v[32], cfgv[32], shard[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(created, sizeof created, "unknown");
+    unsigned maj = 0, min = 0, rel = 0;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
+    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+    snprintf(shard, sizeof shard, "%d/%d", p->shard_k, p->shard_n);
+    unsigned long long seed = p->seed;
+    if (swf_attr_str(file, "software", "sancsim") < 0 || swf_attr_str(file, "software_version", SANCSIM_VERSION) < 0 ||
+        swf_attr_str(file, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
+        swf_attr_str(file, "compiler", SWF_COMPILER) < 0 || swf_attr_str(file, "hdf5_version", hdf5v) < 0 ||
+        swf_attr_str(file, "gsl_version", GSL_VERSION) < 0 || swf_attr_str(file, "libconfig_version", cfgv) < 0 ||
+        (p->config_text != NULL &&
+         swf_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
+        swf_attr_str(file, "rng", "mt19937") < 0 || swf_attr_str(file, "command_line", p->command_line) < 0 ||
+        swf_attr_str(file, "created", created) < 0 ||
+        (p->config_sha256 && swf_attr_str(file, "config_sha256", p->config_sha256) < 0) ||
+        (p->scenario_name && swf_attr_str(file, "scenario", p->scenario_name) < 0) ||
+        (p->manifest_sha256 && swf_attr_str(file, "manifest_sha256", p->manifest_sha256) < 0) ||
+        (p->shard_n > 0 ? swf_attr_str(file, "shard", shard) < 0
+                        : (H5Aexists(file, "shard") > 0 && H5Adelete(file, "shard") < 0)))
+        return swf_fail(e, path, "provenance attributes");
+    if (complete) {
+        int one = 1;
+        if (swf_attr_num(file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0)
+            return swf_fail(e, path, "complete");
+    }
+    return SANC_OK;
+}
+
+int sweep_h5_finish(sweep_h5 *h, const sweep_h5_prov *p, int complete, int summaries, errbuf *e)
+{
+    swf_quiet();
+    for (int i = 0; i < WORLD_MAX_VARS; i++)
+        if (h->var[i] >= 0) {
+            H5Dclose(h->var[i]);
+            h->var[i] = -1;
+        }
+    H5Dclose(h->status);
+    H5Dclose(h->error);
+    h->status = h->error = -1;
+    int rc = swf_provenance(h->file, p, complete, summaries, h->path, e);
+    herr_t st = H5Fclose(h->file);
+    h->file = -1;
+    if (rc == SANC_OK && st < 0)
+        rc = swf_fail(e, h->path, "close");
+    sweep_h5_abort(h);
+    return rc;
+}
+
+void sweep_h5_abort(sweep_h5 *h)
+{
+    if (h == NULL)
+        return;
+    swf_quiet();
+    for (int i = 0; i < WORLD_MAX_VARS; i++)
+        if (h->var[i] >= 0)
+            H5Dclose(h->var[i]);
+    if (h->status >= 0)
+        H5Dclose(h->status);
+    if (h->error >= 0)
+        H5Dclose(h->error);
+    if (h->file >= 0)
+        H5Fclose(h->file);
+    free(h->path);
+    free(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* merge                                                               */
+
+static int swf_copy_file(const char *from, const char *to, errbuf *e)
+{
+    int in = open(from, O_RDONLY);
+    if (in < 0)
+        return err_set(e, SANC_EIO, "%s: cannot read: %s", from, strerror(errno));
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (out < 0) {
+        int err = errno;
+        close(in);
+        return err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(err));
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    int rc = SANC_OK;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            rc = err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(errno));
+            break;
+        }
+    if (n < 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot read: %s", from, strerror(errno));
+    if (rc == SANC_OK && fsync(out) < 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", to, strerror(errno));
+    close(in);
+    if (close(out) < 0 && rc == SANC_OK)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(errno));
+    return rc;
+}
+
+typedef struct swf_part {
+    hid_t file;
+    char manifest[80];
+    int64_t nruns;
+} swf_part;
+
+static int swf_open_part(const char *path, swf_part *p, errbuf *e)
+{
+    p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (p->file < 0)
+        return err_set(e, SANC_EUSAGE, "%s: cannot open as HDF5 (not a sweep part?)", path);
+    swf_read_str(p->file, "manifest_sha256", p->manifest, sizeof p->manifest);
+    p->nruns = swf_read_i64(p->file, "sweep_runs");
+    if (p->manifest[0] == '\0' || p->nruns < 0) {
+        H5Fclose(p->file);
+        p->file = -1;
+        return err_set(e, SANC_EUSAGE, "%s: not a sancsim sweep file", path);
+    }
+    if (swf_read_i64(p->file, "complete") != 1) {
+        H5Fclose(p->file);
+        p->file = -1;
+        return err_set(e, SANC_EUSAGE, "%s: part is not complete (its sweep did not finish; --resume it)", path);
+    }
+    return SANC_OK;
+}
+
+static int swf_read_status(hid_t file, int64_t first, int64_t cnt, signed char *st)
+{
+    hid_t ds = H5Dopen2(file, "run_status", H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hsize_t s = (hsize_t)first, c = (hsize_t)cnt;
+    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &c, NULL);
+    int rc = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &s, NULL, &c, NULL) >= 0 &&
+                     H5Dread(ds, H5T_NATIVE_SCHAR, ms, fs, H5P_DEFAULT, st) >= 0
+                 ? 0
+                 : -1;
+    H5Sclose(fs);
+    H5Sclose(ms);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* Copy run r of dataset `name` from one file to another (same shape). */
+static int swf_copy_row(hid_t from, hid_t to, const char *name, int64_t r, void *buf, size_t bufsize)
+{
+    hid_t a = H5Dopen2(from, name, H5P_DEFAULT), b = H5Dopen2(to, name, H5P_DEFAULT);
+    int rc = -1;
+    if (a >= 0 && b >= 0) {
+        hid_t fa = H5Dget_space(a), fb = H5Dget_space(b), ft = H5Dget_type(a);
+        hid_t mt = H5Tget_native_type(ft, H5T_DIR_DEFAULT);
+        hsize_t dims[SWF_MAXRANK], st[SWF_MAXRANK] = {0};
+        int rank = H5Sget_simple_extent_dims(fa, dims, NULL);
+        dims[0] = 1;
+        st[0] = (hsize_t)r;
+        hsize_t n = 1;
+        for (int k = 1; k < rank; k++)
+            n *= dims[k];
+        size_t esz = H5Tget_size(mt);
+        if (n * esz <= bufsize) {
+            hid_t ms = H5Screate_simple(1, &n, NULL);
+            if (n == 0 ||
+                (H5Sselect_hyperslab(fa, H5S_SELECT_SET, st, NULL, dims, NULL) >= 0 &&
+                 H5Sselect_hyperslab(fb, H5S_SELECT_SET, st, NULL, dims, NULL) >= 0 &&
+                 H5Dread(a, mt, ms, fa, H5P_DEFAULT, buf) >= 0 && H5Dwrite(b, mt, ms, fb, H5P_DEFAULT, buf) >= 0))
+                rc = 0;
+            if (H5Tis_variable_str(mt) > 0)
+                H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
+            H5Sclose(ms);
+        }
+        H5Tclose(mt);
+        H5Tclose(ft);
+        H5Sclose(fa);
+        H5Sclose(fb);
+    }
+    if (a >= 0)
+        H5Dclose(a);
+    if (b >= 0)
+        H5Dclose(b);
+    return rc;
+}
+
+static int swf_sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return 0;
+}
+
+int sweep_merge(const char *output, int force, char *const *parts, int nparts, const char *command_line,
+                int64_t *missing, int64_t *failed, errbuf *e)
+{
+    H5dont_atexit();
+    swf_quiet();
+    *missing = *failed = 0;
+    if (nparts < 1)
+        return err_set(e, SANC_EUSAGE, "merge needs at least one part file");
+    struct stat st;
+    if (stat(output, &st) == 0 && !force)
+        return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", output);
+    for (int i = 0; i < nparts; i++)
+        if (strcmp(parts[i], output) == 0)
+            return err_set(e, SANC_EUSAGE, "%s: the output is also a part", output);
+    swf_part *p = calloc((size_t)nparts, sizeof *p);
+    if (p == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    int rc = SANC_OK;
+    for (int i = 0; i < nparts && rc == SANC_OK; i++) {
+        p[i].file = -1;
+        rc = swf_open_part(parts[i], &p[i], e);
+        if (rc == SANC_OK && i > 0 && (strcmp(p[i].manifest, p[0].manifest) != 0 || p[i].nruns != p[0].nruns))
+            rc = err_set(e, SANC_EUSAGE, "%s: part of a different sweep than %s (manifest differs)", parts[i],
+                         parts[0]);
+    }
+    char temp[4200];
+    snprintf(temp, sizeof temp, "%s.merge.tmp", output);
+    hid_t out = -1;
+    if (rc == SANC_OK)
+        rc = swf_copy_file(parts[0], temp, e);
+    if (rc == SANC_OK && (out = H5Fopen(temp, H5F_ACC_RDWR, H5P_DEFAULT)) < 0)
+        rc = swf_fail(e, temp, "cannot open");
+    /* a reader must never see the copied `complete` before the merge is done */
+    if (rc == SANC_OK && H5Aexists(out, "complete") > 0 && H5Adelete(out, "complete") < 0)
+        rc = swf_fail(e, temp, "complete");
+    char keep[2048];
+    if (rc == SANC_OK)
+        swf_read_str(out, "keep", keep, sizeof keep);
+    int64_t R = p[0].nruns;
+    signed char *sa = malloc(SWF_BLOCK), *sb = malloc(SWF_BLOCK);
+    size_t bufsize = 0;
+    void *buf = NULL;
+    if (rc == SANC_OK && (sa == NULL || sb == NULL))
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+    /* row buffer: the largest kept row */
+    if (rc == SANC_OK) {
+        char k2[2048];
+        snprintf(k2, sizeof k2, "%s", keep);
+        for (char *save = NULL, *t = strtok_r(k2, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+            hid_t ds = H5Dopen2(out, t, H5P_DEFAULT);
+            if (ds < 0)
+                continue;
+            hid_t fs = H5Dget_space(ds);
+            hsize_t dims[SWF_MAXRANK];
+            int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+            size_t n = 8;
+            for (int k = 1; k < rank; k++)
+                n *= (size_t)dims[k];
+            if (n > bufsize)
+                bufsize = n;
+            H5Sclose(fs);
+            H5Dclose(ds);
+        }
+        if (bufsize < 64)
+            bufsize = 64;
+        if ((buf = malloc(bufsize)) == NULL)
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    for (int64_t b = 0; rc == SANC_OK && b < R; b += SWF_BLOCK) {
+        int64_t cnt = R - b < SWF_BLOCK ? R - b : SWF_BLOCK;
+        if (swf_read_status(out, b, cnt, sa) < 0) {
+            rc = swf_fail(e, temp, "run_status");
+            break;
+        }
+        for (int i = 1; i < nparts && rc == SANC_OK; i++) {
+            if (swf_read_status(p[i].file, b, cnt, sb) < 0) {
+                rc = swf_fail(e, parts[i], "run_status");
+                break;
+            }
+            for (int64_t k = 0; k < cnt && rc == SANC_OK; k++) {
+                if (sb[k] == SWEEP_PENDING || sa[k] != SWEEP_PENDING)
+                    continue;
+                int64_t r = b + k;
+                char k2[2048];
+                snprintf(k2, sizeof k2, "%s", keep);
+                if (sb[k] == SWEEP_DONE)
+                    for (char *save = NULL, *t = strtok_r(k2, " ", &save); t && rc == SANC_OK;
+                         t = strtok_r(NULL, " ", &save))
+                        if (swf_copy_row(p[i].file, out, t, r, buf, bufsize) < 0)
+                            rc = swf_fail(e, parts[i], t);
+                if (rc == SANC_OK && (swf_copy_row(p[i].file, out, "run_error", r, buf, bufsize) < 0 ||
+                                      swf_copy_row(p[i].file, out, "run_status", r, buf, bufsize) < 0))
+                    rc = swf_fail(e, parts[i], "run_status");
+                sa[k] = sb[k];
+            }
+        }
+        for (int64_t k = 0; k < cnt; k++) {
+            *missing += sa[k] == SWEEP_PENDING;
+            *failed += sa[k] == SWEEP_FAILED;
+        }
+    }
+    free(sa);
+    free(sb);
+    free(buf);
+    if (rc == SANC_OK) {
+        sweep_h5_prov pv = {0};
+        pv.command_line = command_line;
+        rc = swf_provenance(out, &pv, *missing == 0, swf_read_i64(out, "summaries") == 1, temp, e);
+    }
+    if (out >= 0 && H5Fclose(out) < 0 && rc == SANC_OK)
+        rc = swf_fail(e, temp, "close");
+    for (int i = 0; i < nparts; i++)
+        if (p[i].file >= 0)
+            H5Fclose(p[i].file);
+    free(p);
+    if (rc == SANC_OK) {
+        int fd = open(temp, O_RDWR);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+        if (rename(temp, output) != 0)
+            rc = err_set(e, SANC_EIO, "%s: cannot write: rename: %s", output, strerror(errno));
+        else
+            swf_sync_dir(output);
+    }
+    if (rc != SANC_OK)
+        unlink(temp);
+    return rc;
+}
