@@ -570,8 +570,11 @@ uint64_t sweep_run_seed(const sweep_design *d, int64_t run)
  * setting stays a float, which the override then rejects). */
 int sweep_override(const sweep_design *d, int64_t point, int j, char *buf, size_t n, errbuf *e)
 {
-    const sweep_param *p = &d->param[j];
-    double v = d->point[point * d->nparams + j];
+    return sweep_override_value(&d->param[j], d->point[point * d->nparams + j], buf, n, e);
+}
+
+int sweep_override_value(const sweep_param *p, double v, char *buf, size_t n, errbuf *e)
+{
     int w;
     if (p->categorical) {
         w = snprintf(buf, n, "%s=%s", p->path, p->label[(int)v]);

@@ -58,6 +58,9 @@ void sweep_design_free(sweep_design *d);
 uint64_t sweep_run_seed(const sweep_design *d, int64_t run);
 /* "PATH=VALUE" override of parameter j at design point p, into buf. */
 int sweep_override(const sweep_design *d, int64_t point, int j, char *buf, size_t n, errbuf *e);
+/* The same for an arbitrary value v of parameter p (a level index when
+ * categorical). */
+int sweep_override_value(const sweep_param *p, double v, char *buf, size_t n, errbuf *e);
 
 typedef struct sweep_opts {
     const char *config;
