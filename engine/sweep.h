@@ -87,7 +87,7 @@ typedef struct sweep_result {
     int64_t scope;      /* runs this process was responsible for */
     int64_t done, failed, computed, recovered;
     char output[4096];  /* the file written */
-    char first_failure[1024];
+    char first_failure[1100];
 } sweep_result;
 
 /* The whole sweep: load, validate (exit-2 errors before any run), run,

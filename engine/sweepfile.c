@@ -46,6 +46,7 @@
 #define SWF_MAXRANK (WORLD_VAR_MAXDIMS + 2)
 #define SWF_BLOCK 65536            /* rows per write of the manifest */
 #define SWF_CHUNK_BYTES (64 << 10) /* runs share a chunk up to this size */
+#define SWF_ERRLEN 1024            /* run_error: bytes per message, NUL included */
 
 static const char *const swf_dim_long_names[DIM_COUNT] = {
     "time", "country", "partner country", "exporting country", "importing country",
@@ -224,6 +225,20 @@ static hid_t swf_vlen_str(void)
     return t;
 }
 
+/* run_error: fixed-length UTF-8 (readers see the same bytes through h5py
+ * and xarray; variable-length strings come back as bytes in one and str in
+ * the other), compressed, since most runs leave it empty. */
+static hid_t swf_err_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, SWF_ERRLEN) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+                   H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
 static int swf_describe(hid_t ds, const char *units, const char *long_name, const char *desc, const char *dims)
 {
     return swf_attr_str(ds, "units", units) < 0 || swf_attr_str(ds, "long_name", long_name) < 0 ||
@@ -311,9 +326,9 @@ static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
     return ds;
 }
 
-/* A dataset (lead, rest...) with its scales attached. */
-static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                         const hsize_t *chunk, const void *fill, const hid_t *scales)
+/* A dataset (lead, rest...) with its scales attached; deflate > 0 compresses. */
+static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                           const hsize_t *chunk, const void *fill, const hid_t *scales, int deflate)
 {
     hsize_t maxd[SWF_MAXRANK];
     for (int d = 0; d < rank; d++)
@@ -322,7 +337,8 @@ static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, co
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t ds = -1;
     if (space >= 0 && dcpl >= 0 && (chunk == NULL || H5Pset_chunk(dcpl, rank, chunk) >= 0) &&
-        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0))
+        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0) &&
+        (deflate == 0 || H5Pset_deflate(dcpl, (unsigned)deflate) >= 0))
         ds = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     for (int d = 0; ds >= 0 && d < rank; d++)
         if (H5DSattach_scale(ds, scales[d], (unsigned)d) < 0) {
@@ -334,6 +350,12 @@ static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, co
     if (space >= 0)
         H5Sclose(space);
     return ds;
+}
+
+static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                         const hsize_t *chunk, const void *fill, const hid_t *scales)
+{
+    return swf_dataset_z(file, name, ftype, rank, dims, chunk, fill, scales, 0);
 }
 
 /* Write rows [first, first+count) of a 1-D or 2-D dataset. */
@@ -544,8 +566,9 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     hsize_t n1 = (hsize_t)d->nruns, ch = (hsize_t)(d->nruns < 4096 ? (d->nruns > 0 ? d->nruns : 1) : 4096);
     signed char zero = 0;
     h->status = swf_dataset(h->file, "run_status", H5T_STD_I8LE, 1, &n1, &ch, &zero, &run_scale);
-    hid_t st = swf_vlen_str();
-    h->error = st >= 0 ? swf_dataset(h->file, "run_error", st, 1, &n1, &ch, NULL, &run_scale) : -1;
+    hid_t st = swf_err_type();
+    hsize_t ech = ch < 256 ? ch : 256;
+    h->error = st >= 0 ? swf_dataset_z(h->file, "run_error", st, 1, &n1, &ech, NULL, &run_scale, 4) : -1;
     if (st >= 0)
         H5Tclose(st);
     if (h->status < 0 || h->error < 0 ||
@@ -619,9 +642,11 @@ static int swf_write_var_row(hid_t ds, const sweep_var *v, int T, int64_t run, c
 static int swf_write_status(hid_t status, hid_t error, int64_t run, int st, const char *msg)
 {
     signed char s = (signed char)st;
-    hid_t vt = swf_vlen_str();
-    const char *m = msg ? msg : "";
-    int rc = vt >= 0 && swf_write_rows(error, vt, run, 1, 0, &m) == 0 &&
+    hid_t vt = swf_err_type();
+    char m[SWF_ERRLEN];
+    memset(m, 0, sizeof m);
+    snprintf(m, sizeof m, "%s", msg ? msg : "");
+    int rc = vt >= 0 && swf_write_rows(error, vt, run, 1, 0, m) == 0 &&
                      swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s) == 0
                  ? 0
                  : -1;
@@ -1128,8 +1153,8 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
             H5Sclose(fs);
             H5Dclose(ds);
         }
-        if (bufsize < 64)
-            bufsize = 64;
+        if (bufsize < 2 * SWF_ERRLEN)
+            bufsize = 2 * SWF_ERRLEN;
         if ((buf = malloc(bufsize)) == NULL)
             rc = err_set(e, SANC_ENOMEM, "out of memory");
     }

@@ -714,11 +714,26 @@ int ge_solve(ge_solver *s, const double *phi, const double *Din, ge_result *r, e
             double lP = s->Ek[ik] > 0 ? log(s->P[ik]) / (1 - sig[k]) : 0;
             r->Phat[ik] = exp(lP);
             lp += s->alpha[ik] * lP;
+            /* The log is fine but the level may not be: with sigma near 1 a
+             * lost supplier raises Phat by (share)^(1/(1-sigma)), beyond the
+             * double range; likewise flows near 1e308.  No Inf or NaN may
+             * reach an output, so this is reported, not written. */
+            if (!isfinite(r->Phat[ik]) || !isfinite(s->S[ik]))
+                return err_set(e, SANC_ENOEQ,
+                               "equilibrium outside the floating-point range: %s of %s in %s "
+                               "(sigma = %g)", isfinite(s->S[ik]) ? "price index" : "sales",
+                               ge_cname(s, i, b1, sizeof b1), ge_sname(s, (int)k, b2, sizeof b2),
+                               sig[k]);
         }
         r->Y[i] = s->Yn[i];
         r->E[i] = s->En[i];
         r->price_index[i] = exp(lp);
         r->welfare[i] = s->Ec[i] > 0 ? exp(log(s->En[i] / s->Ec[i]) - lp) : 1;
+        if (!isfinite(r->price_index[i]) || !(r->price_index[i] > 0) || !isfinite(r->welfare[i]) ||
+            !isfinite(r->Y[i]) || !isfinite(r->E[i]))
+            return err_set(e, SANC_ENOEQ,
+                           "equilibrium outside the floating-point range: price index or welfare "
+                           "of %s (log price index %.6g)", ge_cname(s, i, b1, sizeof b1), lp);
     }
     r->residual = res;
     double cap = 1e4 * s->p.tol > 1e-8 ? 1e4 * s->p.tol : 1e-8;

@@ -1,0 +1,413 @@
+/*
+ * test_faults.c - allocation-failure injection into the loaders, the GE
+ * solver, the recorder and a whole run.
+ *
+ * This executable alone is linked with -Wl,--wrap=malloc,--wrap=calloc,
+ * --wrap=realloc,--wrap=strdup (tests/CMakeLists.txt), so every allocation
+ * made by sancsim's own code (the static library) goes through the wrappers
+ * below; allocations inside shared libraries (libconfig, GSL, HDF5) are not
+ * affected.  For each operation the N-th allocation fails, N = 1, 2, ...,
+ * until the operation completes without hitting the failure; every failed
+ * attempt must return a negative SANC_E* code with a message, leave no
+ * output or temporary file, and (under the ASan build, where LeakSanitizer
+ * runs at exit) leak nothing.  A crash is a failure by itself.
+ */
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cfg.h"
+#include "data.h"
+#include "err.h"
+#include "ge.h"
+#include "run.h"
+#include "scenario.h"
+#include "world.h"
+
+/* --- the wrappers (process-wide by necessity: they replace malloc) --- */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t m, size_t n);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+
+static long fault_count; /* allocations seen since arming */
+static long fault_at;    /* fail this one (1-based); 0: never */
+static int fault_fired;
+
+static int fault_hit(void)
+{
+    if (fault_at <= 0)
+        return 0;
+    if (++fault_count == fault_at) {
+        fault_fired = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n)
+{
+    return fault_hit() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t m, size_t n)
+{
+    return fault_hit() ? NULL : __real_calloc(m, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fault_hit() ? NULL : __real_realloc(p, n);
+}
+
+char *__wrap_strdup(const char *s)
+{
+    return fault_hit() ? NULL : __real_strdup(s);
+}
+
+static long fault_next; /* what fault_start arms */
+
+/* Ops call this where injection should begin (after their own set-up). */
+static void fault_start(void)
+{
+    fault_count = 0;
+    fault_at = fault_next;
+    fault_fired = 0;
+}
+
+static void fault_disarm(void)
+{
+    fault_at = 0;
+}
+
+/* An operation under test: returns a SANC code, fills e. */
+typedef int (*fault_op)(void *ctx, errbuf *e);
+
+/* Fail allocation 1, 2, ... until op succeeds untouched.  Returns the
+ * number of allocations the successful run made. */
+static long fault_sweep(const char *what, fault_op op, void *ctx, long max_n)
+{
+    long n;
+    for (n = 1; n <= max_n; n++) {
+        errbuf e;
+        err_init(&e);
+        fault_next = n;
+        fault_fired = 0;
+        int rc = op(ctx, &e);
+        int fired = fault_fired;
+        fault_disarm();
+        if (!fired) {
+            if (rc != SANC_OK)
+                fail_msg("%s: fails without any injected fault: %s", what, e.msg);
+            return n - 1;
+        }
+        if (rc == SANC_OK)
+            fail_msg("%s: allocation %ld failed but the operation reported success", what, n);
+        if (!(rc < 0) || e.msg[0] == '\0')
+            fail_msg("%s: allocation %ld failed: code %d without a message", what, n, rc);
+    }
+    fail_msg("%s: still allocating after %ld allocations", what, max_n);
+    return max_n;
+}
+
+/* --- fixtures --- */
+typedef struct fx {
+    char dir[256];
+    char trade[300], countries[300], shocks[300], cfgpath[300], out[300];
+} fx;
+
+static void fx_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static const char fx_trade_csv[] =
+    "exporter,importer,sector,value\n"
+    "AAA,AAA,goods,100\nAAA,BBB,goods,20\nAAA,CCC,goods,10\n"
+    "BBB,AAA,goods,15\nBBB,BBB,goods,200\nBBB,CCC,goods,30\n"
+    "CCC,AAA,goods,12\nCCC,BBB,goods,25\nCCC,CCC,goods,150\n"
+    "AAA,AAA,energy,50\nAAA,BBB,energy,5\nBBB,BBB,energy,40\n"
+    "CCC,AAA,energy,30\nCCC,BBB,energy,20\nCCC,CCC,energy,80\n";
+
+static int fx_setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/sancsim-faults-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->trade, sizeof f->trade, "%s/trade.csv", f->dir);
+    snprintf(f->countries, sizeof f->countries, "%s/countries.csv", f->dir);
+    snprintf(f->shocks, sizeof f->shocks, "%s/shocks.csv", f->dir);
+    snprintf(f->cfgpath, sizeof f->cfgpath, "%s/s.cfg", f->dir);
+    snprintf(f->out, sizeof f->out, "%s/out.h5", f->dir);
+    fx_write(f->trade, fx_trade_csv);
+    fx_write(f->countries, "code,name,groups\nAAA,Aland,NORTH\nBBB,Bland,NORTH;G2\nCCC,Cland,\n");
+    fx_write(f->shocks, "exporter,importer,sector,factor\nCCC,AAA,energy,2.0\nCCC,BBB,goods,0\n");
+    fx_write(f->cfgpath,
+             "scenario = { name = \"f\"; start = \"2022-01\"; step = \"month\"; periods = 4; seed = 1; };\n"
+             "data = { trade = \"trade.csv\"; countries = \"countries.csv\"; units = \"USD million\"; };\n"
+             "groups = { G3 = [\"NORTH\", \"!BBB\", \"CCC\"]; };\n"
+             "trade = { sigma = 5.0; adjustment = 0.5; noise = { sd = 0.05; rho = 0.3; };\n"
+             "          sectors = ( { name = \"energy\"; sigma = 8.0; adjustment = 0.25; } ); };\n"
+             "events = ( { name = \"a\"; start = 1; exporters = [\"CCC\"]; importers = [\"NORTH\"];\n"
+             "             sectors = [\"energy\"]; factor = 2.0; symmetric = true; },\n"
+             "           { name = \"b\"; start = 2; end = 3; file = \"shocks.csv\"; } );\n"
+             "output = { flows = \"full\"; compression = 1; };\n");
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    fx *f = *state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* No file but the fixtures in the folder: nothing half-written left. */
+static void fx_assert_clean(const fx *f, const char *what)
+{
+    DIR *d = opendir(f->dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, "trade.csv") && strcmp(n, "countries.csv") &&
+            strcmp(n, "shocks.csv") && strcmp(n, "s.cfg")) {
+            closedir(d);
+            fail_msg("%s: left %s behind", what, n);
+        }
+    }
+    closedir(d);
+}
+
+/* --- operations --- */
+static int op_countries(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    data_countries c = {0};
+    int rc = data_load_countries(f->countries, &c, e);
+    if (rc == SANC_OK && c.n != 3)
+        rc = err_set(e, SANC_EINTERNAL, "expected 3 countries, got %d", c.n);
+    data_countries_free(&c);
+    return rc;
+}
+
+static int op_trade(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    data_countries c = {0};
+    data_trade t = {0};
+    int rc = data_load_countries(f->countries, &c, e);
+    if (rc == SANC_OK)
+        rc = data_load_trade(f->trade, &c, &t, e);
+    if (rc == SANC_OK && (t.nc != 3 || t.ns != 2 || t.X[(0 * 3 + 1) * 2 + 0] != 20.0))
+        rc = err_set(e, SANC_EINTERNAL, "trade table read wrongly");
+    data_trade_free(&t);
+    data_countries_free(&c);
+    return rc;
+}
+
+static int op_trade_nolist(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    data_trade t = {0};
+    int rc = data_load_trade(f->trade, NULL, &t, e);
+    data_trade_free(&t);
+    return rc;
+}
+
+static int op_shocks(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    char *codes[] = {"AAA", "BBB", "CCC"};
+    char *sectors[] = {"goods", "energy"};
+    data_shocks s = {0};
+    int rc = data_load_shocks(f->shocks, 3, codes, 2, sectors, &s, e);
+    if (rc == SANC_OK && s.n != 2)
+        rc = err_set(e, SANC_EINTERNAL, "expected 2 shock rows");
+    data_shocks_free(&s);
+    return rc;
+}
+
+static int op_cfg(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    cfg c;
+    int rc = cfg_load(&c, f->cfgpath, e);
+    if (rc == SANC_OK)
+        rc = cfg_apply_set(&c, "trade.sigma=6", e);
+    if (rc == SANC_OK)
+        rc = cfg_apply_set(&c, "groups.G3=[\"AAA\", \"CCC\"]", e);
+    if (rc == SANC_OK)
+        rc = cfg_apply_set(&c, "scenario.new_key=\"v\"", e);
+    if (rc == SANC_OK) {
+        char *s = cfg_to_string(&c, e);
+        if (s == NULL)
+            rc = e->code ? e->code : err_set(e, SANC_ENOMEM, "cfg_to_string: NULL without a code");
+        free(s);
+    }
+    if (c.loaded || c.path || c.dir)
+        cfg_destroy(&c);
+    return rc;
+}
+
+static int op_scenario(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    fault_start();
+    scenario sc;
+    char *ov[] = {"trade.sigma=4.5", "events.[0].factor=3"};
+    int rc = scenario_load(&sc, f->cfgpath, ov, 2, 7, e);
+    if (rc == SANC_OK && (sc.nc != 3 || sc.ns != 2 || sc.nevents != 2))
+        rc = err_set(e, SANC_EINTERNAL, "scenario read wrongly");
+    scenario_destroy(&sc);
+    return rc;
+}
+
+static int op_check(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    scenario sc;
+    errbuf e0;
+    err_init(&e0);
+    int rc = scenario_load(&sc, f->cfgpath, NULL, 0, -1, &e0);
+    if (rc != SANC_OK) {
+        scenario_destroy(&sc);
+        return err_set(e, SANC_EINTERNAL, "fixture does not load: %s", e0.msg);
+    }
+    fault_start(); /* loading is covered by op_scenario; here the modules' init */
+    rc = run_check(&sc, e);
+    fault_disarm();
+    scenario_destroy(&sc);
+    return rc;
+}
+
+/* The whole run: world, modules, solver, recorder (create, append, finish). */
+static int op_run(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    scenario sc;
+    errbuf e0;
+    err_init(&e0);
+    int rc = scenario_load(&sc, f->cfgpath, NULL, 0, -1, &e0);
+    if (rc != SANC_OK) {
+        scenario_destroy(&sc);
+        return err_set(e, SANC_EINTERNAL, "fixture does not load: %s", e0.msg);
+    }
+    run_opts o = {.output = f->out, .force = 1, .command_line = "test_faults"};
+    fault_start();
+    rc = run_scenario(&sc, &o, e);
+    fault_disarm();
+    scenario_destroy(&sc);
+    if (rc != SANC_OK)
+        fx_assert_clean(f, "failed run");
+    else
+        unlink(f->out);
+    return rc;
+}
+
+/* The GE core on its own: create, solve with a closed cell, free. */
+static int op_ge(void *ctx, errbuf *e)
+{
+    (void)ctx;
+    enum { N = 3, K = 2 };
+    double X0[N * N * K], phi[N * N * K], sigma[K] = {5.0, 8.0};
+    for (int c = 0; c < N * N * K; c++) {
+        int i = c / (N * K), j = (c / K) % N;
+        X0[c] = i == j ? 100.0 + c : 5.0 + c;
+        phi[c] = 1.0;
+    }
+    phi[(0 * N + 1) * K + 0] = 0.0;
+    phi[(2 * N + 0) * K + 1] = 0.3;
+    double phat[N * K], Phat[N * K], X[N * N * K], Y[N], E[N], W[N], PI[N];
+    for (int c = 0; c < N * K; c++)
+        phat[c] = 1.0;
+    ge_params p = {.n = N, .K = K, .X0 = X0, .sigma = sigma, .imbalance = IMBALANCE_ADDITIVE,
+                   .tol = 1e-12, .max_iter = 1000};
+    ge_result r = {.phat = phat, .Phat = Phat, .X = X, .Y = Y, .E = E, .welfare = W, .price_index = PI};
+    ge_solver *s = NULL;
+    fault_start();
+    int rc = ge_solver_create(&s, &p, e);
+    if (rc == SANC_OK)
+        rc = ge_solve(s, phi, NULL, &r, e);
+    ge_solver_free(s);
+    fault_disarm();
+    if (rc == SANC_OK)
+        for (int i = 0; i < N; i++)
+            if (!isfinite(W[i]))
+                return err_set(e, SANC_EINTERNAL, "non-finite welfare");
+    return rc;
+}
+
+/* --- tests --- */
+#define FAULT_TEST(name, op, max)                                                 \
+    static void name(void **state)                                                \
+    {                                                                             \
+        fx *f = *state;                                                           \
+        long n = fault_sweep(#op, op, f, max);                                    \
+        print_message("%s: %ld allocations, each failed once, all clean\n", #op, n); \
+        assert_true(n > 0);                                                       \
+        fx_assert_clean(f, #op);                                                  \
+    }
+
+FAULT_TEST(test_countries, op_countries, 10000)
+FAULT_TEST(test_trade, op_trade, 10000)
+FAULT_TEST(test_trade_nolist, op_trade_nolist, 10000)
+FAULT_TEST(test_shocks, op_shocks, 10000)
+FAULT_TEST(test_cfg, op_cfg, 10000)
+FAULT_TEST(test_scenario, op_scenario, 20000)
+FAULT_TEST(test_check, op_check, 20000)
+FAULT_TEST(test_ge, op_ge, 10000)
+FAULT_TEST(test_run, op_run, 50000)
+
+/* The wrappers are really in place (a bad link would make every sweep
+ * above pass vacuously). */
+static void test_wrappers_active(void **state)
+{
+    (void)state;
+    fault_next = 1;
+    fault_start();
+    void *p = malloc(16);
+    fault_disarm();
+    assert_null(p);
+    assert_true(fault_fired);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wrappers_active),
+        cmocka_unit_test_setup_teardown(test_countries, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_trade, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_trade_nolist, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_shocks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cfg, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_scenario, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_check, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ge, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_run, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
