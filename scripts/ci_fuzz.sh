@@ -26,6 +26,7 @@ rm -rf "$work"
 mkdir -p "$work" "$art"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$SANCSIM_ROOT/tests/fuzz/lsan.supp
 status=0
 for src in tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
