@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Marks settings whose value came from --set, so that errors about them name
  * the override instead of a file line that no longer holds the value. */
@@ -423,12 +424,64 @@ static int cfg__parse_error(cfg *c, errbuf *e)
                    text);
 }
 
+/* libconfig 1.5's scanner calls exit() when an @include names something it
+ * cannot read as a file (a folder, e.g. `@include ""`): refuse such
+ * includes before libconfig sees them, following nested includes.  Lines
+ * are matched as libconfig's scanner does (an @include at a line start). */
+static int cfg__check_includes(const char *text, const char *shown_name, const char *dir, int depth,
+                               errbuf *e)
+{
+    unsigned line = 1;
+    for (const char *p = text; *p != '\0'; line++) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (strncmp(q, "@include", 8) == 0) {
+            q += 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '"') {
+                const char *start = ++q;
+                while (*q != '\0' && *q != '"' && *q != '\n')
+                    q++;
+                size_t flen = (size_t)(q - start);
+                char full[2048];
+                if (flen >= 1024)
+                    return err_set(e, SANC_ECONFIG, "%s:%u: @include path too long", shown_name, line);
+                snprintf(full, sizeof full, "%s%s%.*s", dir != NULL ? dir : "", dir != NULL ? "/" : "",
+                         (int)flen, start);
+                struct stat st;
+                if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
+                    return err_set(e, SANC_ECONFIG, "%s:%u: @include \"%.*s\": not a regular file",
+                                   shown_name, line, (int)flen, start);
+                char *sub = NULL;
+                if (depth < CFG__MAX_INCLUDE_DEPTH && stat(full, &st) == 0 && cfg__read_text(full, &sub) == 0) {
+                    int rc = cfg__check_includes(sub, full, dir, depth + 1, e);
+                    free(sub);
+                    if (rc < 0)
+                        return rc;
+                }
+            }
+        }
+        while (*p != '\0' && *p != '\n')
+            p++;
+        if (*p == '\n')
+            p++;
+    }
+    return SANC_OK;
+}
+
 /* Shared tail of cfg_load and cfg_load_string: c->path and c->dir are set. */
 static int cfg__parse(cfg *c, const char *text, int from_file, errbuf *e)
 {
     config_init(&c->lc);
     c->loaded = 1;
     config_set_include_dir(&c->lc, c->dir);
+    int irc = cfg__check_includes(text, c->path, c->dir, 0, e);
+    if (irc < 0) {
+        cfg__reset(c);
+        return irc;
+    }
     int ok = from_file ? config_read_file(&c->lc, c->path) : config_read_string(&c->lc, text);
     if (!ok) {
         int rc = cfg__parse_error(c, e);

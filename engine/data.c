@@ -18,9 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DATA__MAXF 16                       /* fields kept per line; more are only counted */
-#define DATA__MAX_CELLS ((size_t)1 << 31)   /* dense tables beyond this are refused */
+/* Dense tables beyond these are refused before anything is allocated; the
+ * same limits as the scenario's (SC_MAX_* in scenario.c, README "Limits"). */
+#define DATA__MAX_CELLS ((size_t)50000000)
+#define DATA__MAX_COUNTRIES 2000
+#define DATA__MAX_SECTORS 1000
 
 static char *data__strdup(const char *s)
 {
@@ -51,6 +56,13 @@ static int data__open(data__file *df, const char *path, errbuf *e)
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return err_set(e, SANC_EDATA, "%s: cannot open: %s", path, strerror(errno));
+    /* fopen succeeds on a folder, whose "size" from ftell can be LONG_MAX;
+     * devices may never end: only files and pipes are read */
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        fclose(fp);
+        return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
+    }
     /* One allocation of the right size when the size is known: growing a
      * 60 MB buffer by doubling costs more than parsing it. */
     size_t cap = 1 << 16, len = 0;
@@ -685,9 +697,12 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
     nc = known != NULL ? known->n : codes.n;
     ns = sectors.n;
     size_t cells = (size_t)nc * (size_t)nc;
-    if (cells / (size_t)nc != (size_t)nc || cells > DATA__MAX_CELLS / (size_t)ns) {
-        rc = err_set(e, SANC_ELIMIT, "%s: %d countries x %d sectors is too large a table", path,
-                     nc, ns);
+    if (nc > DATA__MAX_COUNTRIES || ns > DATA__MAX_SECTORS || cells / (size_t)nc != (size_t)nc ||
+        cells > DATA__MAX_CELLS / (size_t)ns) {
+        rc = err_set(e, SANC_ELIMIT,
+                     "%s: %d countries x %d sectors is too large a table (at most %d countries, "
+                     "%d sectors and %zu bilateral-sector cells)",
+                     path, nc, ns, DATA__MAX_COUNTRIES, DATA__MAX_SECTORS, DATA__MAX_CELLS);
         goto done;
     }
     cells *= (size_t)ns;

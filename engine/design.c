@@ -5,7 +5,7 @@
  * Every point is computed here, before any run, from the block and the
  * base seed alone, so every worker, shard and MPI rank sees the same
  * manifest.  Sampled designs draw u in (0,1) per parameter (mt19937 on the
- * RNG_SWEEP stream, GSL's Sobol sequence without its all-zero first point,
+ * RNG_SWEEP stream, GSL's Sobol sequence (which omits the all-zero point),
  * or a jittered Latin hypercube) and map it through the inverse CDF of the
  * parameter's distribution.
  */
@@ -273,8 +273,8 @@ static int sweep__expand_sampled(sweep_design *d, errbuf *e)
         if (q == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
         double u[40];
-        /* the first Sobol point is all zeros: the inverse CDF of 0 is -inf */
-        gsl_qrng_get(q, u);
+        /* GSL's Sobol sequence starts after the all-zero point (whose
+         * inverse normal CDF would be -inf): its first point is all 1/2 */
         for (int64_t i = 0; i < n; i++) {
             if (gsl_qrng_get(q, u) != GSL_SUCCESS) {
                 gsl_qrng_free(q);

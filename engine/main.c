@@ -212,6 +212,11 @@ static int cli_sweep(const char *config, const char *output, char **overrides, i
     }
     if (rc != SANC_OK)
         return cli_fail(rc, e.msg);
+    if (resume && res.scope == 0) {
+        if (!quiet)
+            fprintf(stderr, "sancsim: %s is already complete: nothing to resume\n", res.output);
+        return 0;
+    }
     if (!quiet || res.failed)
         fprintf(stderr, "sancsim: wrote %s: %lld runs, %lld done, %lld failed (%lld computed, %lld recovered from "
                 "the journal)\n", res.output, (long long)res.scope, (long long)res.done, (long long)res.failed,

@@ -702,6 +702,12 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         return err_set(e, SANC_EEXIST, "%s: an interrupted sweep left %s: use --resume to finish it or --force to "
                        "start over", N.final, N.journal);
     }
+    /* --resume of a sweep that already finished (a requeued batch job) */
+    if (o->resume && !have_journal && sweep_h5_is_complete(N.final, B.manifest)) {
+        res->scope = 0;
+        sw_base_free(&B);
+        return SANC_OK;
+    }
     /* with a journal to resume, the output (if any) is ours to replace */
     rc = h5out_check_target(N.final, o->force || (o->resume && have_journal), e);
     if (rc != SANC_OK) {

@@ -1220,3 +1220,16 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
         unlink(temp);
     return rc;
 }
+
+int sweep_h5_is_complete(const char *path, const char *manifest)
+{
+    swf_quiet();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return 0;
+    char m[80];
+    swf_read_str(f, "manifest_sha256", m, sizeof m);
+    int ok = swf_read_i64(f, "complete") == 1 && strcmp(m, manifest) == 0;
+    H5Fclose(f);
+    return ok;
+}

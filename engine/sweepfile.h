@@ -63,4 +63,7 @@ void sweep_h5_abort(sweep_h5 *h);
  * kill, which is why the journal exists). */
 void sweep_h5_flush(sweep_h5 *h);
 
+/* 1 when path is a finished sweep file of this manifest (sha256 hex). */
+int sweep_h5_is_complete(const char *path, const char *manifest);
+
 #endif

@@ -9,8 +9,7 @@
  * New flows split as w_r = m_r^-delta / sum_r m_r^-delta (Frechet dispersion,
  * Allen and Arkolakis 2022); the cell's aggregate cost is
  * M = (sum_r m_r^-delta)^(-1/delta), and gravity reads the wedge
- * route_logM = log M(t) - log M(0).  Everything is done in log-sum-exp form
- * because a banned route has log m = +inf.
+ * route_logM = log M(t) - log M(0).
  *
  * With `capacity`, a hub's markup rises with the value it carries beyond its
  * baseline volume.  The congested markup is the fixed point of
@@ -20,17 +19,38 @@
  * period's volume alone would make a cobweb (a full hub becomes dear and
  * empties, then cheap and full again); the fixed point cannot oscillate.
  *
+ * Speed.  A world has ~nc^2 ns cells and the fixed point needs many V_h
+ * evaluations, so nothing per cell may cost an exp or a log per evaluation:
+ *  - Route weights are products of per-period tables, m_h^-delta =
+ *    kappa_h^-delta (F_ivk)^-delta (F_vjk)^-delta (1 + detection e)^-delta,
+ *    as long as every factor's |delta log| stays below ROUTING_SAFE_LOG (then
+ *    no product can overflow or underflow).  A cell with a factor beyond that
+ *    (or a NaN) takes the log-sum-exp path, which is the definition itself.
+ *  - A "plain" cell (no sanction on it nor on the legs of the hubs that admit
+ *    it) has weights 1 (direct) and kappa_h^-delta (admitted hubs): its shares
+ *    depend only on its set of admitted hubs, so plain cells are pooled by
+ *    that set (a bit mask).  Most of a world is plain.
+ *  - For the capacity solve each pooled set or other cell becomes one entry
+ *    (x, S, a_p): x last period's flow, S the weight of its routes without a
+ *    capacity, a_p capacity hub p's weight at its bare markup.  With
+ *    z_p = (kappa_p / markup_p)^-delta <= 1, hub p's share is
+ *    a_p z_p / (R + a_p z_p), R = S + sum_{p' != p} a_p' z_p', so V_p(kappa)
+ *    and dV_p/dlog kappa_p are sums of rational terms and a safeguarded Newton
+ *    iteration solves each hub's equation in a few evaluations.
+ * The baseline volume V_h(0) and period t's V_h at the bare markups are
+ * computed by the same code from the same pooled entries, so an unshocked
+ * period finds exactly zero excess volume and keeps the bare markup (and
+ * log M(t) - log M(0) is exactly 0).
+ *
  * Outputs owned here: the hub dimension's labels and `hub_markup(time, hub)`
  * (the effective kappa_h); `transit` is computed by the metrics module from
  * the route shares that gravity ages by vintage.
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 
 #include "model.h"
 #include "scenario.h"
@@ -38,7 +58,11 @@
 
 #define ROUTING_KAPPA_TOL 1e-12 /* relative change that ends the Gauss-Seidel sweeps */
 #define ROUTING_MAX_SWEEPS 10000
-#define ROUTING_MAX_ROOT_ITER 300
+#define ROUTING_MAX_NEWTON 300
+/* Largest |delta log factor| of one weight factor on the product path: a hub
+ * weight multiplies at most four such factors, so it stays within e^+-400. */
+#define ROUTING_SAFE_LOG 100.0
+#define ROUTING_MASK_HUBS 64 /* hubs a uint64_t admission mask can hold */
 
 typedef struct routing_hub {
     int via;
@@ -60,12 +84,32 @@ typedef struct routing {
     double *kappa;     /* nhubs: effective markups of the current period (output) */
     double *logM0;     /* n3: log M(0) */
     double *lw;        /* nhubs + 1: scratch log weights of one cell */
-    /* scratch of the capacity solve: one entry per admitted cell with flow */
-    double *cx, *cla, *crest;
-    size_t ncap;
+    double *lb;        /* nhubs: scratch weights of one cell without kappa (0: no route) */
+    double *sh;        /* nhubs: shares of the pooled plain cells of one mask */
+    double *csh;       /* nhubs: shares of one cell */
+
+    /* tables of the current period (routing_prepare) */
+    int nact, *act;    /* the active hubs, in index order */
+    double *ein, *eout; /* nhubs * nc*ns: (F_ivk)^-delta and (F_vjk)^-delta; NaN: off the product path */
+    double *kf;        /* nhubs: kappa_h^-delta of the active hubs (NaN: off the product path) */
+    int masks;         /* admission masks in use (nhubs <= ROUTING_MASK_HUBS) */
+    int pool;          /* plain cells may be pooled this period */
+    uint64_t *mo, *md, *ms; /* nc, nc, ns: active hubs admitting origin i / destination j / sector k */
+    uint64_t evmask, capmask;
+    uint64_t *nzin, *nzout; /* nc*ns: active hubs whose leg i->v / v->j carries a sanction */
+
+    /* the capacity solve: slot p of each hub with a capacity */
+    int ncap, *cslot, *chub; /* nhubs -> slot or -1; slot -> hub */
+    double *cmk;       /* ncap: markup^-delta */
+    double *cz;        /* ncap: (kappa/markup)^-delta at the current kappas */
+    double *uprev;     /* nhubs: last solved log kappa (Newton's first guess) */
+    double *q;         /* entries of stride 2 + ncap: x, S, a_0 .. a_{ncap-1} */
+    size_t nq, qcap;
+    uint64_t *tkey;    /* open-addressing table: admission mask -> entry of its pooled cells */
+    size_t *tval, tcap, tn;
 } routing;
 
-/* ---- route weights of one cell ---------------------------------------- */
+/* ---- route weights of one cell: the definition in log-sum-exp form ---- */
 
 static int routing_active(const routing_hub *h, int t)
 {
@@ -150,24 +194,335 @@ static double routing_logM(const routing *r, double lf0)
     return -routing_lse(r->lw, r->nhubs + 1) / r->delta;
 }
 
+/* ---- route weights as products of period tables ------------------------ */
+
+/* exp(-delta l) of one factor: 1 for l = 0, 0 for a closed route, NaN
+ * (take the log-sum-exp path) when it could leave the safe range. */
+static double routing_factor(double delta, double l)
+{
+    if (l == 0.0)
+        return 1.0;
+    if (l == INFINITY)
+        return 0.0;
+    double y = delta * l;
+    return fabs(y) <= ROUTING_SAFE_LOG ? exp(-y) : NAN;
+}
+
+/* Period t's tables: active hubs, their admission masks and leg factors.
+ * baseline: no sanctions (period 0's hubs). */
+static void routing_prepare(routing *r, const struct world *w, int t, int baseline)
+{
+    int nc = w->nc, ns = w->ns;
+    size_t n2 = (size_t)nc * ns;
+    r->nact = 0;
+    for (int h = 0; h < r->nhubs; h++)
+        if (routing_active(&r->hub[h], t))
+            r->act[r->nact++] = h;
+    for (int h = 0; h < r->nhubs; h++)
+        r->lb[h] = 0.0;
+    if (r->masks) {
+        memset(r->mo, 0, (size_t)nc * sizeof *r->mo);
+        memset(r->md, 0, (size_t)nc * sizeof *r->md);
+        memset(r->ms, 0, (size_t)ns * sizeof *r->ms);
+        memset(r->nzin, 0, n2 * sizeof *r->nzin);
+        memset(r->nzout, 0, n2 * sizeof *r->nzout);
+        r->evmask = r->capmask = 0;
+    }
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        const routing_hub *hb = &r->hub[h];
+        double *ei = r->ein + (size_t)h * n2, *eo = r->eout + (size_t)h * n2;
+        for (int i = 0; i < nc; i++)
+            for (int k = 0; k < ns; k++) {
+                size_t ik = (size_t)i * ns + k;
+                ei[ik] = baseline ? 1.0 : routing_factor(r->delta, w->sanction_logF[W3(w, i, hb->via, k)]);
+                eo[ik] = baseline ? 1.0 : routing_factor(r->delta, w->sanction_logF[W3(w, hb->via, i, k)]);
+            }
+        if (!r->masks)
+            continue;
+        uint64_t bit = (uint64_t)1 << h;
+        for (int i = 0; i < nc; i++) {
+            if (hb->orig[i] && hb->via != i)
+                r->mo[i] |= bit;
+            if (hb->dest[i] && hb->via != i)
+                r->md[i] |= bit;
+        }
+        for (int k = 0; k < ns; k++)
+            if (hb->sect[k])
+                r->ms[k] |= bit;
+        for (size_t ik = 0; ik < n2; ik++) {
+            if (ei[ik] != 1.0)
+                r->nzin[ik] |= bit;
+            if (eo[ik] != 1.0)
+                r->nzout[ik] |= bit;
+        }
+        if (hb->evasion_only)
+            r->evmask |= bit;
+        if (hb->capacity > 0.0)
+            r->capmask |= bit;
+    }
+}
+
+/* kappa_h^-delta of the active hubs at the markups kappa; pooling needs
+ * them all on the product path. */
+static void routing_set_kf(routing *r, const double *kappa)
+{
+    r->pool = r->masks;
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        r->kf[h] = routing_factor(r->delta, log(kappa[h]));
+        if (isnan(r->kf[h]))
+            r->pool = 0;
+    }
+}
+
+/* Hubs admitting cell (i,j,k) (mask mode only). */
+static uint64_t routing_adm(const routing *r, int i, int j, int k, double lf0)
+{
+    uint64_t m = r->mo[i] & r->md[j] & r->ms[k];
+    return lf0 > 0.0 ? m : m & ~r->evmask;
+}
+
+/* Is the cell plain: weight 1 direct and 1 x kappa^-delta via each admitted
+ * hub, so its routes are those of any other plain cell with the same mask? */
+static int routing_plain(const routing *r, const struct world *w, int i, int j, int k, size_t c, double lf0,
+                         uint64_t adm, int baseline)
+{
+    if (baseline)
+        return 1;
+    if (lf0 != 0.0 || (w->sanction_e[c] != 0.0 && r->detection != 0.0))
+        return 0;
+    size_t ik = (size_t)i * w->ns + k, jk = (size_t)j * w->ns + k;
+    return ((r->nzin[ik] | r->nzout[jk]) & adm) == 0;
+}
+
+/* Weights of cell (i,j,k) without kappa into r->lb (0: not admitted or a
+ * leg closed) and the direct weight into *wd.  Returns 0 if some factor is
+ * off the product path (then use the log-sum-exp definition). */
+static int routing_cell_base(routing *r, const struct world *w, int i, int j, int k, size_t c, double lf0,
+                             int baseline, double *wd)
+{
+    int ns = w->ns;
+    size_t n2 = (size_t)w->nc * ns, ik = (size_t)i * ns + k, jk = (size_t)j * ns + k;
+    double e = baseline ? 0.0 : w->sanction_e[c];
+    double d = e == 0.0 || r->detection == 0.0 ? 1.0 : routing_factor(r->delta, log1p(r->detection * e));
+    int ok = !isnan(d);
+    *wd = routing_factor(r->delta, lf0);
+    ok &= !isnan(*wd);
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        double b = 0.0;
+        if (routing_admits(&r->hub[h], i, j, k, lf0))
+            b = r->ein[(size_t)h * n2 + ik] * r->eout[(size_t)h * n2 + jk] * d;
+        r->lb[h] = b;
+        ok &= !isnan(b);
+    }
+    return ok;
+}
+
 /* ---- congestion: the markup fixed point ------------------------------- */
 
-typedef struct routing_vfun {
-    const routing *r;
-    const routing_hub *hb;
-    double vfix;       /* flow through h whatever its markup (no other route open) */
-} routing_vfun;
-
-/* V_h at log markup u: sum over admitted cells of the logistic share of h
- * against the cell's other routes (log-sum LA), times last period's flow. */
-static double routing_volume(const routing_vfun *f, double u)
+/* A new entry of the capacity list, zeroed; NULL when out of memory. */
+static double *routing_q_new(routing *r)
 {
-    const routing *r = f->r;
-    double v = f->vfix;
-    for (size_t q = 0; q < r->ncap; q++) {
-        double z = r->cla[q] + r->delta * (u + r->crest[q]); /* log(others / h) */
-        v += r->cx[q] * (z > 0.0 ? exp(-z) / (1.0 + exp(-z)) : 1.0 / (1.0 + exp(z)));
+    size_t st = 2 + (size_t)r->ncap;
+    if (r->nq == r->qcap) {
+        size_t cap = r->qcap ? 2 * r->qcap : 1024;
+        double *q = realloc(r->q, cap * st * sizeof *q);
+        if (q == NULL)
+            return NULL;
+        r->q = q;
+        r->qcap = cap;
     }
+    double *en = r->q + r->nq++ * st;
+    memset(en, 0, st * sizeof *en);
+    return en;
+}
+
+/* The entry pooling the plain cells of mask m (created on first use). */
+static double *routing_q_pool(routing *r, uint64_t m)
+{
+    if (2 * (r->tn + 1) > r->tcap) { /* grow and rehash */
+        size_t cap = r->tcap ? 2 * r->tcap : 64;
+        uint64_t *key = calloc(cap, sizeof *key);
+        size_t *val = malloc(cap * sizeof *val);
+        if (key == NULL || val == NULL) {
+            free(key);
+            free(val);
+            return NULL;
+        }
+        for (size_t s = 0; s < r->tcap; s++)
+            if (r->tkey[s] != 0) {
+                size_t u = (size_t)((r->tkey[s] * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
+                while (key[u] != 0)
+                    u = (u + 1) & (cap - 1);
+                key[u] = r->tkey[s];
+                val[u] = r->tval[s];
+            }
+        free(r->tkey);
+        free(r->tval);
+        r->tkey = key;
+        r->tval = val;
+        r->tcap = cap;
+    }
+    size_t u = (size_t)((m * 0x9E3779B97F4A7C15u) >> 20) & (r->tcap - 1);
+    while (r->tkey[u] != 0 && r->tkey[u] != m)
+        u = (u + 1) & (r->tcap - 1);
+    if (r->tkey[u] == m)
+        return r->q + r->tval[u] * (2 + (size_t)r->ncap);
+    double *en = routing_q_new(r);
+    if (en == NULL)
+        return NULL;
+    r->tkey[u] = m;
+    r->tval[u] = r->nq - 1;
+    r->tn++;
+    en[1] = 1.0;
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        if (!(m >> h & 1))
+            continue;
+        if (r->cslot[h] < 0)
+            en[1] += r->kf[h];
+        else
+            en[2 + r->cslot[h]] = r->cmk[r->cslot[h]];
+    }
+    return en;
+}
+
+/* Entry of a cell off the product path: its weights relative to the
+ * largest at the bare markups (so every a_p z_p <= 1 and nothing overflows).
+ * Returns 0 (and *en NULL) for a cell no capacity hub serves. */
+static int routing_q_logdomain(routing *r, const struct world *w, int t, int i, int j, int k, double x,
+                               int baseline, double **en)
+{
+    *en = NULL;
+    routing_cell_weights(r, w, t, i, j, k, r->kappa, baseline);
+    int served = 0;
+    double mx = r->lw[0];
+    for (int h = 0; h < r->nhubs; h++) {
+        if (r->cslot[h] >= 0 && r->lw[1 + h] != -INFINITY)
+            served = 1;
+        if (r->lw[1 + h] > mx)
+            mx = r->lw[1 + h];
+    }
+    if (!served)
+        return SANC_OK;
+    if ((*en = routing_q_new(r)) == NULL)
+        return SANC_ENOMEM;
+    double *e = *en;
+    e[0] = x;
+    e[1] = r->lw[0] == -INFINITY ? 0.0 : exp(r->lw[0] - mx);
+    for (int h = 0; h < r->nhubs; h++) {
+        if (r->lw[1 + h] == -INFINITY)
+            continue;
+        double v = exp(r->lw[1 + h] - mx);
+        if (r->cslot[h] < 0)
+            e[1] += v;
+        else
+            e[2 + r->cslot[h]] = v;
+    }
+    return SANC_OK;
+}
+
+/* The capacity list of period t from flows X, every hub at its markup
+ * (r->kappa) and the tables of routing_prepare. */
+static int routing_build(routing *r, const struct world *w, int t, const double *X, int baseline, errbuf *e)
+{
+    int nc = w->nc, ns = w->ns;
+    r->nq = 0;
+    r->tn = 0;
+    if (r->tcap)
+        memset(r->tkey, 0, r->tcap * sizeof *r->tkey);
+    routing_set_kf(r, r->kappa);
+    for (int p = 0; p < r->ncap; p++)
+        r->cmk[p] = r->kf[r->chub[p]];
+    uint64_t lastm = 0;
+    double *last = NULL;
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++) {
+            if (i == j)
+                continue;
+            for (int k = 0; k < ns; k++) {
+                size_t c = W3(w, i, j, k);
+                double x = X[c];
+                if (!(x > 0.0))
+                    continue;
+                double lf0 = baseline ? 0.0 : w->sanction_logF[c];
+                double *en = NULL;
+                if (r->masks) {
+                    uint64_t adm = routing_adm(r, i, j, k, lf0);
+                    if (!(adm & r->capmask))
+                        continue;
+                    if (r->pool && routing_plain(r, w, i, j, k, c, lf0, adm, baseline)) {
+                        if (adm != lastm || last == NULL) {
+                            if ((last = routing_q_pool(r, adm)) == NULL)
+                                return err_set(e, SANC_ENOMEM, "out of memory");
+                            lastm = adm;
+                        }
+                        last[0] += x;
+                        continue;
+                    }
+                }
+                double wd;
+                int ok = routing_cell_base(r, w, i, j, k, c, lf0, baseline, &wd);
+                if (ok) {
+                    int served = 0;
+                    for (int p = 0; p < r->ncap; p++)
+                        served |= r->lb[r->chub[p]] != 0.0;
+                    if (!served)
+                        continue;
+                    /* the pool pointer may move with the list */
+                    last = NULL;
+                    if ((en = routing_q_new(r)) == NULL)
+                        return err_set(e, SANC_ENOMEM, "out of memory");
+                    en[0] = x;
+                    en[1] = wd;
+                    for (int a = 0; a < r->nact; a++) {
+                        int h = r->act[a];
+                        if (r->lb[h] == 0.0)
+                            continue;
+                        if (r->cslot[h] < 0)
+                            en[1] += r->lb[h] * r->kf[h];
+                        else
+                            en[2 + r->cslot[h]] = r->lb[h] * r->cmk[r->cslot[h]];
+                    }
+                    for (int s = 1; s < 2 + r->ncap; s++)
+                        ok &= isfinite(en[s]);
+                    if (!ok)
+                        r->nq--; /* redo it in the log domain */
+                }
+                if (!ok) {
+                    last = NULL;
+                    if (routing_q_logdomain(r, w, t, i, j, k, x, baseline, &en) != SANC_OK)
+                        return err_set(e, SANC_ENOMEM, "out of memory");
+                }
+            }
+        }
+    return SANC_OK;
+}
+
+/* V_p at z = (kappa_p/markup_p)^-delta, the other hubs at r->cz, and
+ * *dv = sum x s (1 - s) (dV/dlog kappa_p = -delta *dv).  A cell with no
+ * other route open sends all its flow through p whatever the markup. */
+static double routing_volume(const routing *r, int p, double z, double *dv)
+{
+    size_t st = 2 + (size_t)r->ncap;
+    double v = 0.0, d = 0.0;
+    for (size_t n = 0; n < r->nq; n++) {
+        const double *en = r->q + n * st;
+        double a = en[2 + p];
+        if (a == 0.0)
+            continue;
+        double rest = en[1];
+        for (int o = 0; o < r->ncap; o++)
+            if (o != p)
+                rest += en[2 + o] * r->cz[o];
+        double az = a * z;
+        double s = rest > 0.0 ? az / (rest + az) : 1.0;
+        v += en[0] * s;
+        d += en[0] * s * (1.0 - s);
+    }
+    *dv = d;
     return v;
 }
 
@@ -180,105 +535,80 @@ static double routing_log1p_pow(double x, double c)
     return y > 0.0 ? y + log1p(exp(-y)) : log1p(exp(y));
 }
 
-/* g(u) = u - log kappa_target(u): increasing in u, its root is log kappa_h. */
-static double routing_gap(double u, void *p)
-{
-    const routing_vfun *f = p;
-    double excess = routing_volume(f, u) - f->hb->V0;
-    return u - log(f->hb->markup) - routing_log1p_pow(excess > 0.0 ? excess / f->hb->capacity : 0.0,
-                                                       f->hb->congestion);
-}
-
-/* Gather the cells that can send flow X through hub h at period t (the
- * other hubs at kappa) into the scratch lists of f.  The baseline volume
- * V_h(0) is gathered by this same code, so that an unshocked period finds
- * exactly zero excess volume and keeps the bare markup. */
-static void routing_collect(routing *r, const struct world *w, int t, int h, const double *kappa,
-                            const double *X, int baseline, routing_vfun *f)
+/* g(u) = u - log kappa_target(u), increasing in u (its root is log kappa_h),
+ * and g'(u) >= 1.  z of slot p at u into *z. */
+static double routing_gap(const routing *r, int h, double u, double *gp, double *z)
 {
     const routing_hub *hb = &r->hub[h];
-    int nc = w->nc, ns = w->ns;
-    f->r = r;
-    f->hb = hb;
-    f->vfix = 0.0;
-    r->ncap = 0;
-    for (int i = 0; i < nc; i++)
-        for (int j = 0; j < nc; j++) {
-            if (i == j)
-                continue;
-            for (int k = 0; k < ns; k++) {
-                size_t c = W3(w, i, j, k);
-                double x = X[c];
-                if (!(x > 0.0))
-                    continue;
-                routing_cell_weights(r, w, t, i, j, k, kappa, baseline);
-                if (r->lw[1 + h] == -INFINITY)
-                    continue;
-                double rest = routing_hub_rest(r, w, hb, i, j, k, baseline);
-                r->lw[1 + h] = -INFINITY;
-                double la = routing_lse(r->lw, r->nhubs + 1);
-                if (la == -INFINITY) {
-                    f->vfix += x;
-                    continue;
-                }
-                r->cx[r->ncap] = x;
-                r->cla[r->ncap] = la;
-                r->crest[r->ncap] = rest;
-                r->ncap++;
-            }
-        }
+    int p = r->cslot[h];
+    double lm = log(hb->markup), dv;
+    *z = exp(-r->delta * (u - lm));
+    double excess = routing_volume(r, p, *z, &dv) - hb->V0;
+    double y = excess > 0.0 ? excess / hb->capacity : 0.0;
+    *gp = 1.0;
+    if (y > 0.0) {
+        /* d log(1 + y^c)/dy = c t / y, t = y^c / (1 + y^c) */
+        double ly = hb->congestion * log(y);
+        double tt = ly > 0.0 ? 1.0 / (1.0 + exp(-ly)) : exp(ly) / (1.0 + exp(ly));
+        *gp += hb->congestion * tt / y / hb->capacity * r->delta * dv;
+    }
+    return u - lm - routing_log1p_pow(y, hb->congestion);
 }
 
-/* Solve hub h's markup given the other hubs' current kappas. */
-static int routing_solve_hub(routing *r, struct world *w, int t, int h, double *kappa, errbuf *e)
+static void routing_set_hub(routing *r, int h, double u, double z)
+{
+    r->kappa[h] = exp(u);
+    r->cz[r->cslot[h]] = z;
+    r->uprev[h] = u;
+}
+
+/* Solve hub h's markup given the other hubs' current kappas: safeguarded
+ * Newton on g inside the bracket [log markup, hi]. */
+static int routing_solve_hub(routing *r, struct world *w, int t, int h, errbuf *e)
 {
     const routing_hub *hb = &r->hub[h];
-    routing_vfun f;
-    routing_collect(r, w, t, h, kappa, w->X, 0, &f);
-
-    double lo = log(hb->markup);
-    double glo = routing_gap(lo, &f);
+    double lo = log(hb->markup), gp, z;
+    double glo = routing_gap(r, h, lo, &gp, &z);
     if (glo >= 0.0) { /* no excess volume at the bare markup */
-        kappa[h] = hb->markup;
+        r->kappa[h] = hb->markup;
+        r->cz[r->cslot[h]] = 1.0;
+        r->uprev[h] = lo;
         return SANC_OK;
     }
     /* the target is decreasing in u, so its value at lo bounds the root */
     double hi = lo - glo;
-    if (routing_gap(hi, &f) <= 0.0) {
-        kappa[h] = exp(hi);
-        return SANC_OK;
+    double u = r->uprev[h]; /* the last solution: usually a step away */
+    if (!(u > lo && u < hi)) {
+        u = lo - glo / gp;
+        if (!(u > lo && u < hi))
+            u = 0.5 * (lo + hi);
     }
-
-    gsl_function F = {routing_gap, &f};
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    if (s == NULL)
-        return err_set(e, SANC_ENOMEM, "out of memory");
-    int status = gsl_root_fsolver_set(s, &F, lo, hi);
-    int it = 0;
-    while (status == GSL_SUCCESS && it++ < ROUTING_MAX_ROOT_ITER) {
-        status = gsl_root_fsolver_iterate(s);
-        if (status != GSL_SUCCESS)
+    for (int it = 0; it < ROUTING_MAX_NEWTON; it++) {
+        double g = routing_gap(r, h, u, &gp, &z);
+        if (!isfinite(g))
             break;
-        lo = gsl_root_fsolver_x_lower(s);
-        hi = gsl_root_fsolver_x_upper(s);
-        if (gsl_root_test_interval(lo, hi, 1e-15, 1e-15) == GSL_SUCCESS)
-            break;
+        if (g == 0.0) {
+            routing_set_hub(r, h, u, z);
+            return SANC_OK;
+        }
+        if (g < 0.0)
+            lo = u;
+        else
+            hi = u;
+        double un = u - g / gp;
+        int newton = un > lo && un < hi;
+        if (!newton)
+            un = 0.5 * (lo + hi);
+        double step = fabs(un - u);
+        u = un;
+        /* quadratic convergence: after a step of 1e-14 the error is at rounding level */
+        if ((newton && step <= 1e-14 * fmax(1.0, fabs(u))) || hi - lo <= 4.0 * DBL_EPSILON * fmax(1.0, fabs(u))) {
+            routing_set_hub(r, h, u, exp(-r->delta * (u - log(hb->markup))));
+            return SANC_OK;
+        }
     }
-    double u = gsl_root_fsolver_root(s);
-    gsl_root_fsolver_free(s);
-    if (status != GSL_SUCCESS || it > ROUTING_MAX_ROOT_ITER || !isfinite(u))
-        return err_set(e, SANC_ENOCONV, "routing: period %d: congested markup of hub '%s' did not converge",
-                       t, w->hub_name[h]);
-    /* take whichever bracket end satisfies the equation best */
-    double best = u, gb = fabs(routing_gap(u, &f));
-    double ends[2] = {lo, hi};
-    for (int q = 0; q < 2; q++) {
-        double g = fabs(routing_gap(ends[q], &f));
-        if (g < gb)
-            gb = g, best = ends[q];
-    }
-    kappa[h] = exp(best);
-    return SANC_OK;
+    return err_set(e, SANC_ENOCONV, "routing: period %d: congested markup of hub '%s' did not converge", t,
+                   w->hub_name[h]);
 }
 
 /* Gauss-Seidel over the congested hubs, from the bare markups: each hub's
@@ -293,14 +623,18 @@ static int routing_solve_kappa(routing *r, struct world *w, int t, errbuf *e)
     }
     if (!any || t == 0)
         return SANC_OK;
+    int rc = routing_build(r, w, t, w->X, 0, e);
+    if (rc != SANC_OK)
+        return rc;
+    for (int p = 0; p < r->ncap; p++)
+        r->cz[p] = 1.0;
     for (int sweep = 0; sweep < ROUTING_MAX_SWEEPS; sweep++) {
         double moved = 0.0;
         for (int h = 0; h < r->nhubs; h++) {
             if (!(r->hub[h].capacity > 0.0) || !routing_active(&r->hub[h], t))
                 continue;
             double old = r->kappa[h];
-            int rc = routing_solve_hub(r, w, t, h, r->kappa, e);
-            if (rc != SANC_OK)
+            if ((rc = routing_solve_hub(r, w, t, h, e)) != SANC_OK)
                 return rc;
             double d = fabs(r->kappa[h] - old) / old;
             if (d > moved)
@@ -315,38 +649,114 @@ static int routing_solve_kappa(routing *r, struct world *w, int t, errbuf *e)
 
 /* ---- the period's wedge and shares ------------------------------------ */
 
-/* route_logM and route_share_new of period t at the current kappas.
- * A cell whose routes are all closed gets +inf and no hub shares. */
-static void routing_apply(routing *r, struct world *w, int t)
+/* log M and hub shares (into sh, all hubs) of a cell from its weights
+ * without kappa (r->lb) and the direct weight wd at kappa^-delta = r->kf.
+ * Returns 0 when off the product path. */
+static int routing_cell_shares(const routing *r, double wd, double lf0, double *logM, double *sh)
 {
-    int nc = w->nc, ns = w->ns;
+    double s = wd;
+    int open = 0;
+    for (int h = 0; h < r->nhubs; h++)
+        sh[h] = 0.0;
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        if (r->lb[h] == 0.0)
+            continue;
+        sh[h] = r->lb[h] * r->kf[h];
+        s += sh[h];
+        open = 1;
+    }
+    if (!isfinite(s))
+        return 0;
+    if (!open) { /* direct only: the sanction wedge exactly (+inf: closed) */
+        *logM = lf0;
+        return 1;
+    }
+    for (int a = 0; a < r->nact; a++)
+        sh[r->act[a]] /= s;
+    *logM = -log(s) / r->delta;
+    return 1;
+}
+
+/* route_logM and route_share_new of period t at the current kappas, or
+ * (baseline) log M(0) into r->logM0.  A cell whose routes are all closed
+ * gets +inf and no hub shares. */
+static void routing_apply(routing *r, struct world *w, int t, int baseline)
+{
+    int nc = w->nc, ns = w->ns, nh = r->nhubs;
     size_t n3 = (size_t)nc * nc * ns;
-    if (r->nhubs == 0) {
+    if (nh == 0) {
         memcpy(w->route_logM, w->sanction_logF, n3 * sizeof *w->route_logM);
         return;
     }
+    routing_set_kf(r, r->kappa);
+    double *shn = w->route_share_new;
+    uint64_t lastm = 0;
+    int have_last = 0;
+    double last_logM = 0.0;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
             for (int k = 0; k < ns; k++) {
                 size_t c = W3(w, i, j, k);
                 if (i == j) {
-                    w->route_logM[c] = 0.0;
-                    for (int h = 0; h < r->nhubs; h++)
-                        w->route_share_new[h * n3 + c] = 0.0;
+                    if (baseline)
+                        r->logM0[c] = 0.0;
+                    else {
+                        w->route_logM[c] = 0.0;
+                        for (int h = 0; h < nh; h++)
+                            shn[h * n3 + c] = 0.0;
+                    }
                     continue;
                 }
-                double lf0 = routing_cell_weights(r, w, t, i, j, k, r->kappa, 0);
-                double ls = routing_lse(r->lw, r->nhubs + 1);
-                if (ls == -INFINITY) {
-                    w->route_logM[c] = INFINITY;
-                    for (int h = 0; h < r->nhubs; h++)
-                        w->route_share_new[h * n3 + c] = 0.0;
+                double lf0 = baseline ? 0.0 : w->sanction_logF[c];
+                const double *sh = NULL;
+                double lm = 0.0;
+                if (r->pool) {
+                    uint64_t adm = routing_adm(r, i, j, k, lf0);
+                    if (routing_plain(r, w, i, j, k, c, lf0, adm, baseline)) {
+                        if (!have_last || adm != lastm) {
+                            double s = 1.0;
+                            for (int h = 0; h < nh; h++)
+                                r->sh[h] = 0.0;
+                            for (int a = 0; a < r->nact; a++) {
+                                int h = r->act[a];
+                                if (adm >> h & 1) {
+                                    r->sh[h] = r->kf[h];
+                                    s += r->kf[h];
+                                }
+                            }
+                            for (int a = 0; a < r->nact; a++)
+                                r->sh[r->act[a]] /= s;
+                            last_logM = adm == 0 ? 0.0 : -log(s) / r->delta;
+                            lastm = adm;
+                            have_last = 1;
+                        }
+                        sh = r->sh;
+                        lm = last_logM;
+                    }
+                }
+                if (sh == NULL) {
+                    double wd;
+                    if (routing_cell_base(r, w, i, j, k, c, lf0, baseline, &wd) &&
+                        routing_cell_shares(r, wd, lf0, &lm, r->csh))
+                        sh = r->csh;
+                }
+                if (sh == NULL) { /* the log-sum-exp definition */
+                    routing_cell_weights(r, w, t, i, j, k, r->kappa, baseline);
+                    double ls = routing_lse(r->lw, nh + 1);
+                    lm = ls == -INFINITY ? INFINITY : routing_logM(r, lf0);
+                    for (int h = 0; h < nh; h++)
+                        r->csh[h] = ls == -INFINITY || r->lw[1 + h] == -INFINITY ? 0.0 : exp(r->lw[1 + h] - ls);
+                    sh = r->csh;
+                }
+                if (baseline) {
+                    r->logM0[c] = lm;
                     continue;
                 }
-                for (int h = 0; h < r->nhubs; h++)
-                    w->route_share_new[h * n3 + c] = r->lw[1 + h] == -INFINITY ? 0.0 : exp(r->lw[1 + h] - ls);
-                /* log M(t) - log M(0); both finite here (M(0) has the open direct route) */
-                w->route_logM[c] = routing_logM(r, lf0) - r->logM0[c];
+                /* log M(t) - log M(0); M(0) is finite (it has the open direct route) */
+                w->route_logM[c] = lm == INFINITY ? INFINITY : lm - r->logM0[c];
+                for (int h = 0; h < nh; h++)
+                    shn[h * n3 + c] = sh[h];
             }
 }
 
@@ -471,18 +881,46 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
     w->route_share = calloc((size_t)n * n3, sizeof *w->route_share);
     r->kappa = calloc((size_t)n, sizeof *r->kappa);
     r->lw = calloc((size_t)n + 1, sizeof *r->lw);
+    r->lb = calloc((size_t)n, sizeof *r->lb);
+    r->sh = calloc((size_t)n, sizeof *r->sh);
+    r->csh = calloc((size_t)n, sizeof *r->csh);
+    r->kf = calloc((size_t)n, sizeof *r->kf);
+    r->uprev = calloc((size_t)n, sizeof *r->uprev);
+    r->act = calloc((size_t)n, sizeof *r->act);
+    r->cslot = calloc((size_t)n, sizeof *r->cslot);
     r->logM0 = calloc(n3, sizeof *r->logM0);
-    int congested = 0;
-    for (int h = 0; h < n; h++)
-        congested |= r->hub[h].capacity > 0.0;
-    if (congested) {
-        r->cx = calloc(n3, sizeof *r->cx);
-        r->cla = calloc(n3, sizeof *r->cla);
-        r->crest = calloc(n3, sizeof *r->crest);
-    }
+    size_t n2 = (size_t)w->nc * w->ns;
+    r->ein = calloc((size_t)n * n2, sizeof *r->ein);
+    r->eout = calloc((size_t)n * n2, sizeof *r->eout);
     if (w->route_share_new == NULL || w->route_share == NULL || r->kappa == NULL || r->lw == NULL ||
-        r->logM0 == NULL || (congested && (r->cx == NULL || r->cla == NULL || r->crest == NULL)))
+        r->lb == NULL || r->sh == NULL || r->csh == NULL || r->kf == NULL || r->uprev == NULL ||
+        r->act == NULL || r->cslot == NULL || r->logM0 == NULL || r->ein == NULL || r->eout == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory allocating route shares of %d hubs", n);
+    for (int h = 0; h < n; h++) {
+        r->cslot[h] = r->hub[h].capacity > 0.0 ? r->ncap++ : -1;
+        r->uprev[h] = log(r->hub[h].markup);
+    }
+    if (r->ncap > 0) {
+        r->chub = calloc((size_t)r->ncap, sizeof *r->chub);
+        r->cmk = calloc((size_t)r->ncap, sizeof *r->cmk);
+        r->cz = calloc((size_t)r->ncap, sizeof *r->cz);
+        if (r->chub == NULL || r->cmk == NULL || r->cz == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        for (int h = 0; h < n; h++)
+            if (r->cslot[h] >= 0)
+                r->chub[r->cslot[h]] = h;
+    }
+    /* admission masks need a bit per hub */
+    r->masks = n <= ROUTING_MASK_HUBS;
+    if (r->masks) {
+        r->mo = calloc((size_t)w->nc, sizeof *r->mo);
+        r->md = calloc((size_t)w->nc, sizeof *r->md);
+        r->ms = calloc((size_t)w->ns, sizeof *r->ms);
+        r->nzin = calloc(n2, sizeof *r->nzin);
+        r->nzout = calloc(n2, sizeof *r->nzout);
+        if (r->mo == NULL || r->md == NULL || r->ms == NULL || r->nzin == NULL || r->nzout == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
     return SANC_OK;
 }
 
@@ -495,40 +933,40 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = r;
     r->w = w;
-    gsl_set_error_handler_off();
     int rc = routing_read(r, sc, w, e);
     if (rc != SANC_OK)
         return rc;
     world_set_dim(w, DIM_HUB, r->nhubs, w->hub_name);
     if (r->nhubs == 0) {
-        routing_apply(r, w, 0);
+        routing_apply(r, w, 0, 0);
         return SANC_OK;
     }
 
     /* The baseline: period 0's hubs at their bare markups, no sanctions. */
-    int nc = w->nc, ns = w->ns;
-    size_t n3 = (size_t)nc * nc * ns;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (int h = 0; h < r->nhubs; h++)
         r->kappa[h] = r->hub[h].markup;
-    for (int i = 0; i < nc; i++)
-        for (int j = 0; j < nc; j++)
-            for (int k = 0; k < ns; k++) {
-                size_t c = W3(w, i, j, k);
-                if (i == j)
-                    continue;
-                routing_cell_weights(r, w, 0, i, j, k, r->kappa, 1);
-                r->logM0[c] = routing_logM(r, 0.0);
-            }
+    routing_prepare(r, w, 0, 1);
+    routing_apply(r, w, 0, 1);
     /* V_h(0); 0 for a hub that opens later (all its traffic is new) */
+    int cap0 = 0;
     for (int h = 0; h < r->nhubs; h++)
-        if (r->hub[h].capacity > 0.0 && routing_active(&r->hub[h], 0)) {
-            routing_vfun f;
-            routing_collect(r, w, 0, h, r->kappa, w->X0, 1, &f);
-            r->hub[h].V0 = routing_volume(&f, log(r->hub[h].markup));
-        }
+        cap0 |= r->hub[h].capacity > 0.0 && routing_active(&r->hub[h], 0);
+    if (cap0) {
+        if ((rc = routing_build(r, w, 0, w->X0, 1, e)) != SANC_OK)
+            return rc;
+        for (int p = 0; p < r->ncap; p++)
+            r->cz[p] = 1.0;
+        for (int h = 0; h < r->nhubs; h++)
+            if (r->hub[h].capacity > 0.0 && routing_active(&r->hub[h], 0)) {
+                double dv;
+                r->hub[h].V0 = routing_volume(r, r->cslot[h], 1.0, &dv);
+            }
+    }
+    routing_prepare(r, w, 0, 0);
     if ((rc = routing_solve_kappa(r, w, 0, e)) != SANC_OK)
         return rc;
-    routing_apply(r, w, 0);
+    routing_apply(r, w, 0, 0);
     memcpy(w->route_share, w->route_share_new, (size_t)r->nhubs * n3 * sizeof *w->route_share);
 
     world_var kv = {
@@ -544,10 +982,12 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
 static int routing_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     routing *r = m->data;
+    if (r->nhubs > 0)
+        routing_prepare(r, w, t, 0);
     int rc = routing_solve_kappa(r, w, t, e);
     if (rc != SANC_OK)
         return rc;
-    routing_apply(r, w, t);
+    routing_apply(r, w, t, 0);
     return SANC_OK;
 }
 
@@ -575,9 +1015,26 @@ static void routing_finish(struct model *m)
     free(r->kappa);
     free(r->logM0);
     free(r->lw);
-    free(r->cx);
-    free(r->cla);
-    free(r->crest);
+    free(r->lb);
+    free(r->sh);
+    free(r->csh);
+    free(r->kf);
+    free(r->uprev);
+    free(r->act);
+    free(r->cslot);
+    free(r->chub);
+    free(r->cmk);
+    free(r->cz);
+    free(r->ein);
+    free(r->eout);
+    free(r->mo);
+    free(r->md);
+    free(r->ms);
+    free(r->nzin);
+    free(r->nzout);
+    free(r->q);
+    free(r->tkey);
+    free(r->tval);
     free(r);
     m->data = NULL;
 }

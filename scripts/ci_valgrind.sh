@@ -4,7 +4,8 @@
 # values and no leaks (definite, indirect or possible; "still reachable"
 # blocks are library caches -- HDF5's free lists -- released at exit).
 #
-#   scripts/ci_valgrind.sh [CONFIG...]   (default: configs/baseline_2021.cfg)
+#   scripts/ci_valgrind.sh [CONFIG...]   (default: the demo scenario,
+#   configs/russia_iran_2022.cfg, and configs/baseline_2021.cfg)
 set -euo pipefail
 SANCSIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deps.sh
@@ -15,7 +16,7 @@ build=${SANCSIM_BUILD_DIR:-build}
 sancsim_build "$build" >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-[ $# -gt 0 ] || set -- configs/baseline_2021.cfg
+[ $# -gt 0 ] || set -- configs/russia_iran_2022.cfg configs/baseline_2021.cfg
 status=0
 for config in "$@"; do
     for cmd in check run; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh - install what is missing, build, run every test (ctest).
 #
-#   scripts/test.sh              the whole suite (unit + integration), build/
+#   scripts/test.sh              the whole suite (unit + integration, with the
+#                                MPI sweep test: builds sancsim-mpi too), build/
 #   scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan, build-asan/
 #
 # Tests that need ../shared/data skip (ctest SKIP) when it is absent.
@@ -19,8 +20,10 @@ for a in "$@"; do
     esac
 done
 
-# R and hdf5r for the check that R users can read the files
-sancsim_install_deps r-base-core r-cran-hdf5r
+# R and hdf5r for the check that R users can read the files; scipy for the
+# oracle; OpenMPI and the openmpi HDF5 flavour for sancsim-mpi (the serial
+# sancsim never links them)
+sancsim_install_deps r-base-core r-cran-hdf5r python3-scipy libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 cd "$SANCSIM_ROOT"
 if [ "$mode" = sanitize ]; then
     build=${SANCSIM_BUILD_DIR:-build-asan}
@@ -29,6 +32,8 @@ if [ "$mode" = sanitize ]; then
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else
     build=${SANCSIM_BUILD_DIR:-build}
-    sancsim_build "$build"
+    sancsim_build "$build" -DSANCSIM_MPI=ON
+    # test_sweep_mpi runs mpirun -np 3; OpenMPI refuses root without these
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 ctest --test-dir "$build" --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"

@@ -30,7 +30,7 @@ ROOT_STR_ATTRS = ["software", "software_version", "git_revision", "compiler", "h
                   "config_sha256", "scenario", "Conventions"]
 VAR_ATTRS = ["units", "long_name", "description", "dims"]
 DIM_NAMES = {"time", "country", "partner", "exporter", "importer", "sector", "payment_system",
-             "hub", "sanction", "run", "parameter"}
+             "hub", "sanction", "run", "parameter", "point"}
 
 
 def _str(v):
@@ -126,8 +126,8 @@ def _check_h5py(path, expect_vars, errs):
             if len(dims) != ds.ndim:
                 errs.append("%s: dims attribute %r does not match rank %d" % (name, dims, ds.ndim))
                 continue
-            # a sweep puts `run` before time
-            if not dims or dims[0] not in ("time", "run"):
+            # a sweep puts `run` (or, for per-point summaries, `point`) before time
+            if not dims or dims[0] not in ("time", "run", "point"):
                 errs.append("%s: first dimension is not time" % name)
             for i, d in enumerate(dims):
                 sc = ds.dims[i]
