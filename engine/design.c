@@ -206,6 +206,9 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
         if (steps > 1 && !(p->max > p->min))
             return cfg_fail(config_setting_get_member(g, "max"), e, "must be > min (got %g <= %g)", p->max,
                             p->min);
+        /* level i is min + (max - min) i / (steps - 1): keep the product finite */
+        if (!isfinite((p->max - p->min) * (double)steps))
+            return cfg_fail(g, e, "(max - min) x steps overflows a double (%g .. %g)", p->min, p->max);
         p->kind = SWEEP_P_RANGE;
         p->nlevels = (int)steps;
         if ((p->level = calloc((size_t)steps, sizeof *p->level)) == NULL)
@@ -230,6 +233,9 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
         if (!(p->max > p->min))
             return cfg_fail(config_setting_get_member(g, "max"), e, "must be > min (got %g <= %g)", p->max,
                             p->min);
+        /* the quantile is min + u (max - min): inf for a range wider than DBL_MAX */
+        if (!isfinite(p->max - p->min))
+            return cfg_fail(g, e, "max - min overflows a double (%g .. %g)", p->min, p->max);
         p->kind = SWEEP_P_UNIFORM;
     } else if (strcmp(dist, "normal") == 0) {
         if (config_setting_get_member(g, "min") || config_setting_get_member(g, "max"))
@@ -239,6 +245,10 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
             return rc;
         if (!(p->sd > 0))
             return cfg_fail(config_setting_get_member(g, "sd"), e, "must be > 0 (got %g)", p->sd);
+        /* u is clamped to [DBL_MIN, 1 - DBL_EPSILON], where |Pinv(u)| < 38: every
+         * sample must stay finite */
+        if (!isfinite(fabs(p->mean) + 38.0 * p->sd))
+            return cfg_fail(g, e, "mean +- 38 sd overflows a double (mean %g, sd %g)", p->mean, p->sd);
         p->kind = SWEEP_P_NORMAL;
     } else {
         return cfg_fail(config_setting_get_member(g, "distribution"), e,

@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "h5out.h"
+#include "h5util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,61 +88,13 @@ static const char *const h5out_dim_long_names[DIM_COUNT] = {
 /* ------------------------------------------------------------------ */
 /* error text                                                          */
 
-/* The innermost HDF5 error usually carries the OS reason ("No space left
- * on device") inside a long description; dig it out for a one-line message. */
-typedef struct h5out_errtxt {
-    char s[256];
-} h5out_errtxt;
-
-static herr_t h5out_walk_cb(unsigned n, const H5E_error2_t *err, void *data)
-{
-    (void)n;
-    h5out_errtxt *t = data;
-    const char *d = err->desc ? err->desc : "";
-    const char *m = strstr(d, "error message = '");
-    if (m != NULL) {
-        m += strlen("error message = '");
-        const char *q = strchr(m, '\'');
-        size_t len = q ? (size_t)(q - m) : strlen(m);
-        if (len >= sizeof t->s)
-            len = sizeof t->s - 1;
-        memcpy(t->s, m, len);
-        t->s[len] = '\0';
-        return 1; /* the OS reason beats anything else */
-    }
-    if (t->s[0] == '\0' && d[0] != '\0')
-        snprintf(t->s, sizeof t->s, "%s", d);
-    return 0;
-}
-
 static int h5out_fail(errbuf *e, const char *path, const char *what)
 {
-    h5out_errtxt t;
-    t.s[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5out_walk_cb, &t);
-    H5Eclear2(H5E_DEFAULT);
-    if (t.s[0] != '\0')
-        return err_set(e, SANC_EIO, "%s: cannot write: %s: %s", path, what, t.s);
+    char why[256];
+    h5util_error_text(why, sizeof why);
+    if (why[0] != '\0')
+        return err_set(e, SANC_EIO, "%s: cannot write: %s: %s", path, what, why);
     return err_set(e, SANC_EIO, "%s: cannot write: %s", path, what);
-}
-
-/* Every HDF5 API call clears the error stack, so cleanup after a failure
- * would erase the reason; park the stack while cleaning up. */
-static hid_t h5out_err_save(int failed)
-{
-    return failed ? H5Eget_current_stack() : H5I_INVALID_HID;
-}
-
-static void h5out_err_restore(hid_t stack)
-{
-    if (stack >= 0)
-        H5Eset_current_stack(stack);
-}
-
-static void h5out_quiet(void)
-{
-    /* library code never prints; errors come back through errbuf */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -252,70 +205,8 @@ static int h5out_make_temp(h5out *o, errbuf *e)
 /* ------------------------------------------------------------------ */
 /* attributes                                                          */
 
-/* Text attributes as netCDF-4 writes them: scalar, fixed length, so every
- * reader (netCDF-C, h5py, hdf5r) gets a plain string. */
-static int h5out_attr_str(hid_t loc, const char *name, const char *value)
-{
-    if (value == NULL)
-        value = "";
-    size_t len = strlen(value);
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type < 0)
-        return -1;
-    hid_t space = -1, attr = -1;
-    int rc = -1;
-    if (H5Tset_size(type, len > 0 ? len : 1) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(type, H5T_CSET_UTF8) < 0)
-        goto out;
-    if ((space = H5Screate(H5S_SCALAR)) < 0)
-        goto out;
-    if ((attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        goto out;
-    if (H5Awrite(attr, type, len > 0 ? value : "") < 0)
-        goto out;
-    rc = 0;
-out:;
-    hid_t es = h5out_err_save(rc < 0);
-    if (attr >= 0 && H5Aclose(attr) < 0)
-        rc = -1;
-    if (space >= 0)
-        H5Sclose(space);
-    H5Tclose(type);
-    h5out_err_restore(es);
-    return rc;
-}
-
-static int h5out_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
-{
-    hid_t space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        return -1;
-    int rc = -1;
-    hid_t attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr >= 0)
-        rc = H5Awrite(attr, mtype, v) < 0 ? -1 : 0;
-    hid_t es = h5out_err_save(rc < 0);
-    if (attr >= 0 && H5Aclose(attr) < 0)
-        rc = -1;
-    H5Sclose(space);
-    h5out_err_restore(es);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ */
 /* create                                                              */
-
-static hid_t h5out_vlen_str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return -1;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
 
 static int h5out_time_scale(h5out *o, const world *w, errbuf *e)
 {
@@ -334,11 +225,11 @@ static int h5out_time_scale(h5out *o, const world *w, errbuf *e)
     }
     o->time_ds = H5Dcreate2(o->file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (o->time_ds < 0 || H5DSset_scale(o->time_ds, "time") < 0 ||
-        h5out_attr_str(o->time_ds, "units", units) < 0 ||
-        h5out_attr_str(o->time_ds, "calendar", "standard") < 0 ||
-        h5out_attr_str(o->time_ds, "long_name", "time") < 0 ||
-        h5out_attr_str(o->time_ds, "standard_name", "time") < 0 ||
-        h5out_attr_str(o->time_ds, "axis", "T") < 0)
+        h5util_attr_str(o->time_ds, "units", units) < 0 ||
+        h5util_attr_str(o->time_ds, "calendar", "standard") < 0 ||
+        h5util_attr_str(o->time_ds, "long_name", "time") < 0 ||
+        h5util_attr_str(o->time_ds, "standard_name", "time") < 0 ||
+        h5util_attr_str(o->time_ds, "axis", "T") < 0)
         rc = h5out_fail(e, o->path, "time axis");
 out:
     if (dcpl >= 0)
@@ -358,7 +249,7 @@ static int h5out_label_scale(h5out *o, const world *w, int d, errbuf *e)
         if (w->dim_labels[d][i] == NULL)
             return err_set(e, SANC_EINTERNAL, "%s: dimension %s: label %d missing", o->path, name, i);
 
-    hid_t type = h5out_vlen_str_type();
+    hid_t type = h5util_vlen_str();
     hid_t space = H5Screate_simple(1, &n, NULL);
     int rc = SANC_OK;
     if (type < 0 || space < 0) {
@@ -369,7 +260,7 @@ static int h5out_label_scale(h5out *o, const world *w, int d, errbuf *e)
     if (o->scale[d] < 0 ||
         (n > 0 && H5Dwrite(o->scale[d], type, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->dim_labels[d]) < 0) ||
         H5DSset_scale(o->scale[d], name) < 0 ||
-        h5out_attr_str(o->scale[d], "long_name", h5out_dim_long_names[d]) < 0)
+        h5util_attr_str(o->scale[d], "long_name", h5out_dim_long_names[d]) < 0)
         rc = h5out_fail(e, o->path, name);
 out:
     if (space >= 0)
@@ -461,10 +352,10 @@ static int h5out_var_create(h5out *o, const world *w, int i, int compression, co
             rc = h5out_fail(e, o->path, wv->name);
             goto out;
         }
-    if (h5out_attr_str(v->ds, "units", u) < 0 ||
-        h5out_attr_str(v->ds, "long_name", wv->long_name ? wv->long_name : wv->name) < 0 ||
-        h5out_attr_str(v->ds, "description", wv->description) < 0 ||
-        h5out_attr_str(v->ds, "dims", dims_attr) < 0)
+    if (h5util_attr_str(v->ds, "units", u) < 0 ||
+        h5util_attr_str(v->ds, "long_name", wv->long_name ? wv->long_name : wv->name) < 0 ||
+        h5util_attr_str(v->ds, "description", wv->description) < 0 ||
+        h5util_attr_str(v->ds, "dims", dims_attr) < 0)
         rc = h5out_fail(e, o->path, wv->name);
 out:
     if (dcpl >= 0)
@@ -521,7 +412,7 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
      * handler has nothing to do; this only works before HDF5 initialises,
      * and is a harmless no-op after. */
     H5dont_atexit();
-    h5out_quiet();
+    h5util_quiet();
     if (compression < 0 || compression > 9)
         return err_set(e, SANC_EINTERNAL, "compression must be 0..9 (got %d)", compression);
     int rc = h5out_check_target(path, force, e);
@@ -581,7 +472,7 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
     for (int i = 0; i < w->nvars; i++)
         if ((rc = h5out_var_create(o, w, i, compression, units, e)) < 0)
             goto fail;
-    if (h5out_attr_str(o->file, "Conventions", "CF-1.8") < 0) {
+    if (h5util_attr_str(o->file, "Conventions", "CF-1.8") < 0) {
         rc = h5out_fail(e, path, "attributes");
         goto fail;
     }
@@ -621,17 +512,17 @@ static int h5out_write_period(hid_t ds, int rank, const hsize_t *dims, hsize_t t
     if (mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
         H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
         rc = 0;
-    hid_t es = h5out_err_save(rc < 0);
+    hid_t es = h5util_err_save(rc < 0);
     if (mspace >= 0)
         H5Sclose(mspace);
     H5Sclose(fspace);
-    h5out_err_restore(es);
+    h5util_err_restore(es);
     return rc;
 }
 
 int h5out_append(h5out *o, const world *w, errbuf *e)
 {
-    h5out_quiet();
+    h5util_quiet();
     if (o == NULL || o->file < 0)
         return err_set(e, SANC_EINTERNAL, "h5out_append: recorder not open");
     /* periods must arrive in order: there is no fill value to cover gaps */
@@ -666,7 +557,7 @@ static void h5out_close_ds(hid_t *ds, int *rc, hid_t *es)
         return;
     if (H5Dclose(*ds) < 0 && *rc == 0) {
         *rc = -1;
-        *es = h5out_err_save(1);
+        *es = h5util_err_save(1);
     }
     *ds = H5I_INVALID_HID;
 }
@@ -680,7 +571,7 @@ static int h5out_close_objects(h5out *o)
     for (int d = 0; d < DIM_COUNT; d++)
         h5out_close_ds(&o->scale[d], &rc, &es);
     h5out_close_ds(&o->time_ds, &rc, &es);
-    h5out_err_restore(es);
+    h5util_err_restore(es);
     return rc;
 }
 
@@ -690,16 +581,16 @@ static int h5out_provenance(h5out *o, const h5out_prov *p)
     if (g < 0)
         return -1;
     int rc = -1;
-    hid_t type = h5out_vlen_str_type();
+    hid_t type = h5util_vlen_str();
     hid_t space = H5Screate(H5S_SCALAR);
     hid_t ds = -1;
     const char *text = p->config_text ? p->config_text : "";
     if (type >= 0 && space >= 0 &&
         (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
         H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
-        h5out_attr_str(ds, "long_name", "resolved scenario configuration") >= 0)
+        h5util_attr_str(ds, "long_name", "resolved scenario configuration") >= 0)
         rc = 0;
-    hid_t es = h5out_err_save(rc < 0);
+    hid_t es = h5util_err_save(rc < 0);
     if (ds >= 0 && H5Dclose(ds) < 0)
         rc = -1;
     if (space >= 0)
@@ -708,7 +599,7 @@ static int h5out_provenance(h5out *o, const h5out_prov *p)
         H5Tclose(type);
     if (H5Gclose(g) < 0)
         rc = -1;
-    h5out_err_restore(es);
+    h5util_err_restore(es);
     return rc;
 }
 
@@ -727,19 +618,19 @@ static int h5out_root_attrs(h5out *o, const h5out_prov *p)
              LIBCONFIG_VER_REVISION);
     unsigned long long seed = p->seed;
     hid_t f = o->file;
-    if (h5out_attr_str(f, "software", "sancsim") < 0 ||
-        h5out_attr_str(f, "software_version", SANCSIM_VERSION) < 0 ||
-        h5out_attr_str(f, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
-        h5out_attr_str(f, "compiler", H5OUT_COMPILER) < 0 ||
-        h5out_attr_str(f, "hdf5_version", hdf5v) < 0 ||
-        h5out_attr_str(f, "gsl_version", GSL_VERSION) < 0 ||
-        h5out_attr_str(f, "libconfig_version", cfgv) < 0 ||
-        h5out_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
-        h5out_attr_str(f, "rng", "mt19937") < 0 ||
-        h5out_attr_str(f, "command_line", p->command_line) < 0 ||
-        h5out_attr_str(f, "created", created) < 0 ||
-        h5out_attr_str(f, "config_sha256", p->config_sha256) < 0 ||
-        h5out_attr_str(f, "scenario", p->scenario_name) < 0)
+    if (h5util_attr_str(f, "software", "sancsim") < 0 ||
+        h5util_attr_str(f, "software_version", SANCSIM_VERSION) < 0 ||
+        h5util_attr_str(f, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
+        h5util_attr_str(f, "compiler", H5OUT_COMPILER) < 0 ||
+        h5util_attr_str(f, "hdf5_version", hdf5v) < 0 ||
+        h5util_attr_str(f, "gsl_version", GSL_VERSION) < 0 ||
+        h5util_attr_str(f, "libconfig_version", cfgv) < 0 ||
+        h5util_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
+        h5util_attr_str(f, "rng", "mt19937") < 0 ||
+        h5util_attr_str(f, "command_line", p->command_line) < 0 ||
+        h5util_attr_str(f, "created", created) < 0 ||
+        h5util_attr_str(f, "config_sha256", p->config_sha256) < 0 ||
+        h5util_attr_str(f, "scenario", p->scenario_name) < 0)
         return -1;
     return 0;
 }
@@ -786,7 +677,7 @@ static void h5out_free(h5out *o)
 
 int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
 {
-    h5out_quiet();
+    h5util_quiet();
     if (o == NULL || o->file < 0) {
         h5out_abort(o);
         return err_set(e, SANC_EINTERNAL, "h5out_finish: recorder not open");
@@ -808,7 +699,7 @@ int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
         goto fail;
     }
     int one = 1;
-    if (h5out_attr_num(o->file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0) {
+    if (h5util_attr_num(o->file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0) {
         rc = h5out_fail(e, o->path, "complete");
         goto fail;
     }
@@ -840,7 +731,7 @@ void h5out_abort(h5out *o)
 {
     if (o == NULL)
         return;
-    h5out_quiet();
+    h5util_quiet();
     if (o->file >= 0) {
         h5out_close_objects(o);
         H5Fclose(o->file);

@@ -287,7 +287,7 @@ static int sw_validate(const sweep_opts *o, const sweep_design *d, errbuf *e)
             if (p->kind == SWEEP_P_VALUES || p->kind == SWEEP_P_RANGE)
                 v = p->categorical ? i : p->level[i];
             else if (p->kind == SWEEP_P_UNIFORM)
-                v = 0.5 * (p->min + p->max);
+                v = p->min + 0.5 * (p->max - p->min); /* min + max may overflow */
             else if (p->kind == SWEEP_P_NORMAL)
                 v = p->mean;
             else

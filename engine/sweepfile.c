@@ -13,6 +13,7 @@
  * that is never written costs no space (part files stay sparse).
  */
 #include "sweepfile.h"
+#include "h5util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,93 +87,19 @@ void sweep_layout_free(sweep_layout *L)
 /* ------------------------------------------------------------------ */
 /* errors and attributes                                               */
 
-typedef struct swf_errtxt {
-    char s[256];
-} swf_errtxt;
-
-static herr_t swf_walk_cb(unsigned n, const H5E_error2_t *err, void *data)
-{
-    (void)n;
-    swf_errtxt *t = data;
-    const char *d = err->desc ? err->desc : "";
-    const char *m = strstr(d, "error message = '");
-    if (m != NULL) {
-        m += strlen("error message = '");
-        const char *q = strchr(m, '\'');
-        size_t len = q ? (size_t)(q - m) : strlen(m);
-        if (len >= sizeof t->s)
-            len = sizeof t->s - 1;
-        memcpy(t->s, m, len);
-        t->s[len] = '\0';
-        return 1;
-    }
-    if (t->s[0] == '\0' && d[0] != '\0')
-        snprintf(t->s, sizeof t->s, "%s", d);
-    return 0;
-}
-
 static int swf_fail(errbuf *e, const char *path, const char *what)
 {
-    swf_errtxt t;
-    t.s[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, swf_walk_cb, &t);
-    H5Eclear2(H5E_DEFAULT);
-    if (t.s[0] != '\0')
-        return err_set(e, SANC_EIO, "%s: %s: %s", path, what, t.s);
+    char why[256];
+    h5util_error_text(why, sizeof why);
+    if (why[0] != '\0')
+        return err_set(e, SANC_EIO, "%s: %s: %s", path, what, why);
     return err_set(e, SANC_EIO, "%s: %s", path, what);
-}
-
-static void swf_quiet(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static int swf_attr_str(hid_t loc, const char *name, const char *value)
-{
-    if (value == NULL)
-        value = "";
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
-        return -1;
-    size_t len = strlen(value);
-    hid_t type = H5Tcopy(H5T_C_S1);
-    if (type < 0)
-        return -1;
-    hid_t space = -1, attr = -1;
-    int rc = -1;
-    if (H5Tset_size(type, len > 0 ? len : 1) >= 0 && H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 &&
-        H5Tset_cset(type, H5T_CSET_UTF8) >= 0 && (space = H5Screate(H5S_SCALAR)) >= 0 &&
-        (attr = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-        H5Awrite(attr, type, len > 0 ? value : "") >= 0)
-        rc = 0;
-    if (attr >= 0 && H5Aclose(attr) < 0)
-        rc = -1;
-    if (space >= 0)
-        H5Sclose(space);
-    H5Tclose(type);
-    return rc;
-}
-
-static int swf_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
-{
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
-        return -1;
-    hid_t space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        return -1;
-    int rc = -1;
-    hid_t attr = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr >= 0)
-        rc = H5Awrite(attr, mtype, v) < 0 ? -1 : 0;
-    if (attr >= 0 && H5Aclose(attr) < 0)
-        rc = -1;
-    H5Sclose(space);
-    return rc;
 }
 
 static int swf_attr_i64(hid_t loc, const char *name, int64_t v)
 {
     long long x = v;
-    return swf_attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x);
+    return h5util_attr_num(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &x);
 }
 
 /* Read a scalar integer attribute (-1 if absent or unreadable). */
@@ -215,16 +142,6 @@ static void swf_read_str(hid_t loc, const char *name, char *buf, size_t n)
     H5Aclose(a);
 }
 
-static hid_t swf_vlen_str(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
 /* run_error: fixed-length UTF-8 (readers see the same bytes through h5py
  * and xarray; variable-length strings come back as bytes in one and str in
  * the other), compressed, since most runs leave it empty. */
@@ -241,8 +158,8 @@ static hid_t swf_err_type(void)
 
 static int swf_describe(hid_t ds, const char *units, const char *long_name, const char *desc, const char *dims)
 {
-    return swf_attr_str(ds, "units", units) < 0 || swf_attr_str(ds, "long_name", long_name) < 0 ||
-                   swf_attr_str(ds, "description", desc) < 0 || swf_attr_str(ds, "dims", dims) < 0
+    return h5util_attr_str(ds, "units", units) < 0 || h5util_attr_str(ds, "long_name", long_name) < 0 ||
+                   h5util_attr_str(ds, "description", desc) < 0 || h5util_attr_str(ds, "dims", dims) < 0
                ? -1
                : 0;
 }
@@ -254,7 +171,7 @@ static int swf_describe(hid_t ds, const char *units, const char *long_name, cons
 static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name, int64_t n,
                              char *const *labels)
 {
-    hid_t type = swf_vlen_str();
+    hid_t type = h5util_vlen_str();
     hsize_t dim = (hsize_t)n;
     hid_t space = H5Screate_simple(1, &dim, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -292,7 +209,7 @@ static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name
         free(ptr);
     }
     if (ok)
-        ok = H5DSset_scale(ds, name) >= 0 && swf_attr_str(ds, "long_name", long_name) >= 0;
+        ok = H5DSset_scale(ds, name) >= 0 && h5util_attr_str(ds, "long_name", long_name) >= 0;
     if (!ok && ds >= 0) {
         H5Dclose(ds);
         ds = -1;
@@ -315,9 +232,9 @@ static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
     hid_t ds = space >= 0 ? H5Dcreate2(file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                           : -1;
     if (ds >= 0 && (H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, L->time_days) < 0 ||
-                    H5DSset_scale(ds, "time") < 0 || swf_attr_str(ds, "units", units) < 0 ||
-                    swf_attr_str(ds, "calendar", "standard") < 0 || swf_attr_str(ds, "long_name", "time") < 0 ||
-                    swf_attr_str(ds, "standard_name", "time") < 0 || swf_attr_str(ds, "axis", "T") < 0)) {
+                    H5DSset_scale(ds, "time") < 0 || h5util_attr_str(ds, "units", units) < 0 ||
+                    h5util_attr_str(ds, "calendar", "standard") < 0 || h5util_attr_str(ds, "long_name", "time") < 0 ||
+                    h5util_attr_str(ds, "standard_name", "time") < 0 || h5util_attr_str(ds, "axis", "T") < 0)) {
         H5Dclose(ds);
         ds = -1;
     }
@@ -421,7 +338,7 @@ static int swf_manifest(sweep_h5 *h, const sweep_design *d, hid_t run_scale, hid
                 strcat(s, d->param[j].label[i]);
             }
             snprintf(name, sizeof name, "levels_%d", j);
-            int bad = swf_attr_str(rp, name, s) < 0;
+            int bad = h5util_attr_str(rp, name, s) < 0;
             free(s);
             if (bad) {
                 rc = swf_fail(e, h->path, "parameter levels");
@@ -468,7 +385,7 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
 {
     *out = NULL;
     H5dont_atexit();
-    swf_quiet();
+    h5util_quiet();
     sweep_h5 *h = calloc(1, sizeof *h);
     if (h == NULL || (h->path = malloc(strlen(path) + 1)) == NULL) {
         free(h);
@@ -585,12 +502,12 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     keep[0] = '\0';
     for (int i = 0; i < L->nvars && kl < sizeof keep; i++)
         kl += (size_t)snprintf(keep + kl, sizeof keep - kl, "%s%s", i ? " " : "", L->var[i].name);
-    if (swf_attr_str(h->file, "Conventions", "CF-1.8") < 0 ||
-        swf_attr_str(h->file, "sweep_design", dnames[d->kind]) < 0 ||
+    if (h5util_attr_str(h->file, "Conventions", "CF-1.8") < 0 ||
+        h5util_attr_str(h->file, "sweep_design", dnames[d->kind]) < 0 ||
         swf_attr_i64(h->file, "sweep_runs", d->nruns) < 0 || swf_attr_i64(h->file, "sweep_points", d->npoints) < 0 ||
         swf_attr_i64(h->file, "sweep_replicates", d->replicates) < 0 ||
         swf_attr_i64(h->file, "common_seeds", d->common_seeds) < 0 ||
-        swf_attr_i64(h->file, "summaries", d->summaries) < 0 || swf_attr_str(h->file, "keep", keep) < 0) {
+        swf_attr_i64(h->file, "summaries", d->summaries) < 0 || h5util_attr_str(h->file, "keep", keep) < 0) {
         rc = swf_fail(e, path, "attributes");
         goto out;
     }
@@ -657,7 +574,7 @@ static int swf_write_status(hid_t status, hid_t error, int64_t run, int st, cons
 
 int sweep_h5_write(sweep_h5 *h, int64_t run, int status, const char *msg, const void *row, errbuf *e)
 {
-    swf_quiet();
+    h5util_quiet();
     if (run < 0 || run >= h->nruns)
         return err_set(e, SANC_EINTERNAL, "%s: run %lld out of range", h->path, (long long)run);
     if (status == SWEEP_DONE)
@@ -873,11 +790,11 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
     }
     if (p->config_text != NULL && H5Lexists(file, "provenance", H5P_DEFAULT) <= 0) {
         hid_t g = H5Gcreate2(file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t type = swf_vlen_str(), space = H5Screate(H5S_SCALAR), ds = -1;
+        hid_t type = h5util_vlen_str(), space = H5Screate(H5S_SCALAR), ds = -1;
         int ok = g >= 0 && type >= 0 && space >= 0 &&
                  (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
                  H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p->config_text) >= 0 &&
-                 swf_attr_str(ds, "long_name", "resolved scenario configuration (base of the sweep)") >= 0;
+                 h5util_attr_str(ds, "long_name", "resolved scenario configuration (base of the sweep)") >= 0;
         if (ds >= 0)
             H5Dclose(ds);
         if (space >= 0)
@@ -900,23 +817,23 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
     snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
     snprintf(shard, sizeof shard, "%d/%d", p->shard_k, p->shard_n);
     unsigned long long seed = p->seed;
-    if (swf_attr_str(file, "software", "sancsim") < 0 || swf_attr_str(file, "software_version", SANCSIM_VERSION) < 0 ||
-        swf_attr_str(file, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
-        swf_attr_str(file, "compiler", SWF_COMPILER) < 0 || swf_attr_str(file, "hdf5_version", hdf5v) < 0 ||
-        swf_attr_str(file, "gsl_version", GSL_VERSION) < 0 || swf_attr_str(file, "libconfig_version", cfgv) < 0 ||
+    if (h5util_attr_str(file, "software", "sancsim") < 0 || h5util_attr_str(file, "software_version", SANCSIM_VERSION) < 0 ||
+        h5util_attr_str(file, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
+        h5util_attr_str(file, "compiler", SWF_COMPILER) < 0 || h5util_attr_str(file, "hdf5_version", hdf5v) < 0 ||
+        h5util_attr_str(file, "gsl_version", GSL_VERSION) < 0 || h5util_attr_str(file, "libconfig_version", cfgv) < 0 ||
         (p->config_text != NULL &&
-         swf_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
-        swf_attr_str(file, "rng", "mt19937") < 0 || swf_attr_str(file, "command_line", p->command_line) < 0 ||
-        swf_attr_str(file, "created", created) < 0 ||
-        (p->config_sha256 && swf_attr_str(file, "config_sha256", p->config_sha256) < 0) ||
-        (p->scenario_name && swf_attr_str(file, "scenario", p->scenario_name) < 0) ||
-        (p->manifest_sha256 && swf_attr_str(file, "manifest_sha256", p->manifest_sha256) < 0) ||
-        (p->shard_n > 0 ? swf_attr_str(file, "shard", shard) < 0
+         h5util_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
+        h5util_attr_str(file, "rng", "mt19937") < 0 || h5util_attr_str(file, "command_line", p->command_line) < 0 ||
+        h5util_attr_str(file, "created", created) < 0 ||
+        (p->config_sha256 && h5util_attr_str(file, "config_sha256", p->config_sha256) < 0) ||
+        (p->scenario_name && h5util_attr_str(file, "scenario", p->scenario_name) < 0) ||
+        (p->manifest_sha256 && h5util_attr_str(file, "manifest_sha256", p->manifest_sha256) < 0) ||
+        (p->shard_n > 0 ? h5util_attr_str(file, "shard", shard) < 0
                         : (H5Aexists(file, "shard") > 0 && H5Adelete(file, "shard") < 0)))
         return swf_fail(e, path, "provenance attributes");
     if (complete) {
         int one = 1;
-        if (swf_attr_num(file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0)
+        if (h5util_attr_num(file, "complete", H5T_STD_I32LE, H5T_NATIVE_INT, &one) < 0)
             return swf_fail(e, path, "complete");
     }
     return SANC_OK;
@@ -924,7 +841,7 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
 
 int sweep_h5_finish(sweep_h5 *h, const sweep_h5_prov *p, int complete, int summaries, errbuf *e)
 {
-    swf_quiet();
+    h5util_quiet();
     for (int i = 0; i < WORLD_MAX_VARS; i++)
         if (h->var[i] >= 0) {
             H5Dclose(h->var[i]);
@@ -946,7 +863,7 @@ void sweep_h5_abort(sweep_h5 *h)
 {
     if (h == NULL)
         return;
-    swf_quiet();
+    h5util_quiet();
     for (int i = 0; i < WORLD_MAX_VARS; i++)
         if (h->var[i] >= 0)
             H5Dclose(h->var[i]);
@@ -1094,7 +1011,7 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
                 int64_t *missing, int64_t *failed, errbuf *e)
 {
     H5dont_atexit();
-    swf_quiet();
+    h5util_quiet();
     *missing = *failed = 0;
     if (nparts < 1)
         return err_set(e, SANC_EUSAGE, "merge needs at least one part file");
@@ -1223,7 +1140,7 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
 
 int sweep_h5_is_complete(const char *path, const char *manifest)
 {
-    swf_quiet();
+    h5util_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return 0;

@@ -76,6 +76,13 @@ typedef struct routing_hub {
     double V0;         /* value the baseline sends through the hub */
 } routing_hub;
 
+/* Open-addressing map from a nonzero admission mask to an index. */
+typedef struct routing_map {
+    uint64_t *key;     /* 0: empty slot */
+    size_t *val;
+    size_t cap, n;
+} routing_map;
+
 typedef struct routing {
     struct world *w;   /* to release the hub labels in finish */
     double delta, detection;
@@ -85,7 +92,6 @@ typedef struct routing {
     double *logM0;     /* n3: log M(0) */
     double *lw;        /* nhubs + 1: scratch log weights of one cell */
     double *lb;        /* nhubs: scratch weights of one cell without kappa (0: no route) */
-    double *sh;        /* nhubs: shares of the pooled plain cells of one mask */
     double *csh;       /* nhubs: shares of one cell */
 
     /* tables of the current period (routing_prepare) */
@@ -105,8 +111,19 @@ typedef struct routing {
     double *uprev;     /* nhubs: last solved log kappa (Newton's first guess) */
     double *q;         /* entries of stride 2 + ncap: x, S, a_0 .. a_{ncap-1} */
     size_t nq, qcap;
-    uint64_t *tkey;    /* open-addressing table: admission mask -> entry of its pooled cells */
-    size_t *tval, tcap, tn;
+    routing_map qmap;  /* admission mask -> entry of its pooled cells */
+
+    /* routing_apply: the shares of each pooled mask, then written column by
+     * column (ten interleaved column writes per cell cost ~4x more) */
+    routing_map amap;  /* admission mask -> class */
+    double *tab;       /* nclass * nhubs shares */
+    double *tablm;     /* nclass: log M */
+    size_t ntab, tabcap;
+    int32_t *cls;      /* n3: class of the cell; -1 no hub share; -2 written with the cell */
+    /* nhubs: no class gives the hub a share, so its column is zero except
+     * at the cells written one by one (evasion-only and inactive hubs);
+     * [nhubs + h]: the same in the previous apply */
+    unsigned char *sparse;
 } routing;
 
 /* ---- route weights of one cell: the definition in log-sum-exp form ---- */
@@ -339,11 +356,24 @@ static double *routing_q_new(routing *r)
     return en;
 }
 
-/* The entry pooling the plain cells of mask m (created on first use). */
-static double *routing_q_pool(routing *r, uint64_t m)
+static void routing_map_clear(routing_map *m)
 {
-    if (2 * (r->tn + 1) > r->tcap) { /* grow and rehash */
-        size_t cap = r->tcap ? 2 * r->tcap : 64;
+    if (m->cap)
+        memset(m->key, 0, m->cap * sizeof *m->key);
+    m->n = 0;
+}
+
+static size_t routing_map_hash(uint64_t k, size_t cap)
+{
+    return (size_t)((k * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1);
+}
+
+/* The value slot of mask k != 0, *added when it is new (the caller fills
+ * it); NULL when out of memory.  Valid until the next call. */
+static size_t *routing_map_slot(routing_map *m, uint64_t k, int *added)
+{
+    if (2 * (m->n + 1) > m->cap) { /* grow and rehash */
+        size_t cap = m->cap ? 2 * m->cap : 64;
         uint64_t *key = calloc(cap, sizeof *key);
         size_t *val = malloc(cap * sizeof *val);
         if (key == NULL || val == NULL) {
@@ -351,31 +381,50 @@ static double *routing_q_pool(routing *r, uint64_t m)
             free(val);
             return NULL;
         }
-        for (size_t s = 0; s < r->tcap; s++)
-            if (r->tkey[s] != 0) {
-                size_t u = (size_t)((r->tkey[s] * 0x9E3779B97F4A7C15u) >> 20) & (cap - 1);
+        for (size_t s = 0; s < m->cap; s++)
+            if (m->key[s] != 0) {
+                size_t u = routing_map_hash(m->key[s], cap);
                 while (key[u] != 0)
                     u = (u + 1) & (cap - 1);
-                key[u] = r->tkey[s];
-                val[u] = r->tval[s];
+                key[u] = m->key[s];
+                val[u] = m->val[s];
             }
-        free(r->tkey);
-        free(r->tval);
-        r->tkey = key;
-        r->tval = val;
-        r->tcap = cap;
+        free(m->key);
+        free(m->val);
+        m->key = key;
+        m->val = val;
+        m->cap = cap;
     }
-    size_t u = (size_t)((m * 0x9E3779B97F4A7C15u) >> 20) & (r->tcap - 1);
-    while (r->tkey[u] != 0 && r->tkey[u] != m)
-        u = (u + 1) & (r->tcap - 1);
-    if (r->tkey[u] == m)
-        return r->q + r->tval[u] * (2 + (size_t)r->ncap);
+    size_t u = routing_map_hash(k, m->cap);
+    while (m->key[u] != 0 && m->key[u] != k)
+        u = (u + 1) & (m->cap - 1);
+    *added = m->key[u] == 0;
+    if (*added) {
+        m->key[u] = k;
+        m->n++;
+    }
+    return &m->val[u];
+}
+
+static void routing_map_free(routing_map *m)
+{
+    free(m->key);
+    free(m->val);
+}
+
+/* The entry pooling the plain cells of mask m (created on first use). */
+static double *routing_q_pool(routing *r, uint64_t m)
+{
+    int added;
+    size_t *slot = routing_map_slot(&r->qmap, m, &added);
+    if (slot == NULL)
+        return NULL;
+    if (!added)
+        return r->q + *slot * (2 + (size_t)r->ncap);
     double *en = routing_q_new(r);
     if (en == NULL)
         return NULL;
-    r->tkey[u] = m;
-    r->tval[u] = r->nq - 1;
-    r->tn++;
+    *slot = r->nq - 1;
     en[1] = 1.0;
     for (int a = 0; a < r->nact; a++) {
         int h = r->act[a];
@@ -430,9 +479,7 @@ static int routing_build(routing *r, const struct world *w, int t, const double 
 {
     int nc = w->nc, ns = w->ns;
     r->nq = 0;
-    r->tn = 0;
-    if (r->tcap)
-        memset(r->tkey, 0, r->tcap * sizeof *r->tkey);
+    routing_map_clear(&r->qmap);
     routing_set_kf(r, r->kappa);
     for (int p = 0; p < r->ncap; p++)
         r->cmk[p] = r->kf[r->chub[p]];
@@ -678,76 +725,108 @@ static int routing_cell_shares(const routing *r, double wd, double lf0, double *
     return 1;
 }
 
+/* Shares and log M of the pooled plain cells of mask m != 0: a new class. */
+static int routing_class_new(routing *r, uint64_t m)
+{
+    int nh = r->nhubs;
+    if (r->ntab == r->tabcap) {
+        size_t cap = r->tabcap ? 2 * r->tabcap : 64;
+        double *tab = realloc(r->tab, cap * (size_t)nh * sizeof *tab);
+        if (tab == NULL)
+            return SANC_ENOMEM;
+        r->tab = tab;
+        double *lm = realloc(r->tablm, cap * sizeof *lm);
+        if (lm == NULL)
+            return SANC_ENOMEM;
+        r->tablm = lm;
+        r->tabcap = cap;
+    }
+    double *sh = r->tab + r->ntab * (size_t)nh, s = 1.0;
+    for (int h = 0; h < nh; h++)
+        sh[h] = 0.0;
+    for (int a = 0; a < r->nact; a++) {
+        int h = r->act[a];
+        if (m >> h & 1) {
+            sh[h] = r->kf[h];
+            s += r->kf[h];
+        }
+    }
+    for (int a = 0; a < r->nact; a++)
+        sh[r->act[a]] /= s;
+    r->tablm[r->ntab++] = -log(s) / r->delta;
+    return SANC_OK;
+}
+
 /* route_logM and route_share_new of period t at the current kappas, or
  * (baseline) log M(0) into r->logM0.  A cell whose routes are all closed
  * gets +inf and no hub shares. */
-static void routing_apply(routing *r, struct world *w, int t, int baseline)
+static int routing_apply(routing *r, struct world *w, int t, int baseline, errbuf *e)
 {
     int nc = w->nc, ns = w->ns, nh = r->nhubs;
     size_t n3 = (size_t)nc * nc * ns;
     if (nh == 0) {
         memcpy(w->route_logM, w->sanction_logF, n3 * sizeof *w->route_logM);
-        return;
+        return SANC_OK;
     }
     routing_set_kf(r, r->kappa);
+    routing_map_clear(&r->amap);
+    r->ntab = 0;
     double *shn = w->route_share_new;
     uint64_t lastm = 0;
-    int have_last = 0;
-    double last_logM = 0.0;
+    int32_t lastcls = -1;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
             for (int k = 0; k < ns; k++) {
                 size_t c = W3(w, i, j, k);
+                double lm;
+                int32_t cl = -1;
                 if (i == j) {
                     if (baseline)
                         r->logM0[c] = 0.0;
                     else {
                         w->route_logM[c] = 0.0;
-                        for (int h = 0; h < nh; h++)
-                            shn[h * n3 + c] = 0.0;
+                        r->cls[c] = -1;
                     }
                     continue;
                 }
                 double lf0 = baseline ? 0.0 : w->sanction_logF[c];
-                const double *sh = NULL;
-                double lm = 0.0;
+                uint64_t adm = 0;
+                int pooled = 0;
                 if (r->pool) {
-                    uint64_t adm = routing_adm(r, i, j, k, lf0);
-                    if (routing_plain(r, w, i, j, k, c, lf0, adm, baseline)) {
-                        if (!have_last || adm != lastm) {
-                            double s = 1.0;
-                            for (int h = 0; h < nh; h++)
-                                r->sh[h] = 0.0;
-                            for (int a = 0; a < r->nact; a++) {
-                                int h = r->act[a];
-                                if (adm >> h & 1) {
-                                    r->sh[h] = r->kf[h];
-                                    s += r->kf[h];
-                                }
-                            }
-                            for (int a = 0; a < r->nact; a++)
-                                r->sh[r->act[a]] /= s;
-                            last_logM = adm == 0 ? 0.0 : -log(s) / r->delta;
-                            lastm = adm;
-                            have_last = 1;
-                        }
-                        sh = r->sh;
-                        lm = last_logM;
+                    adm = routing_adm(r, i, j, k, lf0);
+                    pooled = routing_plain(r, w, i, j, k, c, lf0, adm, baseline);
+                }
+                if (pooled && adm == 0) {
+                    lm = lf0;
+                } else if (pooled) {
+                    if (adm != lastm) {
+                        int added;
+                        size_t *slot = routing_map_slot(&r->amap, adm, &added);
+                        if (slot == NULL || (added && routing_class_new(r, adm) != SANC_OK))
+                            return err_set(e, SANC_ENOMEM, "out of memory");
+                        if (added)
+                            *slot = r->ntab - 1;
+                        lastm = adm;
+                        lastcls = (int32_t)*slot;
                     }
-                }
-                if (sh == NULL) {
+                    cl = lastcls;
+                    lm = r->tablm[cl];
+                } else {
                     double wd;
-                    if (routing_cell_base(r, w, i, j, k, c, lf0, baseline, &wd) &&
-                        routing_cell_shares(r, wd, lf0, &lm, r->csh))
-                        sh = r->csh;
-                }
-                if (sh == NULL) { /* the log-sum-exp definition */
-                    routing_cell_weights(r, w, t, i, j, k, r->kappa, baseline);
-                    double ls = routing_lse(r->lw, nh + 1);
-                    lm = ls == -INFINITY ? INFINITY : routing_logM(r, lf0);
-                    for (int h = 0; h < nh; h++)
-                        r->csh[h] = ls == -INFINITY || r->lw[1 + h] == -INFINITY ? 0.0 : exp(r->lw[1 + h] - ls);
-                    sh = r->csh;
+                    if (!routing_cell_base(r, w, i, j, k, c, lf0, baseline, &wd) ||
+                        !routing_cell_shares(r, wd, lf0, &lm, r->csh)) {
+                        /* the log-sum-exp definition */
+                        routing_cell_weights(r, w, t, i, j, k, r->kappa, baseline);
+                        double ls = routing_lse(r->lw, nh + 1);
+                        lm = ls == -INFINITY ? INFINITY : routing_logM(r, lf0);
+                        for (int h = 0; h < nh; h++)
+                            r->csh[h] =
+                                ls == -INFINITY || r->lw[1 + h] == -INFINITY ? 0.0 : exp(r->lw[1 + h] - ls);
+                    }
+                    if (!baseline)
+                        for (int h = 0; h < nh; h++)
+                            shn[h * n3 + c] = r->csh[h];
+                    cl = -2;
                 }
                 if (baseline) {
                     r->logM0[c] = lm;
@@ -755,9 +834,36 @@ static void routing_apply(routing *r, struct world *w, int t, int baseline)
                 }
                 /* log M(t) - log M(0); M(0) is finite (it has the open direct route) */
                 w->route_logM[c] = lm == INFINITY ? INFINITY : lm - r->logM0[c];
-                for (int h = 0; h < nh; h++)
-                    shn[h * n3 + c] = sh[h];
+                if (r->cls[c] == -2 && cl != -2) /* its last shares may sit in sparse columns */
+                    for (int h = 0; h < nh; h++)
+                        shn[h * n3 + c] = cl < 0 ? 0.0 : r->tab[(size_t)cl * nh + h];
+                r->cls[c] = cl;
             }
+    if (baseline)
+        return SANC_OK;
+    unsigned char *sparse = r->sparse, *was = r->sparse + nh;
+    for (int h = 0; h < nh; h++)
+        sparse[h] = 1;
+    for (size_t q = 0; q < r->ntab; q++)
+        for (int h = 0; h < nh; h++)
+            if (r->tab[q * nh + h] != 0.0)
+                sparse[h] = 0;
+    for (int h = 0; h < nh; h++) {
+        int skip = sparse[h] && was[h];
+        was[h] = sparse[h];
+        if (skip) /* zero outside the cells written one by one, as it was */
+            continue;
+        double *col = shn + (size_t)h * n3;
+        const double *tab = r->tab + h;
+        for (size_t c = 0; c < n3; c++) {
+            int32_t cl = r->cls[c];
+            if (cl >= 0)
+                col[c] = tab[(size_t)cl * nh];
+            else if (cl == -1)
+                col[c] = 0.0;
+        }
+    }
+    return SANC_OK;
 }
 
 /* ---- settings ---------------------------------------------------------- */
@@ -882,7 +988,8 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
     r->kappa = calloc((size_t)n, sizeof *r->kappa);
     r->lw = calloc((size_t)n + 1, sizeof *r->lw);
     r->lb = calloc((size_t)n, sizeof *r->lb);
-    r->sh = calloc((size_t)n, sizeof *r->sh);
+    r->sparse = calloc(2 * (size_t)n, sizeof *r->sparse);
+    r->cls = calloc(n3, sizeof *r->cls);
     r->csh = calloc((size_t)n, sizeof *r->csh);
     r->kf = calloc((size_t)n, sizeof *r->kf);
     r->uprev = calloc((size_t)n, sizeof *r->uprev);
@@ -893,7 +1000,7 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
     r->ein = calloc((size_t)n * n2, sizeof *r->ein);
     r->eout = calloc((size_t)n * n2, sizeof *r->eout);
     if (w->route_share_new == NULL || w->route_share == NULL || r->kappa == NULL || r->lw == NULL ||
-        r->lb == NULL || r->sh == NULL || r->csh == NULL || r->kf == NULL || r->uprev == NULL ||
+        r->lb == NULL || r->sparse == NULL || r->cls == NULL || r->csh == NULL || r->kf == NULL || r->uprev == NULL ||
         r->act == NULL || r->cslot == NULL || r->logM0 == NULL || r->ein == NULL || r->eout == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory allocating route shares of %d hubs", n);
     for (int h = 0; h < n; h++) {
@@ -937,17 +1044,16 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
     if (rc != SANC_OK)
         return rc;
     world_set_dim(w, DIM_HUB, r->nhubs, w->hub_name);
-    if (r->nhubs == 0) {
-        routing_apply(r, w, 0, 0);
-        return SANC_OK;
-    }
+    if (r->nhubs == 0)
+        return routing_apply(r, w, 0, 0, e);
 
     /* The baseline: period 0's hubs at their bare markups, no sanctions. */
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (int h = 0; h < r->nhubs; h++)
         r->kappa[h] = r->hub[h].markup;
     routing_prepare(r, w, 0, 1);
-    routing_apply(r, w, 0, 1);
+    if ((rc = routing_apply(r, w, 0, 1, e)) != SANC_OK)
+        return rc;
     /* V_h(0); 0 for a hub that opens later (all its traffic is new) */
     int cap0 = 0;
     for (int h = 0; h < r->nhubs; h++)
@@ -966,7 +1072,8 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
     routing_prepare(r, w, 0, 0);
     if ((rc = routing_solve_kappa(r, w, 0, e)) != SANC_OK)
         return rc;
-    routing_apply(r, w, 0, 0);
+    if ((rc = routing_apply(r, w, 0, 0, e)) != SANC_OK)
+        return rc;
     memcpy(w->route_share, w->route_share_new, (size_t)r->nhubs * n3 * sizeof *w->route_share);
 
     world_var kv = {
@@ -987,8 +1094,7 @@ static int routing_step(struct model *m, struct world *w, int t, errbuf *e)
     int rc = routing_solve_kappa(r, w, t, e);
     if (rc != SANC_OK)
         return rc;
-    routing_apply(r, w, t, 0);
-    return SANC_OK;
+    return routing_apply(r, w, t, 0, e);
 }
 
 static void routing_finish(struct model *m)
@@ -1016,7 +1122,10 @@ static void routing_finish(struct model *m)
     free(r->logM0);
     free(r->lw);
     free(r->lb);
-    free(r->sh);
+    free(r->sparse);
+    free(r->cls);
+    free(r->tab);
+    free(r->tablm);
     free(r->csh);
     free(r->kf);
     free(r->uprev);
@@ -1033,8 +1142,8 @@ static void routing_finish(struct model *m)
     free(r->nzin);
     free(r->nzout);
     free(r->q);
-    free(r->tkey);
-    free(r->tval);
+    routing_map_free(&r->qmap);
+    routing_map_free(&r->amap);
     free(r);
     m->data = NULL;
 }

@@ -1,0 +1,34 @@
+/*
+ * h5util.h - small HDF5 helpers shared by the two writers, the per-run
+ * recorder (h5out.c) and the sweep file (sweepfile.c): error text, quiet
+ * error stacks, scalar attributes and the string type of label scales.
+ * Only those two files (and this one) call HDF5.
+ */
+#ifndef SANCSIM_H5UTIL_H
+#define SANCSIM_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+
+/* Library code never prints: turn HDF5's automatic stack printing off. */
+void h5util_quiet(void);
+
+/* The innermost reason on HDF5's error stack (usually the OS's, such as
+ * "No space left on device") into buf ("" if none); clears the stack. */
+void h5util_error_text(char *buf, size_t n);
+
+/* Every HDF5 API call clears the error stack, so cleanup after a failure
+ * would erase the reason: park the stack while cleaning up. */
+hid_t h5util_err_save(int failed);
+void  h5util_err_restore(hid_t stack);
+
+/* Scalar attributes, replacing an existing one of the same name.  Text is
+ * written as netCDF-4 does (fixed length, UTF-8, NUL-terminated) so every
+ * reader (netCDF-C, h5py, hdf5r) gets a plain string.  0 or -1. */
+int h5util_attr_str(hid_t loc, const char *name, const char *value);
+int h5util_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v);
+
+/* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
+hid_t h5util_vlen_str(void);
+
+#endif
