@@ -45,11 +45,6 @@
 #ifndef SANCSIM_GIT_REVISION
 #define SANCSIM_GIT_REVISION "unknown"
 #endif
-#ifdef __VERSION__
-#define H5OUT_COMPILER __VERSION__
-#else
-#define H5OUT_COMPILER "unknown"
-#endif
 
 /* Chunks bigger than this are split along the leading non-time axes: a
  * reader that wants one country should not have to inflate 100 MB. */
@@ -577,58 +572,15 @@ static int h5out_close_objects(h5out *o)
 
 static int h5out_provenance(h5out *o, const h5out_prov *p)
 {
-    hid_t g = H5Gcreate2(o->file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0)
-        return -1;
-    int rc = -1;
-    hid_t type = h5util_vlen_str();
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t ds = -1;
-    const char *text = p->config_text ? p->config_text : "";
-    if (type >= 0 && space >= 0 &&
-        (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
-        h5util_attr_str(ds, "long_name", "resolved scenario configuration") >= 0)
-        rc = 0;
-    hid_t es = h5util_err_save(rc < 0);
-    if (ds >= 0 && H5Dclose(ds) < 0)
-        rc = -1;
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (H5Gclose(g) < 0)
-        rc = -1;
-    h5util_err_restore(es);
-    return rc;
+    return h5util_config_dataset(o->file, p->config_text, "resolved scenario configuration");
 }
 
 static int h5out_root_attrs(h5out *o, const h5out_prov *p)
 {
-    char created[32], hdf5v[32], cfgv[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) == NULL || strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(created, sizeof created, "unknown");
-    unsigned maj = 0, min = 0, rel = 0;
-    if (H5get_libversion(&maj, &min, &rel) < 0)
-        return -1;
-    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
-    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,
-             LIBCONFIG_VER_REVISION);
     unsigned long long seed = p->seed;
     hid_t f = o->file;
-    if (h5util_attr_str(f, "software", "sancsim") < 0 ||
-        h5util_attr_str(f, "software_version", SANCSIM_VERSION) < 0 ||
-        h5util_attr_str(f, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
-        h5util_attr_str(f, "compiler", H5OUT_COMPILER) < 0 ||
-        h5util_attr_str(f, "hdf5_version", hdf5v) < 0 ||
-        h5util_attr_str(f, "gsl_version", GSL_VERSION) < 0 ||
-        h5util_attr_str(f, "libconfig_version", cfgv) < 0 ||
-        h5util_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
-        h5util_attr_str(f, "rng", "mt19937") < 0 ||
+    if (h5util_software_attrs(f) < 0 || h5util_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
         h5util_attr_str(f, "command_line", p->command_line) < 0 ||
-        h5util_attr_str(f, "created", created) < 0 ||
         h5util_attr_str(f, "config_sha256", p->config_sha256) < 0 ||
         h5util_attr_str(f, "scenario", p->scenario_name) < 0)
         return -1;

@@ -3,6 +3,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_version.h>
+#include <libconfig.h>
+
+#ifdef __VERSION__
+#define H5UTIL_COMPILER __VERSION__
+#else
+#define H5UTIL_COMPILER "unknown"
+#endif
 
 void h5util_quiet(void)
 {
@@ -108,4 +118,57 @@ hid_t h5util_vlen_str(void)
         return -1;
     }
     return t;
+}
+
+int h5util_software_attrs(hid_t f)
+{
+    char created[32], hdf5v[32], cfgv[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(created, sizeof created, "unknown");
+    unsigned maj = 0, min = 0, rel = 0;
+    if (H5get_libversion(&maj, &min, &rel) < 0)
+        return -1;
+    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
+    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+    if (h5util_attr_str(f, "software", "sancsim") < 0 ||
+        h5util_attr_str(f, "software_version", SANCSIM_VERSION) < 0 ||
+        h5util_attr_str(f, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
+        h5util_attr_str(f, "compiler", H5UTIL_COMPILER) < 0 || h5util_attr_str(f, "hdf5_version", hdf5v) < 0 ||
+        h5util_attr_str(f, "gsl_version", GSL_VERSION) < 0 || h5util_attr_str(f, "libconfig_version", cfgv) < 0 ||
+        h5util_attr_str(f, "rng", "mt19937") < 0 || h5util_attr_str(f, "created", created) < 0)
+        return -1;
+    return 0;
+}
+
+int h5util_config_dataset(hid_t file, const char *text, const char *long_name)
+{
+    hid_t g = H5Lexists(file, "provenance", H5P_DEFAULT) > 0
+                  ? H5Gopen2(file, "provenance", H5P_DEFAULT)
+                  : H5Gcreate2(file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    int rc = -1;
+    hid_t type = h5util_vlen_str();
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t ds = -1;
+    if (text == NULL)
+        text = "";
+    if (type >= 0 && space >= 0 &&
+        (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
+        h5util_attr_str(ds, "long_name", long_name) >= 0)
+        rc = 0;
+    hid_t es = h5util_err_save(rc < 0);
+    if (ds >= 0 && H5Dclose(ds) < 0)
+        rc = -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (H5Gclose(g) < 0)
+        rc = -1;
+    h5util_err_restore(es);
+    return rc;
 }

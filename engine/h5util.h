@@ -28,6 +28,15 @@ void  h5util_err_restore(hid_t stack);
 int h5util_attr_str(hid_t loc, const char *name, const char *value);
 int h5util_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v);
 
+/* The provenance attributes every sancsim file carries: software,
+ * software_version, git_revision, compiler, hdf5_version, gsl_version,
+ * libconfig_version, rng and created (now, ISO 8601 UTC).  0 or -1. */
+int h5util_software_attrs(hid_t file);
+
+/* /provenance/config: the resolved configuration as a scalar string
+ * dataset (group created when missing).  0 or -1. */
+int h5util_config_dataset(hid_t file, const char *text, const char *long_name);
+
 /* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
 hid_t h5util_vlen_str(void);
 

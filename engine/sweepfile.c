@@ -38,11 +38,6 @@
 #ifndef SANCSIM_GIT_REVISION
 #define SANCSIM_GIT_REVISION "unknown"
 #endif
-#ifdef __VERSION__
-#define SWF_COMPILER __VERSION__
-#else
-#define SWF_COMPILER "unknown"
-#endif
 
 #define SWF_MAXRANK (WORLD_VAR_MAXDIMS + 2)
 #define SWF_BLOCK 65536            /* rows per write of the manifest */
@@ -788,43 +783,15 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
         if (rc != SANC_OK)
             return rc;
     }
-    if (p->config_text != NULL && H5Lexists(file, "provenance", H5P_DEFAULT) <= 0) {
-        hid_t g = H5Gcreate2(file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        hid_t type = h5util_vlen_str(), space = H5Screate(H5S_SCALAR), ds = -1;
-        int ok = g >= 0 && type >= 0 && space >= 0 &&
-                 (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-                 H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p->config_text) >= 0 &&
-                 h5util_attr_str(ds, "long_name", "resolved scenario configuration (base of the sweep)") >= 0;
-        if (ds >= 0)
-            H5Dclose(ds);
-        if (space >= 0)
-            H5Sclose(space);
-        if (type >= 0)
-            H5Tclose(type);
-        if (g >= 0)
-            H5Gclose(g);
-        if (!ok)
-            return swf_fail(e, path, "/provenance/config");
-    }
-    char created[32], hdf5v[32], cfgv[32], shard[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm) == NULL || strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(created, sizeof created, "unknown");
-    unsigned maj = 0, min = 0, rel = 0;
-    H5get_libversion(&maj, &min, &rel);
-    snprintf(hdf5v, sizeof hdf5v, "%u.%u.%u", maj, min, rel);
-    snprintf(cfgv, sizeof cfgv, "%d.%d.%d", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+    if (p->config_text != NULL && H5Lexists(file, "provenance", H5P_DEFAULT) <= 0 &&
+        h5util_config_dataset(file, p->config_text, "resolved scenario configuration (base of the sweep)") < 0)
+        return swf_fail(e, path, "/provenance/config");
+    char shard[64];
     snprintf(shard, sizeof shard, "%d/%d", p->shard_k, p->shard_n);
     unsigned long long seed = p->seed;
-    if (h5util_attr_str(file, "software", "sancsim") < 0 || h5util_attr_str(file, "software_version", SANCSIM_VERSION) < 0 ||
-        h5util_attr_str(file, "git_revision", SANCSIM_GIT_REVISION) < 0 ||
-        h5util_attr_str(file, "compiler", SWF_COMPILER) < 0 || h5util_attr_str(file, "hdf5_version", hdf5v) < 0 ||
-        h5util_attr_str(file, "gsl_version", GSL_VERSION) < 0 || h5util_attr_str(file, "libconfig_version", cfgv) < 0 ||
-        (p->config_text != NULL &&
-         h5util_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
-        h5util_attr_str(file, "rng", "mt19937") < 0 || h5util_attr_str(file, "command_line", p->command_line) < 0 ||
-        h5util_attr_str(file, "created", created) < 0 ||
+    if (h5util_software_attrs(file) < 0 ||
+        (p->config_text != NULL && h5util_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
+        h5util_attr_str(file, "command_line", p->command_line) < 0 ||
         (p->config_sha256 && h5util_attr_str(file, "config_sha256", p->config_sha256) < 0) ||
         (p->scenario_name && h5util_attr_str(file, "scenario", p->scenario_name) < 0) ||
         (p->manifest_sha256 && h5util_attr_str(file, "manifest_sha256", p->manifest_sha256) < 0) ||
