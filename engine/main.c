@@ -157,33 +157,11 @@ static void cli_default_output(const char *cfgpath, char *buf, size_t n)
     snprintf(buf, n, "results/%s.h5", stem);
 }
 
-static char *cli_join_argv(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 3;
-    char *s = malloc(n);
-    if (s == NULL)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            strcat(s, " ");
-        int quote = strpbrk(argv[i], " \t'\"") != NULL;
-        if (quote)
-            strcat(s, "'");
-        strcat(s, argv[i]);
-        if (quote)
-            strcat(s, "'");
-    }
-    return s;
-}
-
 /* `sancsim sweep`: exit 0 when every run is done, 1 when some failed. */
 static int cli_sweep(const char *config, const char *output, char **overrides, int noverrides, int64_t seed,
                      int force, int quiet, int jobs, int resume, int shard_k, int shard_n, int argc, char **argv)
 {
-    char *cmdline = cli_join_argv(argc, argv);
+    char *cmdline = run_command_line(argc, argv);
     sweep_opts o;
     memset(&o, 0, sizeof o);
     o.config = config;
@@ -235,7 +213,7 @@ static int cli_merge(const char *output, int force, int quiet, char **parts, int
         return cli_usage_error("%s", "merge needs -o FILE");
     if (nparts == 0)
         return cli_usage_error("%s", "merge needs part files");
-    char *cmdline = cli_join_argv(argc, argv);
+    char *cmdline = run_command_line(argc, argv);
     errbuf e;
     err_init(&e);
     int64_t missing = 0, failed = 0;
@@ -403,7 +381,7 @@ int main(int argc, char **argv)
         return cli_fail(rc, e.msg);
     }
     cli_install_signals();
-    char *cmdline = cli_join_argv(argc, argv);
+    char *cmdline = run_command_line(argc, argv);
     run_opts o = {
         .output = output, .force = force, .command_line = cmdline, .progress = !quiet,
         .stop = NULL, .on_temp = cli_on_temp, .ctx = NULL,

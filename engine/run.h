@@ -33,6 +33,10 @@ typedef struct run_opts {
  * what `sancsim check` does after loading. */
 int run_check(const struct scenario *sc, errbuf *e);
 
+/* The command line as one string for provenance, arguments with blanks or
+ * quotes in single quotes (malloc'ed; NULL on ENOMEM). */
+char *run_command_line(int argc, char **argv);
+
 /* Run the scenario to completion and write o->output. */
 int run_scenario(const struct scenario *sc, const run_opts *o, errbuf *e);
 

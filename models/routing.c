@@ -610,28 +610,60 @@ static void routing_set_hub(routing *r, int h, double u, double z)
 }
 
 /* Solve hub h's markup given the other hubs' current kappas: safeguarded
- * Newton on g inside the bracket [log markup, hi]. */
+ * Newton on g inside a bracket [lo, hi], from the hub's last solution. */
 static int routing_solve_hub(routing *r, struct world *w, int t, int h, errbuf *e)
 {
     const routing_hub *hb = &r->hub[h];
-    double lo = log(hb->markup), gp, z;
-    double glo = routing_gap(r, h, lo, &gp, &z);
-    if (glo >= 0.0) { /* no excess volume at the bare markup */
-        r->kappa[h] = hb->markup;
-        r->cz[r->cslot[h]] = 1.0;
-        r->uprev[h] = lo;
-        return SANC_OK;
+    double lm = log(hb->markup), up = r->uprev[h], lo = lm, hi = INFINITY, u = lm, g = 0.0, gp, z;
+    if (up > lm && up < INFINITY) {
+        g = routing_gap(r, h, up, &gp, &z);
+        if (g == 0.0) {
+            routing_set_hub(r, h, up, z);
+            return SANC_OK;
+        }
+        /* g < 0: congested (g rises at least as fast as u), and the target,
+         * decreasing in u, bounds the root by its value at up */
+        if (g < 0.0) {
+            lo = up;
+            hi = up - g;
+        } else
+            hi = up;
+        u = up;
     }
-    /* the target is decreasing in u, so its value at lo bounds the root */
-    double hi = lo - glo;
-    double u = r->uprev[h]; /* the last solution: usually a step away */
-    if (!(u > lo && u < hi)) {
-        u = lo - glo / gp;
-        if (!(u > lo && u < hi))
-            u = 0.5 * (lo + hi);
+    if (lo == lm) {
+        double glo = routing_gap(r, h, lm, &gp, &z);
+        if (glo >= 0.0) { /* no excess volume at the bare markup */
+            r->kappa[h] = hb->markup;
+            r->cz[r->cslot[h]] = 1.0;
+            r->uprev[h] = lm;
+            return SANC_OK;
+        }
+        hi = fmin(hi, lm - glo);
+        u = lm;
+        g = glo;
     }
+    double prev = 0.0; /* the last Newton step (0: none) */
     for (int it = 0; it < ROUTING_MAX_NEWTON; it++) {
-        double g = routing_gap(r, h, u, &gp, &z);
+        double un = u - g / gp, step = fabs(un - u), sc = fmax(1.0, fabs(u));
+        int newton = un >= lo && un <= hi;
+        /* a step at rounding level, or one whose quadratic-convergence
+         * error estimate step^3 / prev^2 is */
+        if (newton && (step <= 4.0 * DBL_EPSILON * sc ||
+                       (prev > 0.0 && step <= 1e-6 * sc && step * step * step <= 1e-15 * sc * prev * prev))) {
+            routing_set_hub(r, h, un, exp(-r->delta * (un - lm)));
+            return SANC_OK;
+        }
+        if (!(un > lo && un < hi)) {
+            un = 0.5 * (lo + hi);
+            newton = 0;
+        }
+        prev = newton ? step : 0.0;
+        if (hi - lo <= 4.0 * DBL_EPSILON * sc) {
+            routing_set_hub(r, h, un, exp(-r->delta * (un - lm)));
+            return SANC_OK;
+        }
+        u = un;
+        g = routing_gap(r, h, u, &gp, &z);
         if (!isfinite(g))
             break;
         if (g == 0.0) {
@@ -642,17 +674,6 @@ static int routing_solve_hub(routing *r, struct world *w, int t, int h, errbuf *
             lo = u;
         else
             hi = u;
-        double un = u - g / gp;
-        int newton = un > lo && un < hi;
-        if (!newton)
-            un = 0.5 * (lo + hi);
-        double step = fabs(un - u);
-        u = un;
-        /* quadratic convergence: after a step of 1e-14 the error is at rounding level */
-        if ((newton && step <= 1e-14 * fmax(1.0, fabs(u))) || hi - lo <= 4.0 * DBL_EPSILON * fmax(1.0, fabs(u))) {
-            routing_set_hub(r, h, u, exp(-r->delta * (u - log(hb->markup))));
-            return SANC_OK;
-        }
     }
     return err_set(e, SANC_ENOCONV, "routing: period %d: congested markup of hub '%s' did not converge", t,
                    w->hub_name[h]);

@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "h5out.h"
+#include "run.h"
 #include "sweep.h"
 
 #define MPI_MAX_OVERRIDES 256
@@ -57,28 +58,6 @@ static void mpi_part_name(const char *out, int rank, char *buf, size_t n)
     const char *slash = strrchr(out, '/');
     const char *base = slash ? slash + 1 : out;
     snprintf(buf, n, "%.*s.%s.part%d", (int)(base - out), out, base, rank);
-}
-
-static char *mpi_join(int argc, char **argv)
-{
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 3;
-    char *s = malloc(n);
-    if (s == NULL)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            strcat(s, " ");
-        int q = strpbrk(argv[i], " \t'\"") != NULL;
-        if (q)
-            strcat(s, "'");
-        strcat(s, argv[i]);
-        if (q)
-            strcat(s, "'");
-    }
-    return s;
 }
 
 static int mpi_finish(int status)
@@ -162,7 +141,7 @@ int main(int argc, char **argv)
     }
     o.overrides = overrides;
     o.noverrides = nov;
-    char *cmdline = mpi_join(argc, argv);
+    char *cmdline = run_command_line(argc, argv);
     o.command_line = cmdline;
     errbuf e;
     err_init(&e);

@@ -11,12 +11,17 @@
  * attempt must return a negative SANC_E* code with a message, leave no
  * output or temporary file, and (under the ASan build, where LeakSanitizer
  * runs at exit) leak nothing.  A crash is a failure by itself.
+ *
+ * The sweep tests also cover the design expansion of every design kind and
+ * a whole two-run sweep with one worker thread: the counter is atomic since
+ * the writer (this thread) and the worker allocate concurrently.
  */
 #include <dirent.h>
 #include <execinfo.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +37,7 @@
 #include "ge.h"
 #include "run.h"
 #include "scenario.h"
+#include "sweep.h"
 #include "world.h"
 
 /* --- the wrappers (process-wide by necessity: they replace malloc) --- */
@@ -40,9 +46,9 @@ void *__real_calloc(size_t m, size_t n);
 void *__real_realloc(void *p, size_t n);
 char *__real_strdup(const char *s);
 
-static volatile long fault_count; /* allocations seen since arming */
-static volatile long fault_at;    /* fail this one (1-based); 0: never */
-static volatile int fault_fired;
+static atomic_long fault_count; /* allocations seen since arming */
+static atomic_long fault_at;    /* fail this one (1-based); 0: never */
+static atomic_int fault_fired;
 /* set by an op whose success despite the failure is verified to be right
  * (e.g. a best-effort step after the output is complete) */
 static int fault_tolerated;
@@ -52,11 +58,12 @@ static int fault_ntrace;
 
 static int fault_hit(void)
 {
-    if (fault_at <= 0)
+    long at = atomic_load(&fault_at);
+    if (at <= 0)
         return 0;
-    if (++fault_count == fault_at) {
-        fault_fired = 1;
-        fault_at = 0; /* backtrace() may allocate */
+    /* exactly one thread wins the exchange, even with two allocating */
+    if (atomic_fetch_add(&fault_count, 1) + 1 == at && atomic_compare_exchange_strong(&fault_at, &at, 0)) {
+        atomic_store(&fault_fired, 1); /* fault_at is 0 first: backtrace() may allocate */
         fault_ntrace = backtrace(fault_trace, 32);
         return 1;
     }
@@ -203,7 +210,7 @@ static void fx_assert_clean(const fx *f, const char *what)
     while ((de = readdir(d)) != NULL) {
         const char *n = de->d_name;
         if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, "trade.csv") && strcmp(n, "countries.csv") &&
-            strcmp(n, "shocks.csv") && strcmp(n, "s.cfg")) {
+            strcmp(n, "shocks.csv") && strcmp(n, "s.cfg") && strncmp(n, "in_", 3) != 0) {
             closedir(d);
             fail_msg("%s: left %s behind", what, n);
         }
@@ -379,6 +386,175 @@ static int op_ge(void *ctx, errbuf *e)
     return rc;
 }
 
+/* --- sweeps --- */
+
+/* The fixture's scenario plus a `sweep` block: input files are in_*. */
+static const char fx_sweep_base[] =
+    "scenario = { name = \"sw\"; start = \"2022-01\"; step = \"month\"; periods = 3; seed = 1; };\n"
+    "data = { trade = \"trade.csv\"; countries = \"countries.csv\"; units = \"USD million\"; };\n"
+    "groups = { WEST = [\"AAA\", \"BBB\"]; };\n"
+    "trade = { sigma = 5.0; adjustment = 0.5; noise = { sd = 0.02; rho = 0.3; };\n"
+    "          sectors = ( { name = \"energy\"; sigma = 8.0; adjustment = 0.25; } ); };\n"
+    "events = ( { name = \"a\"; start = 1; exporters = [\"CCC\"]; importers = [\"WEST\"];\n"
+    "             sectors = [\"energy\"]; factor = 2.0; } );\n"
+    "output = { flows = \"none\"; };\n";
+
+static void fx_sweep_cfg(const fx *f, const char *name, const char *sweep, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s", f->dir, name);
+    FILE *o = fopen(path, "w");
+    assert_non_null(o);
+    fputs(fx_sweep_base, o);
+    fputs(sweep, o);
+    assert_int_equal(fclose(o), 0);
+}
+
+typedef struct sweep_case {
+    fx *f;
+    char cfg[300];
+    int64_t nruns; /* expected */
+    int nparams;
+} sweep_case;
+
+/* Expansion alone: the scenario is loaded before arming. */
+static int op_design(void *ctx, errbuf *e)
+{
+    sweep_case *c = ctx;
+    scenario sc;
+    errbuf e0;
+    err_init(&e0);
+    int rc = scenario_load(&sc, c->cfg, NULL, 0, -1, &e0);
+    if (rc != SANC_OK) {
+        scenario_destroy(&sc);
+        return err_set(e, SANC_EINTERNAL, "fixture does not load: %s", e0.msg);
+    }
+    sweep_design d;
+    fault_start();
+    rc = sweep_design_load(&d, &sc, e);
+    fault_disarm();
+    if (rc == SANC_OK && (d.nruns != c->nruns || d.nparams != c->nparams))
+        rc = err_set(e, SANC_EINTERNAL, "design: %lld runs of %d parameters, expected %lld of %d",
+                     (long long)d.nruns, d.nparams, (long long)c->nruns, c->nparams);
+    sweep_design_free(&d);
+    scenario_destroy(&sc);
+    return rc;
+}
+
+/* Load, check, expand, capture the layout and validate: all that
+ * `sancsim sweep` does before the first run. */
+static int op_manifest(void *ctx, errbuf *e)
+{
+    sweep_case *c = ctx;
+    sweep_opts o = {.config = c->cfg, .seed_override = -1, .jobs = 1, .quiet = 1};
+    int64_t n = -1;
+    fault_start();
+    int rc = sweep_manifest_size(&o, &n, e);
+    fault_disarm();
+    if (rc == SANC_OK && n != c->nruns)
+        rc = err_set(e, SANC_EINTERNAL, "manifest of %lld runs, expected %lld", (long long)n,
+                     (long long)c->nruns);
+    return rc;
+}
+
+static void fx_sweep_design_case(fx *f, const char *name, const char *sweep, int64_t nruns, int nparams)
+{
+    sweep_case c = {.f = f, .nruns = nruns, .nparams = nparams};
+    fx_sweep_cfg(f, name, sweep, c.cfg, sizeof c.cfg);
+    long n = fault_sweep(name, op_design, &c, 10000);
+    print_message("op_design %s: %ld allocations, each failed once, all clean\n", name, n);
+    assert_true(n > 0);
+    n = fault_sweep(name, op_manifest, &c, 50000);
+    print_message("op_manifest %s: %ld allocations, each failed once, all clean\n", name, n);
+    assert_true(n > 0);
+    fx_assert_clean(f, name);
+}
+
+static void test_sweep_design(void **state)
+{
+    fx *f = *state;
+    fx_sweep_design_case(f, "in_grid.cfg",
+                         "sweep = { design = \"grid\"; replicates = 2; summaries = true;\n"
+                         "  parameters = ( { path = \"trade.sigma\"; values = [4.0, 6.0]; },\n"
+                         "                 { path = \"events.[0].importers\"; values = ( [\"AAA\"], \"WEST\" ); },\n"
+                         "                 { path = \"trade.adjustment\"; min = 0.2; max = 1.0; steps = 3; } );\n"
+                         "  keep = [\"welfare\", \"exports\"]; };\n",
+                         2 * 2 * 3 * 2, 3);
+    static const char *const kinds[] = {"random", "sobol", "lhs"};
+    for (int k = 0; k < 3; k++) {
+        char name[64], sweep[700];
+        snprintf(name, sizeof name, "in_%s.cfg", kinds[k]);
+        snprintf(sweep, sizeof sweep,
+                 "sweep = { design = \"%s\"; samples = 5; common_seeds = true; replicates = 2;\n"
+                 "  parameters = ( { path = \"trade.sigma\"; distribution = \"uniform\"; min = 3.0; max = 7.0; },\n"
+                 "                 { path = \"events.[0].factor\"; distribution = \"normal\"; mean = 2.0; sd = 0.1; },\n"
+                 "                 { path = \"scenario.seed\"; distribution = \"uniform\"; min = 1; max = 9; } );\n"
+                 "  keep = \"welfare\"; };\n",
+                 kinds[k]);
+        fx_sweep_design_case(f, name, sweep, 10, 3);
+    }
+    char csv[300];
+    snprintf(csv, sizeof csv, "%s/in_design.csv", f->dir);
+    fx_write(csv, "trade.sigma, events.[0].factor\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
+    fx_sweep_design_case(f, "in_file.cfg",
+                         "sweep = { design = \"file\"; file = \"in_design.csv\"; keep = [\"welfare\"]; };\n", 3, 2);
+}
+
+/* A whole two-run sweep, one worker: a failure inside a run fails that run
+ * (recorded, exit 1 in the CLI); any other failure fails the sweep.  Either
+ * way no output file and no temporary file remain; the journal stays for
+ * --resume (by design) and is removed here. */
+typedef struct sweep_run_case {
+    fx *f;
+    char cfg[300], out[300], journal[320], temp[320];
+} sweep_run_case;
+
+static int op_sweep(void *ctx, errbuf *e)
+{
+    sweep_run_case *c = ctx;
+    sweep_opts o = {.config = c->cfg, .seed_override = -1, .output = c->out, .force = 1, .jobs = 1,
+                    .quiet = 1, .command_line = "test_faults"};
+    sweep_result res;
+    fault_start();
+    int rc = sweep_execute(&o, &res, e);
+    fault_disarm();
+    int have_out = access(c->out, F_OK) == 0, have_tmp = access(c->temp, F_OK) == 0;
+    int have_journal = access(c->journal, F_OK) == 0;
+    unlink(c->journal);
+    if (have_tmp)
+        return err_set(e, SANC_EINTERNAL, "%s left behind (rc %d)", c->temp, rc);
+    if (rc != SANC_OK) {
+        if (have_out)
+            return err_set(e, SANC_EINTERNAL, "failed sweep left %s", c->out);
+        return rc;
+    }
+    if (!have_out || have_journal)
+        return err_set(e, SANC_EINTERNAL, "finished sweep: output %d, journal %d", have_out, have_journal);
+    unlink(c->out);
+    if (res.nruns != 2 || res.done + res.failed != 2)
+        return err_set(e, SANC_EINTERNAL, "sweep: %lld runs, %lld done, %lld failed", (long long)res.nruns,
+                       (long long)res.done, (long long)res.failed);
+    if (res.failed > 0) /* what the CLI turns into exit 1 */
+        return err_set(e, SANC_ENOMEM, "%lld runs failed: %s", (long long)res.failed, res.first_failure);
+    return SANC_OK;
+}
+
+static void test_sweep_run(void **state)
+{
+    fx *f = *state;
+    sweep_run_case c = {.f = f};
+    fx_sweep_cfg(f, "in_run.cfg",
+                 "sweep = { parameters = ( { path = \"trade.sigma\"; values = [4.0, 6.0]; } );\n"
+                 "          keep = [\"welfare\", \"exports\"]; summaries = true; };\n",
+                 c.cfg, sizeof c.cfg);
+    snprintf(c.out, sizeof c.out, "%s/sw.h5", f->dir);
+    snprintf(c.journal, sizeof c.journal, "%s/.sw.h5.journal", f->dir);
+    snprintf(c.temp, sizeof c.temp, "%s/.sw.h5.sweep.tmp", f->dir);
+    long n = fault_sweep("op_sweep", op_sweep, &c, 100000);
+    print_message("op_sweep: %ld allocations, each failed once, all clean\n", n);
+    assert_true(n > 0);
+    fx_assert_clean(f, "op_sweep");
+}
+
 /* --- tests --- */
 #define FAULT_TEST(name, op, max)                                                 \
     static void name(void **state)                                                \
@@ -429,6 +605,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ge, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_run, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_design, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_run, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
