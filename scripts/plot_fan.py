@@ -3,7 +3,7 @@
 
 Usage:
   /usr/bin/python3 scripts/plot_fan.py SWEEP.h5 [--var welfare] [--select RUS,IRN]
-                                       [--by country] [--point N] [-o out.png]
+                                       [--point N] [--final] [-o out.png]
 
 Reads the sweep file with xarray (engine="h5netcdf"), keeps the runs that
 finished (run_status == 1) and draws, for each selected label of the
