@@ -123,14 +123,21 @@ static void swf_read_str(hid_t loc, const char *name, char *buf, size_t n)
         return;
     hid_t ft = H5Aget_type(a);
     if (ft >= 0 && H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+        /* the stack for the usual short attribute: a failed allocation here
+         * read as "" and silently dropped the summaries (keep) or a
+         * variable's dims and units from a file reported complete */
+        char small[4096];
         size_t sz = H5Tget_size(ft);
-        char *tmp = calloc(sz + 1, 1);
+        char *tmp = sz < sizeof small ? small : calloc(sz + 1, 1);
+        if (tmp == small)
+            memset(small, 0, sizeof small);
         hid_t mt = H5Tcopy(ft);
         if (tmp && mt >= 0 && H5Aread(a, mt, tmp) >= 0)
             snprintf(buf, n, "%s", tmp);
         if (mt >= 0)
             H5Tclose(mt);
-        free(tmp);
+        if (tmp != small)
+            free(tmp);
     }
     if (ft >= 0)
         H5Tclose(ft);

@@ -475,7 +475,7 @@ static void test_sweep_design(void **state)
     fx_sweep_design_case(f, "in_grid.cfg",
                          "sweep = { design = \"grid\"; replicates = 2; summaries = true;\n"
                          "  parameters = ( { path = \"trade.sigma\"; values = [4.0, 6.0]; },\n"
-                         "                 { path = \"events.[0].importers\"; values = ( [\"AAA\"], \"WEST\" ); },\n"
+                         "                 { path = \"events.[0].importers\"; values = ( [\"AAA\"], [\"WEST\"] ); },\n"
                          "                 { path = \"trade.adjustment\"; min = 0.2; max = 1.0; steps = 3; } );\n"
                          "  keep = [\"welfare\", \"exports\"]; };\n",
                          2 * 2 * 3 * 2, 3);
