@@ -132,8 +132,11 @@ static void swf_read_str(hid_t loc, const char *name, char *buf, size_t n)
         if (tmp == small)
             memset(small, 0, sizeof small);
         hid_t mt = H5Tcopy(ft);
-        if (tmp && mt >= 0 && H5Aread(a, mt, tmp) >= 0)
-            snprintf(buf, n, "%s", tmp);
+        if (tmp && mt >= 0 && H5Aread(a, mt, tmp) >= 0) {
+            size_t l = strnlen(tmp, n - 1);
+            memcpy(buf, tmp, l);
+            buf[l] = '\0';
+        }
         if (mt >= 0)
             H5Tclose(mt);
         if (tmp != small)

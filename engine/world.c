@@ -151,6 +151,8 @@ void world_destroy(world *w)
     /* agent-layer arrays, allocated by their modules */
     free(w->sanc_intensity);
     free(w->sanc_cover);
+    free(w->sanc_party);
+    w->sanc_party = NULL;
     free(w->sec_pressure);
     free(w->sys_cost);
     free(w->pay_access);

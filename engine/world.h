@@ -96,6 +96,7 @@ typedef struct world {
     char **sanc_name;          /* nsanc labels (owned by the sanctions module) */
     double *sanc_intensity;    /* nsanc: current enforcement e, 0 when inactive */
     unsigned char *sanc_cover; /* nsanc * nc*nc*ns: cells covered by each measure */
+    unsigned char *sanc_party; /* nsanc * nc: 1 sender, 2 target, 0 third country */
     double *sec_pressure;      /* nc*nc [i*nc+h]: sum over active secondary measures
                                   targeting h with i a third country of penalty*e*w_iS */
     /* payments (owner: payments) */

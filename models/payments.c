@@ -600,6 +600,18 @@ static void pay_forced(payments *P, struct world *w, int t)
     }
 }
 
+/* Is i a sender of an active measure (of any type) that targets h? */
+static int pay_sender_of_home(const struct world *w, int i, int h)
+{
+    if (h < 0 || w->sanc_party == NULL)
+        return 0;
+    for (int m = 0; m < w->nsanc; m++)
+        if (w->sanc_intensity[m] > 0.0 && w->sanc_party[(size_t)m * w->nc + i] == 1 &&
+            w->sanc_party[(size_t)m * w->nc + h] == 2)
+            return 1;
+    return 0;
+}
+
 static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     (void)e;
@@ -632,10 +644,11 @@ static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
                 }
             }
 
-    /* (c) joins */
+    /* (c) joins; a sender's banks do not join a system whose home is a
+     * target of one of its active measures */
     for (int i = 0; i < nc; i++)
         for (int p = 0; p < ns; p++) {
-            if (!P->sys[p].open)
+            if (!P->sys[p].open || pay_sender_of_home(w, i, P->sys[p].home))
                 continue;
             size_t ip = (size_t)i * ns + p;
             double dn = P->N[ip] - P->N0[ip], dg = P->G[ip] - P->G0[ip];

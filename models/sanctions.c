@@ -371,9 +371,10 @@ static int sanctions_init(struct model *m, const struct scenario *sc, struct wor
     w->sanc_intensity = calloc(nn, sizeof *w->sanc_intensity);
     w->sanc_cover = calloc(n > 0 ? (size_t)n * n3 : 1, 1);
     w->sec_pressure = calloc(n2, sizeof *w->sec_pressure);
+    w->sanc_party = calloc(nn * (size_t)nc, 1);
     w->sanc_name = s->names;
     if (!s->names || !s->m || !s->masks || !s->pair || !s->total || !w->sanc_intensity || !w->sanc_cover ||
-        !w->sec_pressure)
+        !w->sec_pressure || !w->sanc_party)
         return err_set(e, SANC_ENOMEM, "out of memory allocating %d sanctions", n);
     w->nsanc = n;
     s->n = n;
@@ -395,6 +396,8 @@ static int sanctions_init(struct model *m, const struct scenario *sc, struct wor
         if ((s->names[q] = sanctions_strdup(name)) == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
         sanctions_cover(w, mq, w->sanc_cover + (size_t)q * n3);
+        for (int i = 0; i < nc; i++)
+            w->sanc_party[(size_t)q * nc + i] = mq->targets[i] ? 2 : mq->senders[i] ? 1 : 0;
     }
     world_set_dim(w, DIM_SANCTION, n, s->names);
 

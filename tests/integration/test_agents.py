@@ -106,6 +106,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check("adoption moves", not np.array_equal(r1["adoption"][0], r1["adoption"][-1]))
     check("other seed, other path", not np.array_equal(r1["adoption"][:], r3["adoption"][:]))
 
+    # 4b. a sender's banks never join a system whose home is a target of its
+    # active measure; third countries' banks do (base adoption high)
+    j = run(tmp, HEAD + PAY % "0.7" + BAN, "sender_bar")
+    sy = list(j["payment_system"].asstr()[:])
+    ALT = sy.index("ALT")
+    ad = j["adoption"][:]
+    check("sender banks join no more once the measure is on", np.all(ad[2:, A, ALT] == ad[1, A, ALT]),
+          str(ad[:, A, ALT]))
+    check("sender banks may join before the measure", 0.0 < ad[1, A, ALT] < 1.0, str(ad[:, A, ALT]))
+    check("third-country banks join", ad[-1, B, ALT] > ad[0, B, ALT], str(ad[:, B, ALT]))
+
     # 5. the Russia-Iran scenario: every DESIGN section 7 output
     ri = run(tmp, None, "ri", cfg_path=os.path.join(SRC, "configs", "russia_iran_2022.cfg"))
     want = ["flows", "welfare", "output", "expenditure", "price_index", "factory_price", "exports",

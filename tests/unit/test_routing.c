@@ -65,10 +65,11 @@ static void fx_free(fx *f)
     free(f);
 }
 
-/* Load a scenario with the given trade and routing blocks; init the
- * modules (all three unless routing_only).  Returns the init code; *out
- * always set. */
-static int fx_make(fx **out, const char *trade_block, const char *routing_block, int periods, int routing_only)
+/* Load a scenario with the given trade data (NULL: the 3-country table),
+ * trade and routing blocks; init the modules (all three unless
+ * routing_only).  Returns the init code; *out always set. */
+static int fx_make_csv(fx **out, const char *csv, const char *trade_block, const char *routing_block, int periods,
+                       int routing_only)
 {
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
@@ -79,7 +80,7 @@ static int fx_make(fx **out, const char *trade_block, const char *routing_block,
     snprintf(path, sizeof path, "%s/trade.csv", f->dir);
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
-    fputs(trade_csv, fp);
+    fputs(csv ? csv : trade_csv, fp);
     fclose(fp);
     snprintf(path, sizeof path, "%s/s.cfg", f->dir);
     fp = fopen(path, "w");
@@ -111,6 +112,11 @@ static int fx_make(fx **out, const char *trade_block, const char *routing_block,
         rc = m->ops->init(m, &f->sc, &f->w, &f->e);
     }
     return rc;
+}
+
+static int fx_make(fx **out, const char *trade_block, const char *routing_block, int periods, int routing_only)
+{
+    return fx_make_csv(out, NULL, trade_block, routing_block, periods, routing_only);
 }
 
 static fx *fx_ok(const char *trade_block, const char *routing_block, int periods, int routing_only)
@@ -485,6 +491,238 @@ static void test_baseline_reproduced(void **state)
     fx_free(f);
 }
 
+/* ---- larger worlds: pooled, per-cell and log-domain paths ------------- */
+
+/* 5 countries x 2 sectors, every cross-border cell trades. */
+static char *csv5(void)
+{
+    static const char *const cc[5] = {"AAA", "BBB", "CCC", "DDD", "EEE"};
+    size_t cap = 8192, len = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    len += (size_t)snprintf(s + len, cap - len, "exporter,importer,sector,value\n");
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++)
+            for (int k = 0; k < 2; k++)
+                len += (size_t)snprintf(s + len, cap - len, "%s,%s,s%d,%d\n", cc[i], cc[j], k + 1,
+                                        i == j ? 100 : 5 + (i * 7 + j * 3 + k * 5) % 11);
+    return s;
+}
+
+/* A hub as the test knows it (mirrors the routing block below). */
+typedef struct thub {
+    const char *via;
+    double markup, capacity, congestion;
+    int start, evasion;
+    const char *orig[2]; /* NULL-terminated; none: all */
+    const char *sect;    /* NULL: all */
+} thub;
+
+static const thub hubs5[] = {
+    {"CCC", 1.3, 3.0, 2.0, 0, 0, {NULL, NULL}, NULL},
+    {"DDD", 1.5, 2.0, 1.0, 0, 0, {"AAA", "BBB"}, "s1"},
+    {"EEE", 1.2, 0.0, 0.0, 0, 1, {NULL, NULL}, NULL},
+    {"AAA", 1.7, 0.0, 0.0, 0, 0, {NULL, NULL}, NULL},
+    {"BBB", 1.4, 1.0, 1.0, 1, 0, {NULL, NULL}, NULL},
+};
+#define ROUTE5 "routing = { dispersion = 6.0; detection = 0.4; hubs = ( " \
+    "{ name = \"H1\"; via = \"CCC\"; markup = 1.3; capacity = 3.0; congestion = 2.0; }, " \
+    "{ name = \"H2\"; via = \"DDD\"; markup = 1.5; capacity = 2.0; congestion = 1.0; origins = [\"AAA\", \"BBB\"]; " \
+    "  sectors = [\"s1\"]; }, " \
+    "{ name = \"E\"; via = \"EEE\"; markup = 1.2; evasion_only = true; }, " \
+    "{ name = \"G\"; via = \"AAA\"; markup = 1.7; }"
+#define ROUTE5_L ", { name = \"L\"; via = \"BBB\"; markup = 1.4; capacity = 1.0; start = 1; }"
+
+/* Shares (nh x n3) and log M (n3) of every cell at period t from the
+ * definition: m_0 = F, m_h = kappa_h F_iv F_vj (1 + detection e), shares
+ * m^-delta / sum m^-delta, log M = -log(sum m^-delta) / delta (log F when no
+ * hub serves the cell), all in log-sum-exp form. */
+static void routes_def(const fx *f, const thub *H, int nh, int t, const double *kappa, int baseline,
+                       double delta, double det, double *share, double *logM)
+{
+    const world *w = &f->w;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (int i = 0; i < w->nc; i++)
+        for (int j = 0; j < w->nc; j++)
+            for (int k = 0; k < w->ns; k++) {
+                size_t c = W3(w, i, j, k);
+                for (int h = 0; h < nh; h++)
+                    share[h * n3 + c] = 0.0;
+                logM[c] = 0.0;
+                if (i == j)
+                    continue;
+                double lf = baseline ? 0.0 : w->sanction_logF[c], e = baseline ? 0.0 : w->sanction_e[c];
+                double lw[8];
+                int open = 0;
+                lw[0] = lf == INFINITY ? -INFINITY : -delta * lf;
+                for (int h = 0; h < nh; h++) {
+                    lw[1 + h] = -INFINITY;
+                    int v = scenario_country_index(&f->sc, H[h].via);
+                    int adm = t >= H[h].start && v != i && v != j && (!H[h].evasion || lf > 0.0);
+                    if (H[h].orig[0] != NULL)
+                        adm &= i == scenario_country_index(&f->sc, H[h].orig[0]) ||
+                               i == scenario_country_index(&f->sc, H[h].orig[1]);
+                    if (H[h].sect != NULL)
+                        adm &= k == scenario_sector_index(&f->sc, H[h].sect);
+                    if (!adm)
+                        continue;
+                    double l1 = baseline ? 0.0 : w->sanction_logF[W3(w, i, v, k)];
+                    double l2 = baseline ? 0.0 : w->sanction_logF[W3(w, v, j, k)];
+                    if (l1 == INFINITY || l2 == INFINITY)
+                        continue;
+                    lw[1 + h] = -delta * (log(kappa[h]) + l1 + l2 + log(1.0 + det * e));
+                    open = 1;
+                }
+                double mx = -INFINITY, sum = 0.0;
+                for (int r = 0; r <= nh; r++)
+                    mx = fmax(mx, lw[r]);
+                if (mx == -INFINITY) {
+                    logM[c] = INFINITY;
+                    continue;
+                }
+                for (int r = 0; r <= nh; r++)
+                    sum += exp(lw[r] - mx);
+                for (int h = 0; h < nh; h++)
+                    share[h * n3 + c] = exp(lw[1 + h] - mx) / sum;
+                logM[c] = open ? -(mx + log(sum)) / delta : lf;
+            }
+}
+
+/* Value sent through hub h: shares x flows. */
+static double volume_def(const world *w, const double *share, int h, const double *X)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    double v = 0.0;
+    for (size_t c = 0; c < n3; c++)
+        v += share[h * n3 + c] * X[c];
+    return v;
+}
+
+/* The module's kappa, shares and wedge against the definition. */
+static void check_routes5(fx *f, int nh, int t, int expect_congested)
+{
+    world *w = &f->w;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    const double *kappa = var(w, "hub_markup");
+    double delta = 6.0, det = 0.4, mk[5];
+    double *sh0 = malloc((size_t)nh * n3 * sizeof *sh0), *lm0 = malloc(n3 * sizeof *lm0);
+    double *sh = malloc((size_t)nh * n3 * sizeof *sh), *lm = malloc(n3 * sizeof *lm);
+    assert_true(sh0 && lm0 && sh && lm);
+    for (int h = 0; h < nh; h++)
+        mk[h] = hubs5[h].markup;
+    routes_def(f, hubs5, nh, 0, mk, 1, delta, det, sh0, lm0);
+    routes_def(f, hubs5, nh, t, kappa, 0, delta, det, sh, lm);
+    for (int h = 0; h < nh; h++) {
+        if (!(hubs5[h].capacity > 0.0)) {
+            assert_true(kappa[h] == hubs5[h].markup);
+            continue;
+        }
+        double V0 = hubs5[h].start > 0 ? 0.0 : volume_def(w, sh0, h, w->X0);
+        double V = volume_def(w, sh, h, w->X);
+        double want = hubs5[h].markup * (1.0 + pow(fmax(0.0, V - V0) / hubs5[h].capacity, hubs5[h].congestion));
+        assert_close(kappa[h], want, 1e-11);
+        if (expect_congested && hubs5[h].capacity > 0.0)
+            assert_true(kappa[h] > hubs5[h].markup * (1.0 + 1e-6));
+    }
+    for (size_t c = 0; c < n3; c++) {
+        if (lm[c] == INFINITY)
+            assert_true(w->route_logM[c] == INFINITY);
+        else if (fabs(w->route_logM[c] - (lm[c] - lm0[c])) > 1e-13 * fmax(1.0, fabs(lm[c])))
+            fail_msg("cell %zu: log M(t)/M(0) %.17g, want %.17g", c, w->route_logM[c], lm[c] - lm0[c]);
+        for (int h = 0; h < nh; h++) {
+            double got = w->route_share_new[h * n3 + c], want = sh[h * n3 + c];
+            if (fabs(got - want) > 1e-13 * fmax(want, 1e-300) && fabs(got - want) > 1e-300)
+                fail_msg("cell %zu hub %d: share %.17g, want %.17g", c, h, got, want);
+        }
+    }
+    free(sh0);
+    free(lm0);
+    free(sh);
+    free(lm);
+}
+
+/* Sanctions on direct routes and legs (a closed direct route, a closed leg,
+ * a wedge too large for the product path, detection) push flow into the
+ * hubs: every capacity hub congests, and the markups solve their equations
+ * with the shares of the definition; then the sanctions lift and the
+ * per-cell shares written at t = 1 (evasion hub) must not linger. */
+static void test_many_cells_match_definition(void **state)
+{
+    (void)state;
+    char *csv = csv5();
+    fx *f;
+    int rc = fx_make_csv(&f, csv, "sigma = 5.0;", ROUTE5 ROUTE5_L " ); };", 4, 1);
+    free(csv);
+    if (rc != SANC_OK)
+        fail_msg("init failed: %s", f->e.msg);
+    world *w = &f->w;
+    assert_int_equal(w->nhubs, 5);
+    assert_int_equal(w->ns, 2);
+    int A = scenario_country_index(&f->sc, "AAA"), B_ = scenario_country_index(&f->sc, "BBB");
+    int C_ = scenario_country_index(&f->sc, "CCC"), D = scenario_country_index(&f->sc, "DDD");
+    int E = scenario_country_index(&f->sc, "EEE");
+    int s1 = scenario_sector_index(&f->sc, "s1"), s2 = scenario_sector_index(&f->sc, "s2");
+    check_routes5(f, 5, 0, 0);
+    struct {
+        int i, j, k;
+        double lf, e;
+    } sanc[] = {
+        {A, B_, s1, log(2.0), 0.5}, {A, B_, s2, log(3.0), 1.0}, {B_, A, s1, INFINITY, 1.0},
+        {A, D, s1, INFINITY, 1.0},  {B_, C_, s2, log(1.3), 0.0}, {E, B_, s2, 1e3, 0.2},
+        {C_, A, s2, log(1.6), 0.3}, {D, E, s1, log(4.0), 0.0},
+    };
+    for (size_t q = 0; q < sizeof sanc / sizeof sanc[0]; q++) {
+        w->sanction_logF[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].lf;
+        w->sanction_e[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].e;
+    }
+    fx_step(f, 1);
+    check_routes5(f, 5, 1, 1);
+    /* the evasion hub serves only sanctioned cells */
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    assert_true(w->route_share_new[2 * n3 + W3(w, A, B_, s1)] > 0.0);
+    assert_true(w->route_share_new[2 * n3 + W3(w, A, C_, s1)] == 0.0);
+    /* the huge wedge: all of it goes round */
+    assert_true(w->route_share_new[W3(w, E, B_, s2)] > 0.0);
+
+    size_t nsz = n3 * sizeof(double);
+    memset(w->sanction_logF, 0, nsz);
+    memset(w->sanction_e, 0, nsz);
+    fx_step(f, 2);
+    check_routes5(f, 5, 2, 0);
+    assert_true(w->route_share_new[2 * n3 + W3(w, A, B_, s1)] == 0.0);
+    fx_free(f);
+}
+
+/* No sanctions, hubs of every kind from period 0: each period reproduces
+ * period 0 exactly (bare markups, zero wedge, the same shares). */
+static void test_many_cells_baseline_exact(void **state)
+{
+    (void)state;
+    char *csv = csv5();
+    fx *f;
+    int rc = fx_make_csv(&f, csv, "sigma = 5.0;", ROUTE5 " ); };", 4, 1);
+    free(csv);
+    if (rc != SANC_OK)
+        fail_msg("init failed: %s", f->e.msg);
+    world *w = &f->w;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    const double *kappa = var(w, "hub_markup");
+    double *s0 = malloc(4 * n3 * sizeof *s0);
+    assert_non_null(s0);
+    memcpy(s0, w->route_share_new, 4 * n3 * sizeof *s0);
+    for (int t = 1; t < 4; t++) {
+        fx_step(f, t);
+        for (int h = 0; h < 4; h++)
+            assert_true(kappa[h] == hubs5[h].markup);
+        for (size_t c = 0; c < n3; c++)
+            assert_true(w->route_logM[c] == 0.0);
+        assert_memory_equal(w->route_share_new, s0, 4 * n3 * sizeof *s0);
+    }
+    free(s0);
+    check_routes5(f, 4, 3, 0);
+    fx_free(f);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -530,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_no_cobweb),         cmocka_unit_test(test_vintages),
         cmocka_unit_test(test_hub_window),        cmocka_unit_test(test_noise_ar1),
         cmocka_unit_test(test_baseline_reproduced), cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_many_cells_match_definition), cmocka_unit_test(test_many_cells_baseline_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
