@@ -58,6 +58,10 @@ static int sweep__format(const config_setting_t *s, char *buf, size_t n)
         used = (size_t)snprintf(buf, n, "%lld", (long long)config_setting_get_int64(s));
         break;
     case CONFIG_TYPE_FLOAT: {
+        /* `1e400` parses as inf: its label "inf" would reach a string
+         * setting as the word inf */
+        if (!isfinite(config_setting_get_float(s)))
+            return -1;
         used = (size_t)snprintf(buf, n, "%.17g", config_setting_get_float(s));
         if (used < n && strpbrk(buf, ".eEn") == NULL)
             used += (size_t)snprintf(buf + used, n - used, ".0");
@@ -148,8 +152,8 @@ static int sweep__values(sweep_param *p, const config_setting_t *vs, errbuf *e)
         const config_setting_t *el = config_setting_get_elem(vs, (unsigned)i);
         char buf[4096];
         if (sweep__format(el, buf, sizeof buf) < 0)
-            return cfg_fail(el, e, "value %d cannot be used (a group, a control character, or longer than "
-                            "4 KB)", i);
+            return cfg_fail(el, e, "value %d cannot be used (a group, a non-finite number, a control character, "
+                            "or longer than 4 KB)", i);
         for (int k = 0; k < i; k++)
             if (strcmp(p->label[k], buf) == 0)
                 return cfg_fail(el, e, "duplicate value %s", buf);

@@ -21,6 +21,7 @@
  * and a negative code; a design that loads has nruns = npoints x
  * replicates, finite points within each parameter's range or levels, and
  * an override for every point that fits a buffer of 4.3 KB.
+ * FUZZ_SWEEP_VERBOSE=1 in the environment prints each input's outcome.
  */
 #include <math.h>
 #include <stdint.h>
