@@ -875,7 +875,8 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
         if (skip) /* zero outside the cells written one by one, as it was */
             continue;
         double *col = shn + (size_t)h * n3;
-        const double *tab = r->tab + h;
+        /* no table yet means no pooled cell (cls < 0 everywhere) */
+        const double *tab = r->tab ? r->tab + h : NULL;
         for (size_t c = 0; c < n3; c++) {
             int32_t cl = r->cls[c];
             if (cl >= 0)
