@@ -35,7 +35,8 @@
 #include "../engine/world.h"
 
 #define GE_CLOSED 1e-12  /* phi below this is a closed cell (DESIGN 2) */
-#define GE_AA_DEPTH 5    /* Anderson history length */
+#define GE_AA_DEPTH 12   /* Anderson history length */
+#define GE_AA_GROWTH 2.0 /* an accelerated step may grow the step size this much */
 /* A column of the Anderson least-squares matrix this close to the span of
  * the others makes the step meaningless: drop the oldest history instead. */
 #define GE_AA_RCOND 1e-10
@@ -484,7 +485,7 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
             ge_normalise(s, C, s->xn);
         double rnn = ge_eval(s, C, s->xn, s->gn, s->fn, &worst);
         it++;
-        if (accel && (!C->finite || rnn > rn)) {
+        if (accel && (!C->finite || rnn > GE_AA_GROWTH * rn)) {
             /* safeguard: the plain step from the current point, fresh history */
             mk = 0;
             memcpy(s->xn, s->gv, (size_t)C->dim * sizeof(double));

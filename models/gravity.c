@@ -157,23 +157,25 @@ static void gravity_noise(gravity *g, const scenario *sc, struct world *w)
 static void gravity_route_vintages(const scenario *sc, struct world *w, const double *phistar)
 {
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    for (int i = 0; i < w->nc; i++)
-        for (int j = 0; j < w->nc; j++) {
-            if (i == j)
-                continue;
-            for (int k = 0; k < w->ns; k++) {
-                size_t c = W3(w, i, j, k);
-                double lam = sc->lambda[k], phi = w->phi[c];
-                for (int h = 0; h < w->nhubs; h++) {
-                    double *rs = &w->route_share[h * n3 + c];
-                    double rn = w->route_share_new[h * n3 + c];
+    /* hub by hub: each hub's share arrays stream through the cache once */
+    for (int h = 0; h < w->nhubs; h++) {
+        double *rs = w->route_share + (size_t)h * n3;
+        const double *rn = w->route_share_new + (size_t)h * n3;
+        for (int i = 0; i < w->nc; i++)
+            for (int j = 0; j < w->nc; j++) {
+                if (i == j)
+                    continue;
+                size_t c0 = W3(w, i, j, 0);
+                for (int k = 0; k < w->ns; k++) {
+                    size_t c = c0 + (size_t)k;
+                    double lam = sc->lambda[k], phi = w->phi[c];
                     if (lam == 1.0 || !(phi > 0.0))
-                        *rs = rn;
+                        rs[c] = rn[c];
                     else
-                        *rs = ((1.0 - lam) * w->phi_prev[c] * *rs + lam * phistar[c] * rn) / phi;
+                        rs[c] = ((1.0 - lam) * w->phi_prev[c] * rs[c] + lam * phistar[c] * rn[c]) / phi;
                 }
             }
-        }
+    }
 }
 
 static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)

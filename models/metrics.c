@@ -39,6 +39,7 @@ typedef struct metrics {
     double *power;          /* nc*nc [a*nc + b] */
     double *bilateral;      /* nc*nc scratch: cross-border flows summed over sectors */
     double *ex, *im;        /* nc scratch */
+    double *rsum;           /* nc*nc*ns scratch: share of each cell's flow routed via any hub */
 } metrics;
 
 static void metrics_compute(metrics *mt, const struct world *w)
@@ -53,32 +54,45 @@ static void metrics_compute(metrics *mt, const struct world *w)
     for (int h = 0; h < nh; h++)
         mt->transit[h] = 0.0;
 
+    /* true cross-border flows by pair */
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++) {
             if (i == j)
                 continue;
-            double direct = 0.0, total = 0.0;
-            for (int k = 0; k < ns; k++) {
-                size_t c = W3(w, i, j, k);
-                double x = w->X[c], routed = 0.0;
-                for (int h = 0; h < nh; h++) {
-                    double v = w->route_share[h * n3 + c] * x;
-                    if (v == 0.0)
-                        continue;
-                    int via = w->hub_via[h];
-                    mt->transit[h] += v;
-                    mt->customs[W2(w, i, via)] += v;
-                    mt->customs[W2(w, via, j)] += v;
-                    routed += v;
-                }
-                total += x;
-                direct += x - routed;
-            }
-            mt->customs[W2(w, i, j)] += direct;
+            const double *x = w->X + W3(w, i, j, 0);
+            double total = 0.0;
+            for (int k = 0; k < ns; k++)
+                total += x[k];
             mt->bilateral[W2(w, i, j)] = total;
+            mt->customs[W2(w, i, j)] = total;
             mt->ex[i] += total;
             mt->im[j] += total;
         }
+    /* hub by hub, so each hub's share array streams through the cache once:
+     * the routed part of i->j leaves the direct pair and shows as i->v, v->j */
+    if (nh > 0)
+        memset(mt->rsum, 0, n3 * sizeof *mt->rsum);
+    for (int h = 0; h < nh; h++) {
+        const double *share = w->route_share + (size_t)h * n3;
+        int via = w->hub_via[h];
+        for (int i = 0; i < nc; i++)
+            for (int j = 0; j < nc; j++) {
+                if (i == j)
+                    continue;
+                size_t c0 = W3(w, i, j, 0);
+                double v = 0.0;
+                for (int k = 0; k < ns; k++) {
+                    v += share[c0 + k] * w->X[c0 + k];
+                    mt->rsum[c0 + k] += share[c0 + k];
+                }
+                if (v == 0.0)
+                    continue;
+                mt->transit[h] += v;
+                mt->customs[W2(w, i, j)] -= v;
+                mt->customs[W2(w, i, via)] += v;
+                mt->customs[W2(w, via, j)] += v;
+            }
+    }
 
     for (int a = 0; a < nc; a++)
         for (int b = 0; b < nc; b++) {
@@ -104,8 +118,8 @@ static void metrics_compute(metrics *mt, const struct world *w)
                         continue;
                     base += w->X0[c];
                     now += w->X[c];
-                    for (int h = 0; h < nh; h++)
-                        via += w->route_share[h * n3 + c] * w->X[c];
+                    if (nh > 0)
+                        via += mt->rsum[c] * w->X[c];
                 }
             }
         mt->remaining[m] = base > 0.0 ? now / base : 1.0;
@@ -186,7 +200,8 @@ static int metrics_init(struct model *m, const struct scenario *sc, struct world
     mt->bilateral = calloc(n2, sizeof *mt->bilateral);
     mt->ex = calloc((size_t)w->nc, sizeof *mt->ex);
     mt->im = calloc((size_t)w->nc, sizeof *mt->im);
-    if (!mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
+    mt->rsum = calloc(w->nhubs > 0 ? n2 * (size_t)w->ns : 1, sizeof *mt->rsum);
+    if (!mt->rsum || !mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
         !mt->power || !mt->bilateral || !mt->ex || !mt->im)
         return err_set(e, SANC_ENOMEM, "out of memory");
     int rc = metrics_register(w, mt, e);
@@ -219,6 +234,7 @@ static void metrics_finish(struct model *m)
     free(mt->bilateral);
     free(mt->ex);
     free(mt->im);
+    free(mt->rsum);
     free(mt);
     m->data = NULL;
 }
