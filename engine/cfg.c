@@ -34,15 +34,6 @@ static const char cfg__set_marker[] = "--set";
 
 #define CFG__MAX_INCLUDE_DEPTH 10
 
-static char *cfg__strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* ------------------------------------------------------------------ */
 /* Locating settings in their source                                   */
 
@@ -394,7 +385,7 @@ static char *cfg__dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        return cfg__strdup(".");
+        return strdup(".");
     size_t n = slash == path ? 1 : (size_t)(slash - path);
     char *d = malloc(n + 1);
     if (d != NULL) {
@@ -506,7 +497,7 @@ int cfg_load(cfg *c, const char *path, errbuf *e)
         return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
     if (rc < 0)
         return err_set(e, SANC_ECONFIG, "%s: cannot open: %s", path, strerror(-rc));
-    c->path = cfg__strdup(path);
+    c->path = strdup(path);
     c->dir = cfg__dirname(path);
     if (c->path == NULL || c->dir == NULL) {
         free(text);
@@ -521,8 +512,8 @@ int cfg_load(cfg *c, const char *path, errbuf *e)
 int cfg_load_string(cfg *c, const char *text, const char *name, const char *dir, errbuf *e)
 {
     memset(c, 0, sizeof *c);
-    c->path = cfg__strdup(name != NULL ? name : "<string>");
-    c->dir = cfg__strdup(dir != NULL ? dir : ".");
+    c->path = strdup(name != NULL ? name : "<string>");
+    c->dir = strdup(dir != NULL ? dir : ".");
     if (c->path == NULL || c->dir == NULL) {
         cfg__reset(c);
         return err_set(e, SANC_ENOMEM, "out of memory");

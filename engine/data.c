@@ -27,15 +27,6 @@
 #define DATA__MAX_COUNTRIES 2000
 #define DATA__MAX_SECTORS 1000
 
-static char *data__strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* ------------------------------------------------------------------ */
 /* File reading and CSV splitting                                      */
 
@@ -372,7 +363,7 @@ static int data__names_intern(data__names *nm, const char *s)
         nm->v = v;
         nm->cap = cap;
     }
-    char *d = data__strdup(s);
+    char *d = strdup(s);
     if (d == NULL)
         return -1;
     nm->v[nm->n] = d;
@@ -491,8 +482,8 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
             cap = ncap;
         }
         int k = codes.n;
-        name[k] = data__strdup(df.f[1]);
-        groups[k] = has_groups && df.f[2][0] != '\0' ? data__strdup(df.f[2]) : NULL;
+        name[k] = strdup(df.f[1]);
+        groups[k] = has_groups && df.f[2][0] != '\0' ? strdup(df.f[2]) : NULL;
         if (name[k] == NULL || (has_groups && df.f[2][0] != '\0' && groups[k] == NULL) ||
             data__names_intern(&codes, code) != k) {
             free(name[k]);
@@ -745,7 +736,7 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
             goto done;
         }
         for (int i = 0; i < nc; i++)
-            if ((country[i] = data__strdup(known->code[i])) == NULL) {
+            if ((country[i] = strdup(known->code[i])) == NULL) {
                 data__free_strings(country, nc);
                 country = NULL;
                 rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);

@@ -37,15 +37,6 @@
 
 static const char *const sweep_design_names[] = {"grid", "random", "sobol", "lhs", "file", NULL};
 
-static char *sweep__strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* libconfig text of a scalar, an array or a list of scalars: the form in
  * which a categorical value goes into an override and into the labels. */
 static int sweep__format(const config_setting_t *s, char *buf, size_t n)
@@ -157,7 +148,7 @@ static int sweep__values(sweep_param *p, const config_setting_t *vs, errbuf *e)
         for (int k = 0; k < i; k++)
             if (strcmp(p->label[k], buf) == 0)
                 return cfg_fail(el, e, "duplicate value %s", buf);
-        if ((p->label[i] = sweep__strdup(buf)) == NULL)
+        if ((p->label[i] = strdup(buf)) == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
         p->level[i] = i;
     }
@@ -176,7 +167,7 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
     if (rc != SANC_OK)
         return rc;
     p->line = config_setting_source_line(g);
-    if ((p->path = sweep__strdup(path)) == NULL)
+    if ((p->path = strdup(path)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     if (path[0] == '\0' || strpbrk(path, "= \t\n\r") != NULL)
         return cfg_fail(config_setting_get_member(g, "path"), e, "bad setting path '%s'", path);
@@ -371,7 +362,7 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
                 sweep_param *p = &d->param[d->nparams++];
                 p->kind = SWEEP_P_COLUMN;
                 p->line = (int)lineno;
-                if ((p->path = sweep__strdup(tok)) == NULL) {
+                if ((p->path = strdup(tok)) == NULL) {
                     rc = err_set(e, SANC_ENOMEM, "out of memory");
                     break;
                 }
@@ -484,7 +475,7 @@ int sweep_design_load(sweep_design *d, const scenario *sc, errbuf *e)
         for (int k = 0; k < i; k++)
             if (strcmp(keep[k], keep[i]) == 0)
                 rc = cfg_fail(kw, e, "variable %s listed twice", keep[i]);
-        if (rc == SANC_OK && (d->keep[i] = sweep__strdup(keep[i])) == NULL)
+        if (rc == SANC_OK && (d->keep[i] = strdup(keep[i])) == NULL)
             rc = err_set(e, SANC_ENOMEM, "out of memory");
         d->nkeep = i + 1;
     }

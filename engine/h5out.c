@@ -95,21 +95,12 @@ static int h5out_fail(errbuf *e, const char *path, const char *what)
 /* ------------------------------------------------------------------ */
 /* paths                                                               */
 
-static char *h5out_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* Folder part of path ("." when there is none); caller frees. */
 static char *h5out_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (slash == NULL)
-        return h5out_strdup(".");
+        return strdup(".");
     size_t n = (size_t)(slash - path);
     if (n == 0)
         n = 1; /* "/x.h5" -> "/" */
@@ -428,7 +419,7 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
         o->var[i].ds = -1;
     o->T = w->T;
     o->force = force;
-    if ((o->path = h5out_strdup(path)) == NULL) {
+    if ((o->path = strdup(path)) == NULL) {
         free(o);
         return err_set(e, SANC_ENOMEM, "out of memory");
     }

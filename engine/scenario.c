@@ -31,20 +31,11 @@ static const char *const sc_top_keys[] = {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static char *sc_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* Resolve a data path relative to the scenario's folder. */
 static char *sc_data_path(const scenario *sc, const char *p)
 {
     if (p[0] == '/' || sc->cfg.dir == NULL || sc->cfg.dir[0] == '\0')
-        return sc_strdup(p);
+        return strdup(p);
     size_t n = strlen(sc->cfg.dir) + strlen(p) + 2;
     char *s = malloc(n);
     if (s)
@@ -310,7 +301,7 @@ static int sc_add_group(scenario *sc, const char *name, const config_setting_t *
     if (gn == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     sc->group_name = gn;
-    if ((gn[sc->ngroups] = sc_strdup(name)) == NULL)
+    if ((gn[sc->ngroups] = strdup(name)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     sc->ngroups++;
     return SANC_OK;

@@ -97,13 +97,7 @@ typedef struct sw_capture {
 
 static char *sw_strdup(const char *s)
 {
-    if (s == NULL)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
+    return s != NULL ? strdup(s) : NULL;
 }
 
 /* Called at period 0 of the base run: copy what the file needs, then stop

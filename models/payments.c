@@ -84,15 +84,6 @@ typedef struct payments {
     gsl_rng *rng;
 } payments;
 
-static char *pay_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static size_t pay_bank(const payments *P, int i, int p, int b)
 {
     return ((size_t)i * (size_t)P->nsys + (size_t)p) * (size_t)P->B + (size_t)b;
@@ -316,7 +307,7 @@ static int pay_read_system(payments *P, const scenario *sc, const config_setting
         return cfg_fail(ns, e, "system name '%s' is the fallback's name", name);
     if (pay_find(P, name) >= 0)
         return cfg_fail(ns, e, "duplicate payment system '%s'", name);
-    if ((P->names[p] = pay_strdup(name)) == NULL)
+    if ((P->names[p] = strdup(name)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     P->nsys = p + 1; /* so that pay_find sees it */
 
@@ -476,7 +467,7 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
         if ((rc = pay_read_system(P, sc, config_setting_get_elem(systems, (unsigned)p), p, fb_name, e)) != SANC_OK)
             return rc;
     P->nsys = nsys;
-    if ((P->names[nsys] = pay_strdup(fb_name)) == NULL)
+    if ((P->names[nsys] = strdup(fb_name)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int p = 0; p < nsys; p++)
         w->sys_cost[p] = P->sys[p].cost;

@@ -55,15 +55,6 @@ typedef struct sanctions {
     double *total;        /* nc: cross-border trade (exports + imports) of the last period */
 } sanctions;
 
-static char *sanctions_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 /* Names of payments.systems, read leniently: the payments module reports a
  * malformed block itself; here we only need the names that exist. */
 static int sanctions_system_exists(const config_setting_t *root, const char *name)
@@ -393,7 +384,7 @@ static int sanctions_init(struct model *m, const struct scenario *sc, struct wor
             if (strcmp(s->names[r], name) == 0)
                 return cfg_fail(config_setting_get_member(g, "name"), e,
                                 "duplicate sanction name '%s' (also sanctions.[%d])", name, r);
-        if ((s->names[q] = sanctions_strdup(name)) == NULL)
+        if ((s->names[q] = strdup(name)) == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
         sanctions_cover(w, mq, w->sanc_cover + (size_t)q * n3);
         for (int i = 0; i < nc; i++)
