@@ -24,6 +24,21 @@ case_run() {
 }
 /usr/bin/python3 "$root/bench/make_scenario.py" "$work/s120" 120 10 13
 case_run "120 x 10 x 13 periods (CSV in, HDF5 out)" "$work/s120"
+# the eu2000 bootstrap: 1,000 draws of the EU-enlargement partial effect, -j 2
+if [ -f "$root/../shared/data/gravity/eu2000.csv" ]; then
+    /usr/bin/python3 "$root/scripts/eu2000_trade.py" >/dev/null
+    times=()
+    for r in 1 2 3 4 5; do
+        s=$(date +%s.%N)
+        /usr/bin/time -f "%M" -o "$work/rss" "$bin" sweep "$root/configs/sweeps/eu2000_bootstrap.cfg" \
+            -o "$work/boot.h5" --force -q -j 2
+        e=$(date +%s.%N)
+        times+=("$(echo "$e - $s" | bc -l)")
+    done
+    med=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 3p)
+    printf '%-40s median %.3f s  peak RSS %d MB\n' "eu2000 bootstrap, 1000 draws, -j 2" "$med" \
+        $(($(cat "$work/rss") / 1024))
+fi
 if [ "${BENCH_AGENTS:-1}" = 1 ]; then
     /usr/bin/python3 "$root/bench/make_scenario.py" "$work/a150" 150 20 120 --agents
     case_run "150 x 20 x 120 periods, agents, flows=none" "$work/a150"

@@ -39,6 +39,7 @@ typedef struct gravity {
     double *phistar;     /* nc*nc*ns target openness of t (only with hubs: vintages) */
     double *z;           /* nc*nc AR(1) noise state (only with noise) */
     gsl_rng *rng;        /* the run's noise stream (only with noise) */
+    double *lphat_step;  /* nc*ns: log phat(t-1) - log phat(t-2), for the warm start */
 } gravity;
 
 static int gravity_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
@@ -48,7 +49,8 @@ static int gravity_init(struct model *m, const struct scenario *sc, struct world
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = g;
     g->trade0 = calloc((size_t)w->nc, sizeof *g->trade0);
-    if (g->trade0 == NULL)
+    g->lphat_step = calloc((size_t)w->nc * w->ns, sizeof *g->lphat_step);
+    if (g->trade0 == NULL || g->lphat_step == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int i = 0; i < w->nc; i++)
         g->trade0[i] = w->exports[i] + w->imports[i];
@@ -197,6 +199,15 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
         if (sc->deficits == DEFICITS_SCALE_WITH_TRADE && g->trade0[i] > 0.0)
             w->D[i] = w->D0[i] * (w->exports[i] + w->imports[i]) / g->trade0[i];
     }
+    /* Warm start: under partial adjustment openness converges geometrically,
+     * at rate 1 - lambda_k, so extrapolate last period's price change */
+    size_t nk = (size_t)w->nc * w->ns;
+    for (size_t ik = 0; ik < nk; ik++) {
+        double d = g->lphat_step[ik] * (1.0 - sc->lambda[ik % (size_t)w->ns]);
+        g->lphat_step[ik] = w->phat[ik] > 0.0 ? log(w->phat[ik]) : 0.0; /* log phat(t-1) for now */
+        if (w->phat[ik] > 0.0 && isfinite(d) && fabs(d) < 0.5)
+            w->phat[ik] *= exp(d);
+    }
     ge_result r = {
         .phat = w->phat, .Phat = w->Phat, .X = w->X, .Y = w->Y, .E = w->E,
         .welfare = w->welfare, .price_index = w->price_index,
@@ -210,6 +221,8 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
     }
     w->solver_iterations = r.iterations;
     w->solver_residual = r.residual;
+    for (size_t ik = 0; ik < nk; ik++)
+        g->lphat_step[ik] = w->phat[ik] > 0.0 ? log(w->phat[ik]) - g->lphat_step[ik] : 0.0;
 
     memset(w->exports, 0, (size_t)w->nc * sizeof *w->exports);
     memset(w->imports, 0, (size_t)w->nc * sizeof *w->imports);
@@ -233,6 +246,7 @@ static void gravity_finish(struct model *m)
         return;
     ge_solver_free(g->solver);
     free(g->trade0);
+    free(g->lphat_step);
     free(g->phistar);
     free(g->z);
     if (g->rng != NULL)
