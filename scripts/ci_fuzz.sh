@@ -13,7 +13,10 @@ set -euo pipefail
 SANCSIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deps.sh
 . "$SANCSIM_ROOT/scripts/deps.sh"
-sancsim_install_deps clang libclang-rt-14-dev
+# llvm-14 brings llvm-symbolizer: the leak suppressions of tests/fuzz/lsan.supp
+# match function names, which LeakSanitizer only sees symbolized
+sancsim_install_deps clang libclang-rt-14-dev llvm-14
+export ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer-14
 cd "$SANCSIM_ROOT"
 secs=${1:-${FUZZ_SECONDS:-60}}
 build=${SANCSIM_BUILD_DIR:-build-fuzz}
