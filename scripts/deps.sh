@@ -2,7 +2,7 @@
 # Debian 12 packages only; as root they are installed with apt-get, otherwise
 # the exact command is printed and the script stops.
 
-SANCSIM_DEPS="build-essential cmake pkg-config git libgsl-dev libconfig-dev libcmocka-dev libhdf5-dev
+SANCSIM_DEPS="build-essential cmake pkg-config git time bc libgsl-dev libconfig-dev libcmocka-dev libhdf5-dev
  python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf"
 
 sancsim_missing_packages() {
