@@ -493,7 +493,10 @@ static int h5out_write_period(hid_t ds, int rank, const hsize_t *dims, hsize_t t
     hid_t fspace = H5Dget_space(ds);
     if (fspace < 0)
         return -1;
-    hid_t mspace = H5Screate_simple(1, &n, NULL);
+    /* the memory space has the selection's shape, so HDF5 copies whole rows
+     * instead of iterating element by element (1-D vs N-D is "not the same
+     * shape" to HDF5 1.10) */
+    hid_t mspace = H5Screate_simple(rank, count, NULL);
     int rc = -1;
     if (mspace >= 0 && H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
         H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, data) >= 0)
