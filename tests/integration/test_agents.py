@@ -10,6 +10,7 @@ HDF5 file a user reads:
 - the Russia-Iran scenario writes every output DESIGN section 7 names, and
   settlement shares sum to one."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -131,6 +132,14 @@ with tempfile.TemporaryDirectory() as tmp:
     rc = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "tests/integration/check_h5.py"),
                          os.path.join(tmp, "ri.h5")], capture_output=True, text=True)
     check("check_h5 on russia_iran", rc.returncode == 0, rc.stdout + rc.stderr)
+    # R users: hdf5r reads the same file with the axes the dims attributes name
+    if shutil.which("Rscript") and subprocess.run(
+            ["Rscript", "-e", "suppressPackageStartupMessages(library(hdf5r))"], capture_output=True).returncode == 0:
+        rc = subprocess.run(["Rscript", os.path.join(SRC, "tests/integration/check_h5.R"),
+                             os.path.join(tmp, "ri.h5")], capture_output=True, text=True)
+        check("check_h5.R on russia_iran", rc.returncode == 0, rc.stdout + rc.stderr)
+    else:
+        print("(no Rscript with hdf5r: R check skipped)")
 
 print("agents: %d failed" % fails)
 sys.exit(1 if fails else 0)
