@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "ge.h"
+#include "scenario.h"
 #include "world.h"
 
 static double bench_now(void)

@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "ge.h"
+#include "scenario.h"
 #include "world.h"
 
 /* One problem and its result arrays. */

@@ -77,7 +77,7 @@ static void fill_period(fixture *f, int t)
 static void add_var(world *w, const char *name, const char *units, int is_int, const void *data,
                     int ndims, int d0, int d1, int d2)
 {
-    world_var v = { 0 };
+    schema_var v = { 0 };
     v.name = name;
     v.units = units;
     v.long_name = name;
@@ -112,12 +112,14 @@ static int setup(void **state)
     w->sc = &f->sc;
     w->nc = NC;
     w->ns = NS;
-    w->T = NT;
+    w->T = w->out.T = NT;
+    w->out.start_year = f->sc.start_year;
+    w->out.start_month = f->sc.start_month;
     /* 2022-01-01, 2022-02-01 (+31 days), 2022-03-01 (+28 more) */
     f->time_days[0] = 0.0;
     f->time_days[1] = 31.0;
     f->time_days[2] = 59.0;
-    w->time_days = f->time_days;
+    w->out.time_days = f->time_days;
     world_set_dim(w, DIM_COUNTRY, NC, countries);
     world_set_dim(w, DIM_PARTNER, NC, countries);
     world_set_dim(w, DIM_EXPORTER, NC, countries);
@@ -181,7 +183,7 @@ static const char config_text[] = "scenario = { name = \"unit\"; start = \"2022-
 static int write_run(fixture *f, int force, int compression, errbuf *e)
 {
     h5out *o = NULL;
-    int rc = h5out_create(&o, f->path, force, &f->w, compression, "USD million", e);
+    int rc = h5out_create(&o, f->path, force, &f->w.out, compression, "USD million", e);
     if (rc < 0)
         return rc;
     assert_non_null(h5out_temp_path(o));
@@ -189,7 +191,7 @@ static int write_run(fixture *f, int force, int compression, errbuf *e)
     assert_false(file_exists(f->path) && !force);
     for (int t = 0; t < NT; t++) {
         fill_period(f, t);
-        if ((rc = h5out_append(o, &f->w, e)) < 0) {
+        if ((rc = h5out_append(o, &f->w.out, f->w.t, e)) < 0) {
             h5out_abort(o);
             return rc;
         }
@@ -514,7 +516,7 @@ static void test_exists(void **state)
     assert_non_null(strstr(e.msg, f->path));
     err_init(&e);
     h5out *o = (h5out *)&e; /* must be reset to NULL */
-    assert_int_equal(h5out_create(&o, f->path, 0, &f->w, 0, "USD million", &e), SANC_EEXIST);
+    assert_int_equal(h5out_create(&o, f->path, 0, &f->w.out, 0, "USD million", &e), SANC_EEXIST);
     assert_null(o);
     char buf[32] = { 0 };
     fp = fopen(f->path, "r");
@@ -543,7 +545,7 @@ static void test_unwritable(void **state)
     assert_true(strncmp(e.msg, p, strlen(p)) == 0);
     h5out *o = NULL;
     err_init(&e);
-    assert_int_equal(h5out_create(&o, p, 0, &f->w, 0, NULL, &e), SANC_EIO);
+    assert_int_equal(h5out_create(&o, p, 0, &f->w.out, 0, NULL, &e), SANC_EIO);
     assert_null(o);
 
     /* a folder we may not write: root ignores modes, /proc refuses everyone */
@@ -555,11 +557,11 @@ static void test_unwritable(void **state)
         err_init(&e);
         assert_int_equal(h5out_check_target(p, 0, &e), SANC_EIO);
         err_init(&e);
-        assert_int_equal(h5out_create(&o, p, 1, &f->w, 0, NULL, &e), SANC_EIO);
+        assert_int_equal(h5out_create(&o, p, 1, &f->w.out, 0, NULL, &e), SANC_EIO);
         rmdir(ro);
     }
     err_init(&e);
-    assert_int_equal(h5out_create(&o, "/proc/sancsim_test_h5out.h5", 1, &f->w, 0, NULL, &e), SANC_EIO);
+    assert_int_equal(h5out_create(&o, "/proc/sancsim_test_h5out.h5", 1, &f->w.out, 0, NULL, &e), SANC_EIO);
     assert_null(o);
     assert_false(file_exists("/proc/sancsim_test_h5out.h5"));
 
@@ -575,17 +577,17 @@ static void test_abort(void **state)
     errbuf e;
     err_init(&e);
     h5out *o = NULL;
-    assert_int_equal(h5out_create(&o, f->path, 0, &f->w, 0, NULL, &e), SANC_OK);
+    assert_int_equal(h5out_create(&o, f->path, 0, &f->w.out, 0, NULL, &e), SANC_OK);
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s", h5out_temp_path(o));
     /* the temporary lives in the target folder and is hidden */
     assert_true(strncmp(tmp, f->dir, strlen(f->dir)) == 0);
     assert_non_null(strstr(tmp, "/.out.h5.tmp."));
     fill_period(f, 0);
-    assert_int_equal(h5out_append(o, &f->w, &e), SANC_OK);
+    assert_int_equal(h5out_append(o, &f->w.out, f->w.t, &e), SANC_OK);
     /* out of order period: refused, recorder still usable */
     fill_period(f, 2);
-    assert_int_equal(h5out_append(o, &f->w, &e), SANC_EINTERNAL);
+    assert_int_equal(h5out_append(o, &f->w.out, f->w.t, &e), SANC_EINTERNAL);
     h5out_abort(o);
     assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
     assert_false(file_exists(tmp));
@@ -618,8 +620,10 @@ static int disk_full_child(fixture *f, rlim_t limit)
     w.sc = &f->sc;
     w.nc = BIG_NC;
     w.ns = BIG_NS;
-    w.T = BIG_T;
-    w.time_days = days;
+    w.T = w.out.T = BIG_T;
+    w.out.start_year = f->sc.start_year;
+    w.out.start_month = f->sc.start_month;
+    w.out.time_days = days;
     world_set_dim(&w, DIM_EXPORTER, BIG_NC, names);
     world_set_dim(&w, DIM_IMPORTER, BIG_NC, names);
     world_set_dim(&w, DIM_SECTOR, BIG_NS, secs);
@@ -632,10 +636,10 @@ static int disk_full_child(fixture *f, rlim_t limit)
     errbuf e;
     err_init(&e);
     h5out *o = NULL;
-    int rc = h5out_create(&o, f->path, 0, &w, 0, NULL, &e);
+    int rc = h5out_create(&o, f->path, 0, &w.out, 0, NULL, &e);
     for (int t = 0; t < BIG_T && rc == SANC_OK; t++) {
         w.t = t;
-        rc = h5out_append(o, &w, &e);
+        rc = h5out_append(o, &w.out, w.t, &e);
     }
     if (o != NULL) {
         if (rc < 0)
@@ -698,8 +702,10 @@ static void test_chunk_cap(void **state)
     w.sc = &f->sc;
     w.nc = BNC;
     w.ns = BNS;
-    w.T = 1;
-    w.time_days = days;
+    w.T = w.out.T = 1;
+    w.out.start_year = f->sc.start_year;
+    w.out.start_month = f->sc.start_month;
+    w.out.time_days = days;
     world_set_dim(&w, DIM_EXPORTER, BNC, names);
     world_set_dim(&w, DIM_IMPORTER, BNC, names);
     world_set_dim(&w, DIM_SECTOR, BNS, secs);
@@ -708,8 +714,8 @@ static void test_chunk_cap(void **state)
     errbuf e;
     err_init(&e);
     h5out *o = NULL;
-    assert_int_equal(h5out_create(&o, f->path, 0, &w, 0, "USD", &e), SANC_OK);
-    assert_int_equal(h5out_append(o, &w, &e), SANC_OK);
+    assert_int_equal(h5out_create(&o, f->path, 0, &w.out, 0, "USD", &e), SANC_OK);
+    assert_int_equal(h5out_append(o, &w.out, w.t, &e), SANC_OK);
     assert_int_equal(h5out_finish(o, NULL, &e), SANC_OK);
 
     hid_t fid = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);

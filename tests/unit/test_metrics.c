@@ -52,10 +52,10 @@ static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
     w->nsanc = nsanc;
     if (nsanc > 0)
         w->sanc_cover = calloc((size_t)nsanc * n3, 1);
-    w->dim_n[DIM_COUNTRY] = w->dim_n[DIM_PARTNER] = w->dim_n[DIM_EXPORTER] = w->dim_n[DIM_IMPORTER] = nc;
-    w->dim_n[DIM_SECTOR] = ns;
-    w->dim_n[DIM_HUB] = nhubs;
-    w->dim_n[DIM_SANCTION] = nsanc;
+    w->out.dim_n[DIM_COUNTRY] = w->out.dim_n[DIM_PARTNER] = w->out.dim_n[DIM_EXPORTER] = w->out.dim_n[DIM_IMPORTER] = nc;
+    w->out.dim_n[DIM_SECTOR] = ns;
+    w->out.dim_n[DIM_HUB] = nhubs;
+    w->out.dim_n[DIM_SANCTION] = nsanc;
     return h;
 }
 
@@ -84,9 +84,9 @@ static void hw_free(hw *h)
 
 static const double *var(const world *w, const char *name)
 {
-    for (int i = 0; i < w->nvars; i++)
-        if (strcmp(w->vars[i].name, name) == 0)
-            return w->vars[i].data;
+    for (int i = 0; i < w->out.nvars; i++)
+        if (strcmp(w->out.vars[i].name, name) == 0)
+            return w->out.vars[i].data;
     return NULL;
 }
 
@@ -98,14 +98,14 @@ static void assert_close(double got, double want, double tol)
 
 static void assert_all_finite(const world *w)
 {
-    for (int v = 0; v < w->nvars; v++) {
+    for (int v = 0; v < w->out.nvars; v++) {
         size_t n = 1;
-        for (int d = 0; d < w->vars[v].ndims; d++)
-            n *= (size_t)w->dim_n[w->vars[v].dims[d]];
-        const double *p = w->vars[v].data;
+        for (int d = 0; d < w->out.vars[v].ndims; d++)
+            n *= (size_t)w->out.dim_n[w->out.vars[v].dims[d]];
+        const double *p = w->out.vars[v].data;
         for (size_t q = 0; q < n; q++)
             if (!isfinite(p[q]))
-                fail_msg("%s[%zu] is not finite", w->vars[v].name, q);
+                fail_msg("%s[%zu] is not finite", w->out.vars[v].name, q);
     }
 }
 

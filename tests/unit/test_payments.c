@@ -157,9 +157,9 @@ static void h_close(harness *h)
 
 static const double *h_var(harness *h, const char *name)
 {
-    for (int v = 0; v < h->w.nvars; v++)
-        if (strcmp(h->w.vars[v].name, name) == 0)
-            return h->w.vars[v].data;
+    for (int v = 0; v < h->w.out.nvars; v++)
+        if (strcmp(h->w.out.vars[v].name, name) == 0)
+            return h->w.out.vars[v].data;
     fail_msg("variable %s not registered", name);
     return NULL;
 }
@@ -185,9 +185,9 @@ static void test_logit_two_systems(void **state)
     h_ok(&h, two_systems, -1);
     world *w = &h.w;
     assert_int_equal(w->nsys, 2);
-    assert_int_equal(w->dim_n[DIM_PAYMENT_SYSTEM], 3);
-    assert_string_equal(w->dim_labels[DIM_PAYMENT_SYSTEM][0], "A");
-    assert_string_equal(w->dim_labels[DIM_PAYMENT_SYSTEM][2], "fb");
+    assert_int_equal(w->out.dim_n[DIM_PAYMENT_SYSTEM], 3);
+    assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][0], "A");
+    assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][2], "fb");
     assert_true(w->sys_cost[0] == 0.01 && w->sys_cost[1] == 0.02 && w->sys_cost[2] == 0.06);
 
     const double mu = 0.05, eA = exp(-0.01 / mu), eB = exp(-0.02 / mu), ef = exp(-0.06 / mu);
@@ -493,7 +493,7 @@ static void test_no_payments_block(void **state)
     harness h;
     h_ok(&h, "", -1);
     assert_int_equal(h.w.nsys, 0);
-    assert_int_equal(h.w.dim_n[DIM_PAYMENT_SYSTEM], 1);
+    assert_int_equal(h.w.out.dim_n[DIM_PAYMENT_SYSTEM], 1);
     assert_string_equal(h.w.sys_name[0], "fallback");
     const double *st = h_var(&h, "settlement_share");
     h_var(&h, "adoption");

@@ -140,9 +140,9 @@ static void fx_step(fx *f, int t)
 
 static const double *var(const world *w, const char *name)
 {
-    for (int i = 0; i < w->nvars; i++)
-        if (strcmp(w->vars[i].name, name) == 0)
-            return w->vars[i].data;
+    for (int i = 0; i < w->out.nvars; i++)
+        if (strcmp(w->out.vars[i].name, name) == 0)
+            return w->out.vars[i].data;
     return NULL;
 }
 
@@ -165,7 +165,7 @@ static void test_no_hubs_identity(void **state)
     fx *f = fx_ok(NULL, NULL, 3, 1);
     world *w = &f->w;
     assert_int_equal(w->nhubs, 0);
-    assert_int_equal(w->dim_n[DIM_HUB], 0);
+    assert_int_equal(w->out.dim_n[DIM_HUB], 0);
     assert_null(var(w, "hub_markup"));
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (size_t c = 0; c < n3; c++)
@@ -189,7 +189,7 @@ static void test_two_routes_closed_form(void **state)
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     assert_int_equal(w->nhubs, 1);
     assert_int_equal(w->hub_via[0], C);
-    assert_string_equal(w->dim_labels[DIM_HUB][0], "H");
+    assert_string_equal(w->out.dim_labels[DIM_HUB][0], "H");
     double d = 4.0;
     double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
     /* period 0: baseline shares, no wedge */

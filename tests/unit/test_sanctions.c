@@ -152,8 +152,8 @@ static void test_ramp_and_intensity(void **state)
              "start = 2; end = 5; } );\n");
     assert_int_equal(h.w.nsanc, 1);
     assert_string_equal(h.w.sanc_name[0], "ctrl");
-    assert_int_equal(h.w.dim_n[DIM_SANCTION], 1);
-    assert_true(h.w.dim_labels[DIM_SANCTION] == h.w.sanc_name);
+    assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 1);
+    assert_true(h.w.out.dim_labels[DIM_SANCTION] == h.w.sanc_name);
     /* active in periods 2, 3, 4 (end exclusive): m-th active period e m/n */
     const double expect[] = {0.0, 0.0, 0.8 * 1 / 4, 0.8 * 2 / 4, 0.8 * 3 / 4, 0.0, 0.0, 0.0};
     assert_true(h.w.sanc_intensity[0] == 0.0);
@@ -311,14 +311,14 @@ static void test_no_sanctions(void **state)
     harness h;
     h_ok(&h, "");
     assert_int_equal(h.w.nsanc, 0);
-    assert_int_equal(h.w.dim_n[DIM_SANCTION], 0);
+    assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 0);
     h_step(&h, 1);
     size_t n3 = (size_t)h.w.nc * h.w.nc * h.w.ns;
     for (size_t c = 0; c < n3; c++)
         assert_true(h.w.sanction_logF[c] == 0.0 && h.w.sanction_e[c] == 0.0);
     int found = 0;
-    for (int v = 0; v < h.w.nvars; v++)
-        found |= strcmp(h.w.vars[v].name, "sanction_intensity") == 0;
+    for (int v = 0; v < h.w.out.nvars; v++)
+        found |= strcmp(h.w.out.vars[v].name, "sanction_intensity") == 0;
     assert_true(found);
     h_close(&h);
 }

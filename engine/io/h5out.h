@@ -13,7 +13,7 @@
 
 #include "err.h"
 
-struct world;
+struct schema;
 
 typedef struct h5out h5out;
 
@@ -31,13 +31,13 @@ typedef struct h5out_prov {
  * writable (SANC_EIO).  Called before any work is done. */
 int h5out_check_target(const char *path, int force, errbuf *e);
 
-/* Create the temporary file, the dimension scales from w->dim_labels and
+/* Create the temporary file, the dimension scales from w->out.dim_labels and
  * time, and one extendible dataset per registered variable (compression
  * 0..9; >0 adds shuffle + deflate). */
-int h5out_create(h5out **o, const char *path, int force, const struct world *w, int compression,
+int h5out_create(h5out **o, const char *path, int force, const struct schema *s, int compression,
                  const char *units, errbuf *e);
-/* Append period w->t of every registered variable. */
-int h5out_append(h5out *o, const struct world *w, errbuf *e);
+/* Append period t of every registered variable. */
+int h5out_append(h5out *o, const struct schema *s, int t, errbuf *e);
 /* Write provenance, complete = 1 last, close and rename into place. */
 int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e);
 /* Close and delete the temporary file (error paths, signals). */

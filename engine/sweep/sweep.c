@@ -114,23 +114,23 @@ static int sw_capture_cb(const world *w, void *ctx, errbuf *e)
     L->time_days = malloc(sizeof *L->time_days * (size_t)w->T);
     if (L->time_days == NULL || L->units == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    memcpy(L->time_days, w->time_days, sizeof *L->time_days * (size_t)w->T);
+    memcpy(L->time_days, w->out.time_days, sizeof *L->time_days * (size_t)w->T);
     for (int k = 0; k < c->d->nkeep; k++) {
         int found = -1;
-        for (int i = 0; i < w->nvars; i++)
-            if (strcmp(w->vars[i].name, c->d->keep[k]) == 0)
+        for (int i = 0; i < w->out.nvars; i++)
+            if (strcmp(w->out.vars[i].name, c->d->keep[k]) == 0)
                 found = i;
         if (found < 0) {
             char list[900];
             size_t u = 0;
             list[0] = '\0';
-            for (int i = 0; i < w->nvars && u < sizeof list; i++)
-                u += (size_t)snprintf(list + u, sizeof list - u, "%s%s", i ? ", " : "", w->vars[i].name);
+            for (int i = 0; i < w->out.nvars && u < sizeof list; i++)
+                u += (size_t)snprintf(list + u, sizeof list - u, "%s%s", i ? ", " : "", w->out.vars[i].name);
             err_set(&c->err, SANC_ECONFIG, "%s: sweep.keep: unknown variable '%s' (this scenario has: %s)",
                     sc->cfg.path, c->d->keep[k], list);
             return err_set(e, SANC_ECONFIG, "%s", c->err.msg);
         }
-        const world_var *v = &w->vars[found];
+        const schema_var *v = &w->out.vars[found];
         sweep_var *s = &L->var[k];
         s->name = sw_strdup(v->name);
         s->units = sw_strdup(v->units ? v->units : "");
@@ -144,15 +144,15 @@ static int sw_capture_cb(const world *w, void *ctx, errbuf *e)
         s->n = 1;
         for (int a = 0; a < v->ndims; a++) {
             s->dims[a] = v->dims[a];
-            s->n *= (size_t)w->dim_n[v->dims[a]];
+            s->n *= (size_t)w->out.dim_n[v->dims[a]];
             int dd = v->dims[a];
-            if (L->dim_labels[dd] == NULL && w->dim_n[dd] > 0) {
-                L->dim_n[dd] = w->dim_n[dd];
-                L->dim_labels[dd] = calloc((size_t)w->dim_n[dd], sizeof(char *));
+            if (L->dim_labels[dd] == NULL && w->out.dim_n[dd] > 0) {
+                L->dim_n[dd] = w->out.dim_n[dd];
+                L->dim_labels[dd] = calloc((size_t)w->out.dim_n[dd], sizeof(char *));
                 if (L->dim_labels[dd] == NULL)
                     return err_set(e, SANC_ENOMEM, "out of memory");
-                for (int i = 0; i < w->dim_n[dd]; i++)
-                    if ((L->dim_labels[dd][i] = sw_strdup(w->dim_labels[dd][i] ? w->dim_labels[dd][i] : "")) == NULL)
+                for (int i = 0; i < w->out.dim_n[dd]; i++)
+                    if ((L->dim_labels[dd][i] = sw_strdup(w->out.dim_labels[dd][i] ? w->out.dim_labels[dd][i] : "")) == NULL)
                         return err_set(e, SANC_ENOMEM, "out of memory");
             }
         }
@@ -177,7 +177,7 @@ typedef struct sw_shared {
 typedef struct sw_rowctx {
     const sweep_layout *L;
     unsigned char *row;
-    int widx[WORLD_MAX_VARS];
+    int widx[SCHEMA_MAX_VARS];
 } sw_rowctx;
 
 static int sw_row_cb(const world *w, void *ctx, errbuf *e)
@@ -191,13 +191,13 @@ static int sw_row_cb(const world *w, void *ctx, errbuf *e)
         for (int k = 0; k < L->nvars; k++) {
             const sweep_var *s = &L->var[k];
             c->widx[k] = -1;
-            for (int i = 0; i < w->nvars; i++)
-                if (strcmp(w->vars[i].name, s->name) == 0)
+            for (int i = 0; i < w->out.nvars; i++)
+                if (strcmp(w->out.vars[i].name, s->name) == 0)
                     c->widx[k] = i;
-            const world_var *v = c->widx[k] >= 0 ? &w->vars[c->widx[k]] : NULL;
+            const schema_var *v = c->widx[k] >= 0 ? &w->out.vars[c->widx[k]] : NULL;
             int same = v != NULL && v->ndims == s->ndims && v->is_int == s->is_int;
             for (int a = 0; same && a < s->ndims; a++)
-                same = v->dims[a] == s->dims[a] && w->dim_n[s->dims[a]] == L->dim_n[s->dims[a]];
+                same = v->dims[a] == s->dims[a] && w->out.dim_n[s->dims[a]] == L->dim_n[s->dims[a]];
             if (!same)
                 return err_set(e, SANC_ECONFIG, "variable %s is missing or has another shape in this run (a swept "
                                "setting may not change the shape of kept variables)", s->name);
@@ -207,7 +207,7 @@ static int sw_row_cb(const world *w, void *ctx, errbuf *e)
         const sweep_var *s = &L->var[k];
         size_t es = s->is_int ? sizeof(int) : sizeof(double);
         if (s->n > 0)
-            memcpy(c->row + s->offset + (size_t)w->t * s->n * es, w->vars[c->widx[k]].data, s->n * es);
+            memcpy(c->row + s->offset + (size_t)w->t * s->n * es, w->out.vars[c->widx[k]].data, s->n * es);
     }
     return SANC_OK;
 }

@@ -17,38 +17,11 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "schema.h"
 
 struct scenario;
 
-enum world_dim {
-    DIM_TIME = 0,
-    DIM_COUNTRY,
-    DIM_PARTNER,
-    DIM_EXPORTER,
-    DIM_IMPORTER,
-    DIM_SECTOR,
-    DIM_PAYMENT_SYSTEM,
-    DIM_HUB,
-    DIM_SANCTION,
-    DIM_COUNT
-};
 
-extern const char *const world_dim_names[DIM_COUNT];
-
-/* An output variable: the recorder appends `data` (the current period's
- * values, dims after time) at every period.  Every variable has time first. */
-#define WORLD_MAX_VARS 64
-#define WORLD_VAR_MAXDIMS 4
-typedef struct world_var {
-    const char *name, *units, *long_name, *description;
-    int ndims;                   /* after time, 0..3 */
-    int dims[WORLD_VAR_MAXDIMS]; /* enum world_dim, after time */
-    int is_int;                  /* data points to int, else double */
-    const void *data;
-} world_var;
-
-enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
-enum { DEFICITS_FIXED = 0, DEFICITS_SCALE_WITH_TRADE = 1 };
 
 typedef struct world {
     const struct scenario *sc; /* read-only configuration */
@@ -57,10 +30,9 @@ typedef struct world {
     char *const *country;      /* nc codes (owned by the scenario) */
     char *const *sector;       /* ns names (owned by the scenario) */
 
-    /* labels of each dimension (time labels unused: time is numeric) */
-    int dim_n[DIM_COUNT];
-    char *const *dim_labels[DIM_COUNT];
-    double *time_days; /* T: days since scenario.start to each period's first day */
+    /* the output schema: dimension labels (time labels unused: time is
+     * numeric), the time axis and the registered variables */
+    schema out;
 
     /* baseline (period 0) */
     const double *X0;    /* nc*nc*ns */
@@ -112,8 +84,6 @@ typedef struct world {
     double *route_share_new;   /* nhubs * nc*nc*ns [h*n3 + cell]: shares of new flows */
     double *route_share;       /* nhubs * nc*nc*ns: shares of the current flows */
 
-    int nvars;
-    world_var vars[WORLD_MAX_VARS];
 } world;
 
 /* Allocate every array for a scenario's dimensions and fill the baseline
@@ -122,7 +92,7 @@ int  world_init(world *w, const struct scenario *sc, errbuf *e);
 void world_destroy(world *w);
 
 /* Register an output variable (copies the struct; strings must outlive w). */
-int world_add_var(world *w, const world_var *v, errbuf *e);
+int world_add_var(world *w, const schema_var *v, errbuf *e);
 
 /* Set a dimension's labels (e.g. hubs, systems); labels must outlive w. */
 void world_set_dim(world *w, int dim, int n, char *const *labels);

@@ -1,7 +1,7 @@
 /*
  * h5out.c - the recorder: writes one run to HDF5 (DESIGN sections 5 and 7).
  *
- * Layout: one dataset per registered world_var at the root, shaped (time,
+ * Layout: one dataset per registered schema_var at the root, shaped (time,
  * dims...), time unlimited and extended period by period; one 1-D dimension
  * scale per dimension in use (labels as variable-length UTF-8 strings, time
  * as float64 "days since YYYY-MM-01") attached to every axis, so netCDF-4
@@ -36,8 +36,7 @@
 #include <hdf5_hl.h>
 #include <libconfig.h>
 
-#include "scenario.h"
-#include "world.h"
+#include "schema.h"
 
 #ifndef SANCSIM_VERSION
 #define SANCSIM_VERSION "unknown"
@@ -53,7 +52,7 @@
  * scalar would cost more in B-tree entries than in data). */
 #define H5OUT_CHUNK_MIN ((size_t)64 << 10)
 
-#define H5OUT_MAXRANK (WORLD_VAR_MAXDIMS + 1)
+#define H5OUT_MAXRANK (SCHEMA_VAR_MAXDIMS + 1)
 
 typedef struct h5out_var {
     hid_t ds;
@@ -68,16 +67,11 @@ struct h5out {
     hid_t time_ds;
     hid_t scale[DIM_COUNT];       /* label scales (time is time_ds) */
     int nvars;
-    h5out_var var[WORLD_MAX_VARS];
+    h5out_var var[SCHEMA_MAX_VARS];
     int T;
     hsize_t nt;                   /* periods written so far */
     int force;                    /* may replace an existing file */
     char *path, *temp;
-};
-
-static const char *const h5out_dim_long_names[DIM_COUNT] = {
-    "time", "country", "partner country", "exporting country", "importing country",
-    "sector", "payment system", "transit hub", "sanction",
 };
 
 /* ------------------------------------------------------------------ */
@@ -194,14 +188,13 @@ static int h5out_make_temp(h5out *o, errbuf *e)
 /* ------------------------------------------------------------------ */
 /* create                                                              */
 
-static int h5out_time_scale(h5out *o, const world *w, errbuf *e)
+static int h5out_time_scale(h5out *o, const schema *s, errbuf *e)
 {
-    const scenario *sc = w->sc;
     char units[64];
-    snprintf(units, sizeof units, "days since %04d-%02d-01", sc->start_year, sc->start_month);
+    snprintf(units, sizeof units, "days since %04d-%02d-01", s->start_year, s->start_month);
 
     hsize_t dim = 0, maxdim = H5S_UNLIMITED;
-    hsize_t chunk = (hsize_t)(w->T < 1024 ? (w->T > 0 ? w->T : 1) : 1024);
+    hsize_t chunk = (hsize_t)(s->T < 1024 ? (s->T > 0 ? s->T : 1) : 1024);
     hid_t space = H5Screate_simple(1, &dim, &maxdim);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     int rc = SANC_OK;
@@ -225,14 +218,14 @@ out:
     return rc;
 }
 
-static int h5out_label_scale(h5out *o, const world *w, int d, errbuf *e)
+static int h5out_label_scale(h5out *o, const schema *s, int d, errbuf *e)
 {
-    const char *name = world_dim_names[d];
-    hsize_t n = (hsize_t)w->dim_n[d];
-    if (w->dim_n[d] > 0 && w->dim_labels[d] == NULL)
+    const char *name = schema_dim_names[d];
+    hsize_t n = (hsize_t)s->dim_n[d];
+    if (s->dim_n[d] > 0 && s->dim_labels[d] == NULL)
         return err_set(e, SANC_EINTERNAL, "%s: dimension %s has no labels", o->path, name);
-    for (int i = 0; i < w->dim_n[d]; i++)
-        if (w->dim_labels[d][i] == NULL)
+    for (int i = 0; i < s->dim_n[d]; i++)
+        if (s->dim_labels[d][i] == NULL)
             return err_set(e, SANC_EINTERNAL, "%s: dimension %s: label %d missing", o->path, name, i);
 
     hid_t type = h5util_vlen_str();
@@ -244,9 +237,9 @@ static int h5out_label_scale(h5out *o, const world *w, int d, errbuf *e)
     }
     o->scale[d] = H5Dcreate2(o->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (o->scale[d] < 0 ||
-        (n > 0 && H5Dwrite(o->scale[d], type, H5S_ALL, H5S_ALL, H5P_DEFAULT, w->dim_labels[d]) < 0) ||
+        (n > 0 && H5Dwrite(o->scale[d], type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->dim_labels[d]) < 0) ||
         H5DSset_scale(o->scale[d], name) < 0 ||
-        h5util_attr_str(o->scale[d], "long_name", h5out_dim_long_names[d]) < 0)
+        h5util_attr_str(o->scale[d], "long_name", schema_dim_long_names[d]) < 0)
         rc = h5out_fail(e, o->path, name);
 out:
     if (space >= 0)
@@ -286,10 +279,10 @@ static void h5out_chunk(const h5out_var *v, size_t elem, int T, hsize_t *chunk)
     }
 }
 
-static int h5out_var_create(h5out *o, const world *w, int i, int compression, const char *units,
+static int h5out_var_create(h5out *o, const schema *s, int i, int compression, const char *units,
                             errbuf *e)
 {
-    const world_var *wv = &w->vars[i];
+    const schema_var *wv = &s->vars[i];
     h5out_var *v = &o->var[i];
     hsize_t maxdims[H5OUT_MAXRANK], chunk[H5OUT_MAXRANK];
     char dims_attr[128];
@@ -303,15 +296,15 @@ static int h5out_var_create(h5out *o, const world *w, int i, int compression, co
     used += (size_t)snprintf(dims_attr, sizeof dims_attr, "time");
     for (int k = 0; k < wv->ndims; k++) {
         int d = wv->dims[k];
-        v->dims[k + 1] = (hsize_t)w->dim_n[d];
+        v->dims[k + 1] = (hsize_t)s->dim_n[d];
         /* an empty axis (no sanctions) cannot hold a chunk of fixed size */
-        maxdims[k + 1] = w->dim_n[d] > 0 ? (hsize_t)w->dim_n[d] : H5S_UNLIMITED;
-        v->n *= (size_t)w->dim_n[d];
+        maxdims[k + 1] = s->dim_n[d] > 0 ? (hsize_t)s->dim_n[d] : H5S_UNLIMITED;
+        v->n *= (size_t)s->dim_n[d];
         if (used < sizeof dims_attr)
             used += (size_t)snprintf(dims_attr + used, sizeof dims_attr - used, " %s",
-                                     world_dim_names[d]);
+                                     schema_dim_names[d]);
     }
-    h5out_chunk(v, wv->is_int ? 4 : 8, w->T, chunk);
+    h5out_chunk(v, wv->is_int ? 4 : 8, s->T, chunk);
 
     const char *u = wv->units ? wv->units : "";
     if (strcmp(u, "$units") == 0)
@@ -352,43 +345,43 @@ out:
 }
 
 /* Catch registry mistakes with a clear message instead of an HDF5 error. */
-static int h5out_check_world(const world *w, const char *path, errbuf *e)
+static int h5out_check_schema(const schema *s, const char *path, errbuf *e)
 {
-    if (w->sc == NULL || w->time_days == NULL || w->T < 1)
-        return err_set(e, SANC_EINTERNAL, "%s: world has no time axis", path);
-    if (w->sc->start_month < 1 || w->sc->start_month > 12)
-        return err_set(e, SANC_EINTERNAL, "%s: bad start month %d", path, w->sc->start_month);
-    if (w->nvars < 0 || w->nvars > WORLD_MAX_VARS)
-        return err_set(e, SANC_EINTERNAL, "%s: bad variable count %d", path, w->nvars);
-    for (int i = 0; i < w->nvars; i++) {
-        const world_var *v = &w->vars[i];
+    if (s->time_days == NULL || s->T < 1)
+        return err_set(e, SANC_EINTERNAL, "%s: schema has no time axis", path);
+    if (s->start_month < 1 || s->start_month > 12)
+        return err_set(e, SANC_EINTERNAL, "%s: bad start month %d", path, s->start_month);
+    if (s->nvars < 0 || s->nvars > SCHEMA_MAX_VARS)
+        return err_set(e, SANC_EINTERNAL, "%s: bad variable count %d", path, s->nvars);
+    for (int i = 0; i < s->nvars; i++) {
+        const schema_var *v = &s->vars[i];
         if (v->name == NULL || v->name[0] == '\0' || strchr(v->name, '/') != NULL)
             return err_set(e, SANC_EINTERNAL, "%s: variable %d has a bad name", path, i);
         if (strcmp(v->name, "provenance") == 0)
             return err_set(e, SANC_EINTERNAL, "%s: variable name %s is reserved", path, v->name);
         for (int d = 0; d < DIM_COUNT; d++)
-            if (strcmp(v->name, world_dim_names[d]) == 0)
+            if (strcmp(v->name, schema_dim_names[d]) == 0)
                 return err_set(e, SANC_EINTERNAL, "%s: variable %s clashes with a dimension", path,
                                v->name);
-        if (v->ndims < 0 || v->ndims > WORLD_VAR_MAXDIMS)
+        if (v->ndims < 0 || v->ndims > SCHEMA_VAR_MAXDIMS)
             return err_set(e, SANC_EINTERNAL, "%s: variable %s: bad rank %d", path, v->name, v->ndims);
         for (int k = 0; k < v->ndims; k++) {
             if (v->dims[k] <= DIM_TIME || v->dims[k] >= DIM_COUNT)
                 return err_set(e, SANC_EINTERNAL, "%s: variable %s: bad dimension %d", path, v->name,
                                v->dims[k]);
-            if (w->dim_n[v->dims[k]] < 0)
+            if (s->dim_n[v->dims[k]] < 0)
                 return err_set(e, SANC_EINTERNAL, "%s: variable %s: dimension %s has negative size",
-                               path, v->name, world_dim_names[v->dims[k]]);
+                               path, v->name, schema_dim_names[v->dims[k]]);
             for (int l = 0; l < k; l++)
                 if (v->dims[l] == v->dims[k])
                     return err_set(e, SANC_EINTERNAL, "%s: variable %s: dimension %s twice", path,
-                                   v->name, world_dim_names[v->dims[k]]);
+                                   v->name, schema_dim_names[v->dims[k]]);
         }
     }
     return SANC_OK;
 }
 
-int h5out_create(h5out **out, const char *path, int force, const world *w, int compression,
+int h5out_create(h5out **out, const char *path, int force, const schema *s, int compression,
                  const char *units, errbuf *e)
 {
     *out = NULL;
@@ -404,10 +397,10 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
     int rc = h5out_check_target(path, force, e);
     if (rc < 0)
         return rc;
-    if ((rc = h5out_check_world(w, path, e)) < 0)
+    if ((rc = h5out_check_schema(s, path, e)) < 0)
         return rc;
     if (units == NULL)
-        units = w->sc->units ? w->sc->units : "";
+        units = s->units ? s->units : "";
 
     h5out *o = calloc(1, sizeof *o);
     if (o == NULL)
@@ -415,9 +408,9 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
     o->file = o->time_ds = -1;
     for (int d = 0; d < DIM_COUNT; d++)
         o->scale[d] = -1;
-    for (int i = 0; i < WORLD_MAX_VARS; i++)
+    for (int i = 0; i < SCHEMA_MAX_VARS; i++)
         o->var[i].ds = -1;
-    o->T = w->T;
+    o->T = s->T;
     o->force = force;
     if ((o->path = strdup(path)) == NULL) {
         free(o);
@@ -445,18 +438,18 @@ int h5out_create(h5out **out, const char *path, int force, const world *w, int c
     }
     H5Pclose(fapl);
 
-    if ((rc = h5out_time_scale(o, w, e)) < 0)
+    if ((rc = h5out_time_scale(o, s, e)) < 0)
         goto fail;
     int used[DIM_COUNT] = { 0 };
-    for (int i = 0; i < w->nvars; i++)
-        for (int k = 0; k < w->vars[i].ndims; k++)
-            used[w->vars[i].dims[k]] = 1;
+    for (int i = 0; i < s->nvars; i++)
+        for (int k = 0; k < s->vars[i].ndims; k++)
+            used[s->vars[i].dims[k]] = 1;
     for (int d = 1; d < DIM_COUNT; d++)
-        if (used[d] && (rc = h5out_label_scale(o, w, d, e)) < 0)
+        if (used[d] && (rc = h5out_label_scale(o, s, d, e)) < 0)
             goto fail;
-    o->nvars = w->nvars;
-    for (int i = 0; i < w->nvars; i++)
-        if ((rc = h5out_var_create(o, w, i, compression, units, e)) < 0)
+    o->nvars = s->nvars;
+    for (int i = 0; i < s->nvars; i++)
+        if ((rc = h5out_var_create(o, s, i, compression, units, e)) < 0)
             goto fail;
     if (h5util_attr_str(o->file, "Conventions", "CF-1.8") < 0) {
         rc = h5out_fail(e, path, "attributes");
@@ -509,28 +502,28 @@ static int h5out_write_period(hid_t ds, int rank, const hsize_t *dims, hsize_t t
     return rc;
 }
 
-int h5out_append(h5out *o, const world *w, errbuf *e)
+int h5out_append(h5out *o, const schema *s, int t, errbuf *e)
 {
     h5util_quiet();
     if (o == NULL || o->file < 0)
         return err_set(e, SANC_EINTERNAL, "h5out_append: recorder not open");
     /* periods must arrive in order: there is no fill value to cover gaps */
-    if ((hsize_t)w->t != o->nt || w->t >= o->T)
+    if ((hsize_t)t != o->nt || t >= o->T)
         return err_set(e, SANC_EINTERNAL, "%s: period %d out of order (expected %llu of %d)",
-                       o->path, w->t, (unsigned long long)o->nt, o->T);
-    if (w->nvars != o->nvars)
+                       o->path, t, (unsigned long long)o->nt, o->T);
+    if (s->nvars != o->nvars)
         return err_set(e, SANC_EINTERNAL, "%s: %d variables registered, %d in the file", o->path,
-                       w->nvars, o->nvars);
+                       s->nvars, o->nvars);
     hsize_t one = 1;
-    if (h5out_write_period(o->time_ds, 1, &one, o->nt, H5T_NATIVE_DOUBLE, &w->time_days[w->t]) < 0)
+    if (h5out_write_period(o->time_ds, 1, &one, o->nt, H5T_NATIVE_DOUBLE, &s->time_days[t]) < 0)
         return h5out_fail(e, o->path, "time");
     for (int i = 0; i < o->nvars; i++) {
         h5out_var *v = &o->var[i];
-        if (w->vars[i].data == NULL && v->n > 0)
-            return err_set(e, SANC_EINTERNAL, "%s: variable %s has no data", o->path, w->vars[i].name);
+        if (s->vars[i].data == NULL && v->n > 0)
+            return err_set(e, SANC_EINTERNAL, "%s: variable %s has no data", o->path, s->vars[i].name);
         if (h5out_write_period(v->ds, v->rank, v->dims, o->nt,
-                               v->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, w->vars[i].data) < 0)
-            return h5out_fail(e, o->path, w->vars[i].name);
+                               v->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, s->vars[i].data) < 0)
+            return h5out_fail(e, o->path, s->vars[i].name);
     }
     o->nt++;
     return SANC_OK;
@@ -555,7 +548,7 @@ static int h5out_close_objects(h5out *o)
 {
     int rc = 0;
     hid_t es = H5I_INVALID_HID;
-    for (int i = 0; i < WORLD_MAX_VARS; i++)
+    for (int i = 0; i < SCHEMA_MAX_VARS; i++)
         h5out_close_ds(&o->var[i].ds, &rc, &es);
     for (int d = 0; d < DIM_COUNT; d++)
         h5out_close_ds(&o->scale[d], &rc, &es);

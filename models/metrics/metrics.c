@@ -129,7 +129,7 @@ static void metrics_compute(metrics *mt, const struct world *w)
 
 static int metrics_register(struct world *w, metrics *mt, errbuf *e)
 {
-    const world_var always[] = {
+    const schema_var always[] = {
         {"customs_flows", "$units", "flows as recorded at the border",
          "cross-border flows (all sectors) as border statistics record them: the direct part of each flow "
          "stays exporter -> importer, the part routed via a hub's country appears as exports to and from that "
@@ -153,7 +153,7 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
         if ((rc = world_add_var(w, &always[v], e)) != SANC_OK)
             return rc;
     if (w->nhubs > 0) {
-        world_var tv = {"transit", "$units", "transit through hub",
+        schema_var tv = {"transit", "$units", "transit through hub",
                         "value routed through the hub: route shares (by vintage) times flows, summed over "
                         "cells; annual rate",
                         1, {DIM_HUB}, 0, mt->transit};
@@ -161,7 +161,7 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
             return rc;
     }
     if (w->nsanc > 0) {
-        world_var sv[] = {
+        schema_var sv[] = {
             {"sanction_remaining", "1", "remaining covered trade",
              "value of the measure's covered cells now over their baseline value (1 when the baseline value "
              "is 0)",

@@ -17,6 +17,9 @@
 #include "data.h"
 #include "err.h"
 
+enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
+enum { DEFICITS_FIXED = 0, DEFICITS_SCALE_WITH_TRADE = 1 };
+
 #define SC_END_NEVER 0x7fffffff /* an `end` that never comes */
 
 enum sc_event_type { SC_EV_SHOCK = 0, SC_EV_JOIN, SC_EV_EXIT, SC_EV_TRANSFER };

@@ -11,13 +11,13 @@
 
 #include "err.h"
 #include "sweep.h"
-#include "world.h"
+#include "schema.h"
 
 /* One kept variable, as the base run registered it. */
 typedef struct sweep_var {
     char *name, *units, *long_name, *description;
     int ndims;
-    int dims[WORLD_VAR_MAXDIMS];
+    int dims[SCHEMA_VAR_MAXDIMS];
     int is_int;
     size_t n;      /* values per period */
     size_t offset; /* byte offset of its block in a run's row */
@@ -31,7 +31,7 @@ typedef struct sweep_layout {
     int dim_n[DIM_COUNT];
     char **dim_labels[DIM_COUNT];
     int nvars;
-    sweep_var var[WORLD_MAX_VARS];
+    sweep_var var[SCHEMA_MAX_VARS];
     size_t rowbytes; /* all kept variables of one run, every period */
     char *units;     /* data.units, for "$units" */
 } sweep_layout;

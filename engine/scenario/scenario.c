@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "world.h"
 
 /* Size limits, checked before the big arrays are allocated: a world array
  * holds nc*nc*ns doubles and a run keeps about a dozen of them. */

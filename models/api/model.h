@@ -9,7 +9,7 @@
 #ifndef SANCSIM_MODEL_H
 #define SANCSIM_MODEL_H
 
-#include "../engine/err.h"
+#include "err.h"
 
 struct scenario;
 struct world;

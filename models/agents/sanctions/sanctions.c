@@ -395,7 +395,7 @@ static int sanctions_init(struct model *m, const struct scenario *sc, struct wor
     /* period 0: no measure is active (start >= 1) */
     sanctions_apply(s, w, 0);
 
-    world_var v = {
+    schema_var v = {
         .name = "sanction_intensity", .units = "1", .long_name = "sanction enforcement",
         .description = "current enforcement e of each sanction measure (ramped; 0 when inactive)",
         .ndims = 1, .dims = {DIM_SANCTION}, .data = w->sanc_intensity,

@@ -13,7 +13,7 @@
 #ifndef SANCSIM_GE_H
 #define SANCSIM_GE_H
 
-#include "../engine/err.h"
+#include "err.h"
 
 typedef struct ge_solver ge_solver;
 

@@ -74,7 +74,7 @@ static int gravity_init(struct model *m, const struct scenario *sc, struct world
     if (rc != SANC_OK)
         return rc;
 
-    const world_var vars[] = {
+    const schema_var vars[] = {
         {"welfare", "1", "welfare change",
          "real expenditure relative to period 0: (E'/E) / prod_k Phat^alpha (1 at period 0)", 1, {DIM_COUNTRY}, 0,
          w->welfare},
@@ -103,7 +103,7 @@ static int gravity_init(struct model *m, const struct scenario *sc, struct world
         if ((rc = world_add_var(w, &vars[i], e)) != SANC_OK)
             return rc;
     if (sc->output_flows) {
-        world_var fv = {"flows", "$units", "bilateral flows",
+        schema_var fv = {"flows", "$units", "bilateral flows",
                         "value of goods shipped from exporter to importer in each sector (domestic sales where "
                         "exporter == importer), annual rate",
                         3, {DIM_EXPORTER, DIM_IMPORTER, DIM_SECTOR}, 0, w->X};

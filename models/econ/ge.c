@@ -32,7 +32,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
 
-#include "../engine/world.h"
+#include "scenario.h"
 
 #define GE_CLOSED 1e-12  /* phi below this is a closed cell (DESIGN 2) */
 #define GE_AA_DEPTH 12   /* Anderson history length */

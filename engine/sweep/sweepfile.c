@@ -39,20 +39,16 @@
 #define SANCSIM_GIT_REVISION "unknown"
 #endif
 
-#define SWF_MAXRANK (WORLD_VAR_MAXDIMS + 2)
+#define SWF_MAXRANK (SCHEMA_VAR_MAXDIMS + 2)
 #define SWF_BLOCK 65536            /* rows per write of the manifest */
 #define SWF_CHUNK_BYTES (64 << 10) /* runs share a chunk up to this size */
 #define SWF_ERRLEN 1024            /* run_error: bytes per message, NUL included */
 
-static const char *const swf_dim_long_names[DIM_COUNT] = {
-    "time", "country", "partner country", "exporting country", "importing country",
-    "sector", "payment system", "transit hub", "sanction",
-};
 static const char *const swf_stat_names[4] = {"mean", "p05", "p50", "p95"};
 
 struct sweep_h5 {
     hid_t file;
-    hid_t var[WORLD_MAX_VARS];
+    hid_t var[SCHEMA_MAX_VARS];
     hid_t status, error;
     int nvars;
     sweep_layout L; /* shallow: names and sizes only, owned by the caller */
@@ -398,7 +394,7 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     }
     strcpy(h->path, path);
     h->file = h->status = h->error = -1;
-    for (int i = 0; i < WORLD_MAX_VARS; i++)
+    for (int i = 0; i < SCHEMA_MAX_VARS; i++)
         h->var[i] = -1;
     h->nvars = L->nvars;
     h->L = *L;
@@ -425,9 +421,9 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
         for (int k = 0; k < L->var[i].ndims; k++)
             used[L->var[i].dims[k]] = 1;
     for (int k = 1; k < DIM_COUNT; k++)
-        if (used[k] && (scale[k] = swf_label_scale(h->file, world_dim_names[k], swf_dim_long_names[k],
+        if (used[k] && (scale[k] = swf_label_scale(h->file, schema_dim_names[k], schema_dim_long_names[k],
                                                    L->dim_n[k], L->dim_labels[k])) < 0) {
-            rc = swf_fail(e, path, world_dim_names[k]);
+            rc = swf_fail(e, path, schema_dim_names[k]);
             goto out;
         }
     char **plab = malloc(sizeof *plab * (size_t)(d->nparams > 0 ? d->nparams : 1));
@@ -461,7 +457,7 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
             sc[k + 2] = scale[v->dims[k]];
             if (used_chars < sizeof dattr)
                 used_chars += (size_t)snprintf(dattr + used_chars, sizeof dattr - used_chars, " %s",
-                                               world_dim_names[v->dims[k]]);
+                                               schema_dim_names[v->dims[k]]);
         }
         for (int k = 1; k < rank; k++)
             chunk[k] = dims[k] > 0 ? dims[k] : 1;
@@ -819,7 +815,7 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
 int sweep_h5_finish(sweep_h5 *h, const sweep_h5_prov *p, int complete, int summaries, errbuf *e)
 {
     h5util_quiet();
-    for (int i = 0; i < WORLD_MAX_VARS; i++)
+    for (int i = 0; i < SCHEMA_MAX_VARS; i++)
         if (h->var[i] >= 0) {
             H5Dclose(h->var[i]);
             h->var[i] = -1;
@@ -841,7 +837,7 @@ void sweep_h5_abort(sweep_h5 *h)
     if (h == NULL)
         return;
     h5util_quiet();
-    for (int i = 0; i < WORLD_MAX_VARS; i++)
+    for (int i = 0; i < SCHEMA_MAX_VARS; i++)
         if (h->var[i] >= 0)
             H5Dclose(h->var[i]);
     if (h->status >= 0)

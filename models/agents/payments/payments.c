@@ -521,7 +521,7 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     pay_reach(P, w->pay_access, P->cost, P->N0, P->G0);
     world_set_dim(w, DIM_PAYMENT_SYSTEM, np, P->names);
 
-    const world_var vars[] = {
+    const schema_var vars[] = {
         {"adoption", "1", "payment-system access",
          "member weight a_ip: share (by Zipf bank weight) of the country's banks that are members of the system; "
          "1 for the fallback",

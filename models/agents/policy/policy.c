@@ -43,7 +43,7 @@ static int policy_init(struct model *m, const struct scenario *sc, struct world 
         has_transfers |= w->sc->events[v].type == SC_EV_TRANSFER;
     if (!has_transfers)
         return SANC_OK;
-    world_var tv = {
+    schema_var tv = {
         .name = "transfers", .units = "$units", .long_name = "non-market transfers",
         .description = "value of non-market transfers (e.g. arms for technology) by exporter and importer, "
                        "recorded from transfer events, as an annual rate; not priced and not part of flows",

@@ -1098,7 +1098,7 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
         return rc;
     memcpy(w->route_share, w->route_share_new, (size_t)r->nhubs * n3 * sizeof *w->route_share);
 
-    world_var kv = {
+    schema_var kv = {
         .name = "hub_markup", .units = "1", .long_name = "effective hub markup",
         .description = "cost multiplier kappa of routing via the hub relative to the direct baseline cost: the "
                        "configured markup, raised by congestion when the hub has a capacity (the configured "
@@ -1136,8 +1136,8 @@ static void routing_finish(struct model *m)
             free(w->hub_name[h]);
         free(w->hub_name);
         w->hub_name = NULL;
-        w->dim_labels[DIM_HUB] = NULL;
-        w->dim_n[DIM_HUB] = 0;
+        w->out.dim_labels[DIM_HUB] = NULL;
+        w->out.dim_n[DIM_HUB] = 0;
     }
     free(r->hub);
     free(r->kappa);

@@ -13,11 +13,6 @@
 
 #include "scenario.h"
 
-const char *const world_dim_names[DIM_COUNT] = {
-    "time", "country", "partner", "exporter", "importer",
-    "sector", "payment_system", "hub", "sanction",
-};
-
 static double *world_alloc(size_t n, int *fail)
 {
     double *p = calloc(n ? n : 1, sizeof *p);
@@ -46,7 +41,7 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     size_t nc = (size_t)w->nc, ns = (size_t)w->ns;
     size_t n3 = nc * nc * ns, n2 = nc * nc, nk = nc * ns;
     int fail = 0;
-    w->time_days = world_alloc((size_t)w->T, &fail);
+    w->out.time_days = world_alloc((size_t)w->T, &fail);
     w->Y0 = world_alloc(nc, &fail);
     w->E0 = world_alloc(nc, &fail);
     w->D0 = world_alloc(nc, &fail);
@@ -89,10 +84,10 @@ int world_init(world *w, const scenario *sc, errbuf *e)
         long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5;
         long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         long days = era * 146097 + doe;
-        w->time_days[t] = (double)days; /* absolute until rebased below */
+        w->out.time_days[t] = (double)days; /* absolute until rebased below */
     }
     for (int t = w->T - 1; t >= 0; t--)
-        w->time_days[t] -= w->time_days[0];
+        w->out.time_days[t] -= w->out.time_days[0];
 
     for (size_t i = 0; i < nc; i++)
         for (size_t j = 0; j < nc; j++)
@@ -126,20 +121,24 @@ int world_init(world *w, const scenario *sc, errbuf *e)
             }
         }
 
-    w->dim_n[DIM_COUNTRY] = w->dim_n[DIM_PARTNER] = w->nc;
-    w->dim_n[DIM_EXPORTER] = w->dim_n[DIM_IMPORTER] = w->nc;
-    w->dim_labels[DIM_COUNTRY] = w->dim_labels[DIM_PARTNER] = sc->country;
-    w->dim_labels[DIM_EXPORTER] = w->dim_labels[DIM_IMPORTER] = sc->country;
-    w->dim_n[DIM_SECTOR] = w->ns;
-    w->dim_labels[DIM_SECTOR] = sc->sector;
-    w->dim_n[DIM_TIME] = w->T;
+    w->out.dim_n[DIM_COUNTRY] = w->out.dim_n[DIM_PARTNER] = w->nc;
+    w->out.dim_n[DIM_EXPORTER] = w->out.dim_n[DIM_IMPORTER] = w->nc;
+    w->out.dim_labels[DIM_COUNTRY] = w->out.dim_labels[DIM_PARTNER] = sc->country;
+    w->out.dim_labels[DIM_EXPORTER] = w->out.dim_labels[DIM_IMPORTER] = sc->country;
+    w->out.dim_n[DIM_SECTOR] = w->ns;
+    w->out.dim_labels[DIM_SECTOR] = sc->sector;
+    w->out.dim_n[DIM_TIME] = w->T;
+    w->out.T = w->T;
+    w->out.start_year = sc->start_year;
+    w->out.start_month = sc->start_month;
+    w->out.units = sc->units;
     return SANC_OK;
 }
 
 void world_destroy(world *w)
 {
     double **arrays[] = {
-        &w->time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->sanction_logF,
+        &w->out.time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->sanction_logF,
         &w->sanction_e, &w->route_logM, &w->pay_logw, &w->noise_logphi, &w->phi,
         &w->phi_prev, &w->X, &w->X_prev, &w->phat, &w->Phat, &w->D, &w->Y, &w->E,
         &w->welfare, &w->price_index, &w->exports, &w->imports, &w->transfers,
@@ -164,24 +163,24 @@ void world_destroy(world *w)
     w->route_share_new = w->route_share = NULL;
     w->sanc_cover = NULL;
     w->hub_via = NULL;
-    w->nvars = 0;
+    w->out.nvars = 0;
 }
 
-int world_add_var(world *w, const world_var *v, errbuf *e)
+int world_add_var(world *w, const schema_var *v, errbuf *e)
 {
-    if (w->nvars >= WORLD_MAX_VARS)
-        return err_set(e, SANC_EINTERNAL, "too many output variables (max %d)", WORLD_MAX_VARS);
+    if (w->out.nvars >= SCHEMA_MAX_VARS)
+        return err_set(e, SANC_EINTERNAL, "too many output variables (max %d)", SCHEMA_MAX_VARS);
     if (v->ndims < 0 || v->ndims > 3)
         return err_set(e, SANC_EINTERNAL, "variable %s: bad rank %d", v->name, v->ndims);
-    for (int i = 0; i < w->nvars; i++)
-        if (strcmp(w->vars[i].name, v->name) == 0)
+    for (int i = 0; i < w->out.nvars; i++)
+        if (strcmp(w->out.vars[i].name, v->name) == 0)
             return err_set(e, SANC_EINTERNAL, "variable %s registered twice", v->name);
-    w->vars[w->nvars++] = *v;
+    w->out.vars[w->out.nvars++] = *v;
     return SANC_OK;
 }
 
 void world_set_dim(world *w, int dim, int n, char *const *labels)
 {
-    w->dim_n[dim] = n;
-    w->dim_labels[dim] = labels;
+    w->out.dim_n[dim] = n;
+    w->out.dim_labels[dim] = labels;
 }

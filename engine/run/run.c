@@ -109,14 +109,14 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     sigaddset(&hold, SIGTERM);
     int held = o->on_temp != NULL && pthread_sigmask(SIG_BLOCK, &hold, &saved) == 0;
     if (rc == SANC_OK && o->output)
-        rc = h5out_create(&out, o->output, o->force, &r.w, sc->compression, sc->units, e);
+        rc = h5out_create(&out, o->output, o->force, &r.w.out, sc->compression, sc->units, e);
     if (rc == SANC_OK && out && o->on_temp)
         o->on_temp(h5out_temp_path(out), o->ctx);
     if (held)
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
     r.w.t = 0;
     if (rc == SANC_OK && out)
-        rc = h5out_append(out, &r.w, e);
+        rc = h5out_append(out, &r.w.out, r.w.t, e);
     if (rc == SANC_OK && o->on_period)
         rc = o->on_period(&r.w, o->ctx, e);
 
@@ -131,7 +131,7 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
         for (int i = 0; i < r.nmodels && rc == SANC_OK; i++)
             rc = r.models[i].ops->step(&r.models[i], &r.w, t, e);
         if (rc == SANC_OK && out)
-            rc = h5out_append(out, &r.w, e);
+            rc = h5out_append(out, &r.w.out, r.w.t, e);
         if (rc == SANC_OK && o->on_period)
             rc = o->on_period(&r.w, o->ctx, e);
         double now = run_now();
