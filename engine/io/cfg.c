@@ -521,6 +521,56 @@ int cfg_load_string(cfg *c, const char *text, const char *name, const char *dir,
     return cfg__parse(c, text, 0, e);
 }
 
+/* Deep copy of a setting's children into dst (a group, list or array).
+ * Source lines and file names are carried over, so messages about the
+ * copy still point into the scenario file; the file names are the
+ * source config's strings, which is why a copy must not outlive it. */
+static int cfg__copy_children(config_setting_t *dst, const config_setting_t *src)
+{
+    int n = config_setting_length(src);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(src, (unsigned)i);
+        config_setting_t *d = config_setting_add(dst, config_setting_is_group(src) ? s->name : NULL, s->type);
+        if (d == NULL)
+            return -1;
+        int ok = 1;
+        switch (s->type) {
+        case CONFIG_TYPE_INT: ok = config_setting_set_int(d, config_setting_get_int(s)); break;
+        case CONFIG_TYPE_INT64: ok = config_setting_set_int64(d, config_setting_get_int64(s)); break;
+        case CONFIG_TYPE_FLOAT: ok = config_setting_set_float(d, config_setting_get_float(s)); break;
+        case CONFIG_TYPE_BOOL: ok = config_setting_set_bool(d, config_setting_get_bool(s)); break;
+        case CONFIG_TYPE_STRING: ok = config_setting_set_string(d, config_setting_get_string(s)); break;
+        default: ok = cfg__copy_children(d, s) == 0; break;
+        }
+        if (!ok)
+            return -1;
+        d->format = s->format;
+        d->line = s->line;
+        d->file = s->file;
+    }
+    return 0;
+}
+
+int cfg_copy(cfg *dst, const cfg *src, errbuf *e)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->path = strdup(src->path);
+    dst->dir = strdup(src->dir);
+    if (dst->path == NULL || dst->dir == NULL) {
+        cfg__reset(dst);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    config_init(&dst->lc);
+    dst->loaded = 1;
+    config_set_include_dir(&dst->lc, dst->dir);
+    if (cfg__copy_children(config_root_setting(&dst->lc), config_root_setting(&src->lc)) != 0) {
+        cfg__reset(dst);
+        return err_set(e, SANC_ENOMEM, "%s: out of memory copying the configuration", src->path);
+    }
+    config_setting_set_hook(config_root_setting(&dst->lc), dst);
+    return SANC_OK;
+}
+
 void cfg_destroy(cfg *c)
 {
     if (c != NULL)

@@ -37,6 +37,10 @@ int  cfg_load(cfg *c, const char *path, errbuf *e);
 /* Parse from memory (tests, fuzzing); name is used in messages, dir for @include. */
 int  cfg_load_string(cfg *c, const char *text, const char *name, const char *dir, errbuf *e);
 void cfg_destroy(cfg *c);
+/* A deep copy of src (every setting with its type, format, file and line),
+ * for applying one run's overrides without parsing again.  src must
+ * outlive dst (the copy shares its file-name strings). */
+int  cfg_copy(cfg *dst, const cfg *src, errbuf *e);
 
 /* Apply one command-line override "PATH=VALUE" (PATH in libconfig syntax,
  * e.g. "trade.sigma" or "events.[0].partial_effect").  The value is parsed

@@ -268,8 +268,8 @@ static int sc_group_resolve(scenario *sc, int g, unsigned char *state, const con
         free(items);
     }
     /* Memberships from the countries file's groups column add to the union. */
-    for (int c = 0; c < sc->countries.n && rc == SANC_OK; c++) {
-        const char *gl = sc->countries.groups ? sc->countries.groups[c] : NULL;
+    for (int c = 0; c < sc->data->countries.n && rc == SANC_OK; c++) {
+        const char *gl = sc->data->countries.groups ? sc->data->countries.groups[c] : NULL;
         if (gl == NULL)
             continue;
         size_t len = strlen(sc->group_name[g]);
@@ -277,7 +277,7 @@ static int sc_group_resolve(scenario *sc, int g, unsigned char *state, const con
             const char *q = strchr(p, ';');
             size_t n = q ? (size_t)(q - p) : strlen(p);
             if (n == len && strncmp(p, sc->group_name[g], n) == 0) {
-                int i = scenario_country_index(sc, sc->countries.code[c]);
+                int i = scenario_country_index(sc, sc->data->countries.code[c]);
                 if (i >= 0)
                     mask[i] = 1;
             }
@@ -321,8 +321,8 @@ static int sc_load_groups(scenario *sc, errbuf *e)
             return rc;
     }
     /* groups named only in the countries file */
-    for (int c = 0; c < sc->countries.n; c++) {
-        const char *gl = sc->countries.groups ? sc->countries.groups[c] : NULL;
+    for (int c = 0; c < sc->data->countries.n; c++) {
+        const char *gl = sc->data->countries.groups ? sc->data->countries.groups[c] : NULL;
         if (gl == NULL)
             continue;
         char buf[256];
@@ -335,7 +335,7 @@ static int sc_load_groups(scenario *sc, errbuf *e)
                 if (scenario_country_index(sc, buf) >= 0 || strcmp(buf, "ALL") == 0)
                     return err_set(e, SANC_EDATA, "%s: country %s: group '%s' has the name of a country",
                                    config_lookup(&sc->cfg.lc, "data.countries") ? "countries file" : "?",
-                                   sc->countries.code[c], buf);
+                                   sc->data->countries.code[c], buf);
                 rc = sc_add_group(sc, buf, root, e);
                 if (rc != SANC_OK)
                     return rc;
@@ -435,7 +435,7 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
     return SANC_OK;
 }
 
-static int sc_load_data_block(scenario *sc, errbuf *e)
+static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
 {
     static const char *const keys[] = {"trade", "countries", "units", NULL};
     config_setting_t *root = config_root_setting(&sc->cfg.lc), *b = NULL;
@@ -451,31 +451,30 @@ static int sc_load_data_block(scenario *sc, errbuf *e)
         return rc;
     if (rc == SANC_OK)
         sc->units = s;
+    char *cpath = NULL, *tpath = NULL;
     rc = cfg_get_string(b, "countries", 0, &s, e);
     if (rc < 0)
         return rc;
-    if (rc == SANC_OK) {
-        char *p = sc_data_path(sc, s);
-        if (p == NULL)
-            return err_set(e, SANC_ENOMEM, "out of memory");
-        rc = data_load_countries(p, &sc->countries, e);
-        free(p);
-        if (rc != SANC_OK)
-            return rc;
-    }
-    if ((rc = cfg_get_string(b, "trade", 1, &s, e)) != SANC_OK)
-        return rc;
-    char *p = sc_data_path(sc, s);
-    if (p == NULL)
+    if (rc == SANC_OK && (cpath = sc_data_path(sc, s)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    rc = data_load_trade(p, sc->countries.n > 0 ? &sc->countries : NULL, &sc->trade, e);
-    free(p);
+    if ((rc = cfg_get_string(b, "trade", 1, &s, e)) == SANC_OK && (tpath = sc_data_path(sc, s)) == NULL)
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+    if (rc == SANC_OK) {
+        if (dataset_matches(shared, tpath, cpath)) {
+            sc->data = shared;
+        } else {
+            rc = dataset_load(&sc->own, tpath, cpath, e);
+            sc->data = &sc->own;
+        }
+    }
+    free(cpath);
+    free(tpath);
     if (rc != SANC_OK)
         return rc;
-    sc->nc = sc->trade.nc;
-    sc->ns = sc->trade.ns;
-    sc->country = sc->trade.country;
-    sc->sector = sc->trade.sector;
+    sc->nc = sc->data->trade.nc;
+    sc->ns = sc->data->trade.ns;
+    sc->country = sc->data->trade.country;
+    sc->sector = sc->data->trade.sector;
     if (sc->nc > SC_MAX_COUNTRIES || sc->ns > SC_MAX_SECTORS ||
         (long long)sc->nc * sc->nc * sc->ns > SC_MAX_CELLS)
         return err_set(e, SANC_ELIMIT,
@@ -876,20 +875,14 @@ static int sc_load_events(scenario *sc, errbuf *e)
 
 /* ---- entry points ------------------------------------------------------ */
 
-int scenario_load(scenario *sc, const char *path, char *const *overrides, int noverrides, int64_t seed_override,
-                  errbuf *e)
+/* Everything after the configuration is in sc->cfg (overrides applied). */
+static int sc_build(scenario *sc, const char *path, int64_t seed_override, const dataset *shared, errbuf *e)
 {
-    memset(sc, 0, sizeof *sc);
-    int rc = cfg_load(&sc->cfg, path, e);
-    for (int i = 0; i < noverrides && rc == SANC_OK; i++)
-        rc = cfg_apply_set(&sc->cfg, overrides[i], e);
-    if (rc != SANC_OK)
-        return rc;
-    rc = cfg_check_keys(config_root_setting(&sc->cfg.lc), sc_top_keys, e);
+    int rc = cfg_check_keys(config_root_setting(&sc->cfg.lc), sc_top_keys, e);
     if (rc == SANC_OK)
         rc = sc_load_scenario_block(sc, path, seed_override, e);
     if (rc == SANC_OK)
-        rc = sc_load_data_block(sc, e);
+        rc = sc_load_data_block(sc, shared, e);
     if (rc == SANC_OK)
         rc = sc_load_groups(sc, e);
     if (rc == SANC_OK)
@@ -899,6 +892,30 @@ int scenario_load(scenario *sc, const char *path, char *const *overrides, int no
     if (rc == SANC_OK)
         rc = sc_load_output_block(sc, e);
     return rc;
+}
+
+int scenario_load(scenario *sc, const char *path, char *const *overrides, int noverrides, int64_t seed_override,
+                  errbuf *e)
+{
+    memset(sc, 0, sizeof *sc);
+    int rc = cfg_load(&sc->cfg, path, e);
+    for (int i = 0; i < noverrides && rc == SANC_OK; i++)
+        rc = cfg_apply_set(&sc->cfg, overrides[i], e);
+    if (rc != SANC_OK)
+        return rc;
+    return sc_build(sc, path, seed_override, NULL, e);
+}
+
+int scenario_derive(scenario *sc, const scenario *base, char *const *overrides, int noverrides,
+                    int64_t seed_override, errbuf *e)
+{
+    memset(sc, 0, sizeof *sc);
+    int rc = cfg_copy(&sc->cfg, &base->cfg, e);
+    for (int i = 0; i < noverrides && rc == SANC_OK; i++)
+        rc = cfg_apply_set(&sc->cfg, overrides[i], e);
+    if (rc != SANC_OK)
+        return rc;
+    return sc_build(sc, base->cfg.path, seed_override, base->data, e);
 }
 
 void scenario_destroy(scenario *sc)
@@ -912,8 +929,7 @@ void scenario_destroy(scenario *sc)
     free(sc->group_mask);
     free(sc->sigma);
     free(sc->lambda);
-    data_trade_free(&sc->trade);
-    data_countries_free(&sc->countries);
+    dataset_free(&sc->own);
     if (sc->cfg.loaded)
         cfg_destroy(&sc->cfg);
     memset(sc, 0, sizeof *sc);

@@ -15,6 +15,7 @@
 
 #include "cfg.h"
 #include "data.h"
+#include "dataset.h"
 #include "err.h"
 
 enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
@@ -57,11 +58,12 @@ typedef struct scenario {
     int seed_overridden;
 
     const char *units;       /* data.units */
-    data_countries countries; /* optional file (n = 0 when absent) */
-    data_trade trade;        /* baseline: owns country and sector names */
+    const dataset *data;     /* the baseline: &own, or a dataset shared with
+                                other scenarios (scenario_derive) */
+    dataset own;             /* loaded by this scenario (empty when shared) */
     int nc, ns;
-    char **country;          /* = trade.country */
-    char **sector;           /* = trade.sector */
+    char **country;          /* = data->trade.country */
+    char **sector;           /* = data->trade.sector */
 
     int ngroups;
     char **group_name;       /* owned copies */
@@ -83,6 +85,13 @@ typedef struct scenario {
  * validation.  seed_override >= 0 replaces scenario.seed. */
 int  scenario_load(scenario *sc, const char *path, char *const *overrides, int noverrides,
                    int64_t seed_override, errbuf *e);
+/* A run's scenario from an already loaded one: base's configuration
+ * (copied, with its --set overrides already applied) plus `overrides`, and
+ * base's dataset shared when the data block still names the same files
+ * (base must outlive sc).  What a sweep does for every run: no file is
+ * read or parsed again. */
+int  scenario_derive(scenario *sc, const scenario *base, char *const *overrides, int noverrides,
+                     int64_t seed_override, errbuf *e);
 void scenario_destroy(scenario *sc);
 
 /* --- helpers for modules that read their own blocks --- */

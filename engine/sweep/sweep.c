@@ -169,6 +169,7 @@ static int sw_capture_cb(const world *w, void *ctx, errbuf *e)
 /* one run                                                             */
 
 typedef struct sw_shared {
+    const scenario *base; /* the loaded base scenario: each run derives from it */
     const sweep_opts *o;
     const sweep_design *d;
     const sweep_layout *L;
@@ -219,8 +220,6 @@ static int sw_run_one(const sw_shared *S, int64_t r, unsigned char *row, char **
     const sweep_opts *o = S->o;
     const sweep_design *d = S->d;
     int n = 0;
-    for (int i = 0; i < o->noverrides; i++)
-        ovr[n++] = o->overrides[i];
     int64_t point = r / d->replicates;
     for (int j = 0; j < d->nparams; j++) {
         char *b = ovrbuf + (size_t)j * ovrlen;
@@ -230,7 +229,8 @@ static int sw_run_one(const sw_shared *S, int64_t r, unsigned char *row, char **
         ovr[n++] = b;
     }
     scenario sc;
-    int rc = scenario_load(&sc, o->config, ovr, n, (int64_t)sweep_run_seed(d, r), e);
+    /* the base already holds the command line's --set overrides */
+    int rc = scenario_derive(&sc, S->base, ovr, n, (int64_t)sweep_run_seed(d, r), e);
     if (rc == SANC_OK) {
         sw_rowctx rc_ctx;
         memset(&rc_ctx, 0, sizeof rc_ctx);
@@ -251,24 +251,18 @@ static int sw_run_one(const sw_shared *S, int64_t r, unsigned char *row, char **
 /* ------------------------------------------------------------------ */
 /* validation before any run                                           */
 
-static int sw_try(const sweep_opts *o, const char *extra, errbuf *e)
+static int sw_try(const sweep_opts *o, const scenario *base, const char *extra, errbuf *e)
 {
-    char **ovr = malloc(sizeof *ovr * (size_t)(o->noverrides + 1));
-    if (ovr == NULL)
-        return err_set(e, SANC_ENOMEM, "out of memory");
-    for (int i = 0; i < o->noverrides; i++)
-        ovr[i] = o->overrides[i];
-    ovr[o->noverrides] = (char *)extra;
+    char *ovr[1] = {(char *)extra};
     scenario sc;
-    int rc = scenario_load(&sc, o->config, ovr, o->noverrides + 1, o->seed_override, e);
+    int rc = scenario_derive(&sc, base, ovr, 1, o->seed_override, e);
     if (rc == SANC_OK)
         rc = run_check(&sc, e);
     scenario_destroy(&sc);
-    free(ovr);
     return rc;
 }
 
-static int sw_validate(const sweep_opts *o, const sweep_design *d, errbuf *e)
+static int sw_validate(const sweep_opts *o, const scenario *base, const sweep_design *d, errbuf *e)
 {
     char buf[4300];
     for (int j = 0; j < d->nparams; j++) {
@@ -293,7 +287,7 @@ static int sw_validate(const sweep_opts *o, const sweep_design *d, errbuf *e)
             errbuf sub;
             err_init(&sub);
             if (rc == SANC_OK)
-                rc = sw_try(o, buf, &sub);
+                rc = sw_try(o, base, buf, &sub);
             if (rc != SANC_OK) {
                 int code = err_exit_status(rc) == 2 ? rc : SANC_ECONFIG;
                 return err_set(e, code, "%s: sweep parameter %d (%s), value %s: %s", o->config, j + 1, p->path,
@@ -583,7 +577,7 @@ static int sw_prepare(const sweep_opts *o, sw_base *B, errbuf *e)
         return err_set(e, rc != SANC_OK ? rc : SANC_EINTERNAL, "%s: the base scenario fails: %s", o->config,
                        sub.msg);
 
-    if ((rc = sw_validate(o, &B->d, e)) != SANC_OK)
+    if ((rc = sw_validate(o, &B->sc, &B->d, e)) != SANC_OK)
         return rc;
 
     B->config_text = cfg_to_string(&B->sc.cfg, e);
@@ -848,6 +842,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     pthread_mutex_lock(&P.mu);
     for (int i = 0; i < jobs; i++) {
         W[i].P = &P;
+        W[i].S.base = &B.sc;
         W[i].S.o = o;
         W[i].S.d = d;
         W[i].S.L = L;

@@ -36,7 +36,7 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     w->T = sc->periods;
     w->country = sc->country;
     w->sector = sc->sector;
-    w->X0 = sc->trade.X;
+    w->X0 = sc->data->trade.X;
 
     size_t nc = (size_t)w->nc, ns = (size_t)w->ns;
     size_t n3 = nc * nc * ns, n2 = nc * nc, nk = nc * ns;

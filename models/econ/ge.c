@@ -313,12 +313,26 @@ static double ge_eval(ge_solver *s, ge_comp *C, const double *xv, double *gv, do
 
     for (int a = 0; a < C->nm; a++)
         memset(s->P + (size_t)C->m[a] * K, 0, K * sizeof(double));
-    for (int a = 0; a < C->nm; a++) {
-        size_t i = (size_t)C->m[a];
-        const double *ti = s->t + i * K;
-        for (int b = 0; b < C->nm; b++) {
-            size_t j = (size_t)C->m[b];
-            ge_fma_k(K, s->P + j * K, s->B + (i * (size_t)n + j) * K, ti);
+    if (K == 1) {
+        /* one sector (the gravity literature's case): a plain matrix-vector
+         * product; a call per cell would cost more than the cell.  Same
+         * operations in the same order as the general loop. */
+        for (int a = 0; a < C->nm; a++) {
+            size_t i = (size_t)C->m[a];
+            const double ti = s->t[i], *Bi = s->B + i * (size_t)n;
+            for (int b = 0; b < C->nm; b++) {
+                size_t j = (size_t)C->m[b];
+                s->P[j] += Bi[j] * ti;
+            }
+        }
+    } else {
+        for (int a = 0; a < C->nm; a++) {
+            size_t i = (size_t)C->m[a];
+            const double *ti = s->t + i * K;
+            for (int b = 0; b < C->nm; b++) {
+                size_t j = (size_t)C->m[b];
+                ge_fma_k(K, s->P + j * K, s->B + (i * (size_t)n + j) * K, ti);
+            }
         }
     }
     int ok = 1;
@@ -342,6 +356,16 @@ static double ge_eval(ge_solver *s, ge_comp *C, const double *xv, double *gv, do
     for (int a = 0; a < C->nm; a++) {
         size_t i = (size_t)C->m[a];
         double *Si = s->S + i * K;
+        if (K == 1) {
+            const double *Bi = s->B + i * (size_t)n;
+            double acc = 0;
+            for (int b = 0; b < C->nm; b++) {
+                size_t j = (size_t)C->m[b];
+                acc += Bi[j] * s->q[j];
+            }
+            Si[0] = acc;
+            continue;
+        }
         memset(Si, 0, K * sizeof(double));
         for (int b = 0; b < C->nm; b++) {
             size_t j = (size_t)C->m[b];

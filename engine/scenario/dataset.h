@@ -1,0 +1,27 @@
+/*
+ * dataset.h - the baseline data of a scenario (countries, trade flows),
+ * loaded once and shared read-only: a sweep's runs and the look-ahead
+ * evaluations all point at one dataset instead of reading the CSV files
+ * again (DESIGN section 4).  Nothing in it changes after dataset_load.
+ */
+#ifndef SANCSIM_DATASET_H
+#define SANCSIM_DATASET_H
+
+#include "data.h"
+#include "err.h"
+
+typedef struct dataset {
+    char *trade_path;          /* resolved paths as read (countries: NULL if none) */
+    char *countries_path;
+    data_countries countries;  /* n = 0 without a countries file */
+    data_trade trade;          /* owns the country and sector names */
+} dataset;
+
+/* Load the trade file (and the countries file, if any). */
+int  dataset_load(dataset *d, const char *trade_path, const char *countries_path, errbuf *e);
+void dataset_free(dataset *d);
+
+/* 1 when d was loaded from exactly these (resolved) paths. */
+int  dataset_matches(const dataset *d, const char *trade_path, const char *countries_path);
+
+#endif
