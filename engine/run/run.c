@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "h5out.h"
+#include "lookahead.h"
 #include "model.h"
 #include "scenario.h"
 #include "world.h"
@@ -28,7 +29,20 @@ typedef struct run_state {
     world w;
     model models[RUN_MAX_MODELS];
     int nmodels;
+    lookahead *la; /* created on first use: most runs never look ahead */
 } run_state;
+
+static int run_lookahead(void *ctx, const world *w, const double *extra_logphi, double *welfare, double *X,
+                         errbuf *e)
+{
+    run_state *r = ctx;
+    int rc = SANC_OK;
+    if (r->la == NULL && (rc = lookahead_create(&r->la, w, e)) != SANC_OK)
+        return rc;
+    lookahead_policy p = {.extra_logphi = extra_logphi};
+    lookahead_result res = {.welfare = welfare, .X = X};
+    return lookahead_eval(r->la, w, &p, &res, e);
+}
 
 static void run_teardown(run_state *r)
 {
@@ -36,6 +50,8 @@ static void run_teardown(run_state *r)
         if (r->models[i].ops->finish)
             r->models[i].ops->finish(&r->models[i]);
     r->nmodels = 0;
+    lookahead_free(r->la);
+    r->la = NULL;
     world_destroy(&r->w);
 }
 
@@ -52,6 +68,8 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
         md->name = m->name;
         md->ops = m->ops;
         md->data = NULL;
+        md->lookahead.eval = run_lookahead;
+        md->lookahead.ctx = r;
         rc = md->ops->init(md, sc, &r->w, e);
     }
     return rc;

@@ -25,10 +25,22 @@ typedef struct model_ops {
     void (*finish)(struct model *m);
 } model_ops;
 
+/* The run's pure look-ahead (engine/run/lookahead.h), handed to every
+ * module so that no model includes the run layer: the static equilibrium
+ * with full adjustment of the current wedges plus `extra_logphi` (nc*nc*ns
+ * or NULL); fills welfare (nc) and, if not NULL, X (nc*nc*ns).  It changes
+ * no state and draws no random number. */
+typedef struct model_lookahead {
+    int (*eval)(void *ctx, const struct world *w, const double *extra_logphi, double *welfare, double *X,
+                errbuf *e);
+    void *ctx;
+} model_lookahead;
+
 typedef struct model {
     const char *name;
     const model_ops *ops;
     void *data;
+    model_lookahead lookahead; /* set by the run before init */
 } model;
 
 typedef struct model_entry {

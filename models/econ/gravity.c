@@ -28,6 +28,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "ge.h"
+#include "gravity.h"
 #include "model.h"
 #include "rng.h"
 #include "scenario.h"
@@ -128,11 +129,7 @@ static void gravity_openness(const scenario *sc, struct world *w, double *phista
                 }
                 double cost = w->route_logM[c] + w->pay_logw[ij]; /* log cost factor */
                 double lphi = w->shock_logphi[c] + w->noise_logphi[ij];
-                double target;
-                if (cost == INFINITY || lphi == -INFINITY)
-                    target = 0.0;
-                else
-                    target = exp(lphi + (1.0 - sc->sigma[k]) * cost);
+                double target = gravity_cell_target(lphi, cost, sc->sigma[k]);
                 double lam = sc->lambda[k];
                 if (phistar != NULL)
                     phistar[c] = target;

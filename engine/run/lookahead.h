@@ -1,0 +1,43 @@
+/*
+ * lookahead.h - the pure look-ahead (DESIGN sections 3b and 4): the static
+ * equilibrium, with full adjustment, that a set of policies would give
+ * from the run's current state.  It reads the world and writes only the
+ * caller's result and its own scratch: no state changes, no random draws,
+ * so governments and the leverage metric can evaluate as many candidate
+ * policy sets as they like without altering the run.
+ *
+ * Today a policy set is a change of log openness per cell on top of the
+ * period's target (shocks, route wedges with sanctions, payment wedges;
+ * noise is left out).  Modules reach it through model->lookahead.
+ */
+#ifndef SANCSIM_LOOKAHEAD_H
+#define SANCSIM_LOOKAHEAD_H
+
+#include "err.h"
+
+struct world;
+
+typedef struct lookahead lookahead;
+
+typedef struct lookahead_policy {
+    const double *extra_logphi; /* nc*nc*ns log openness added to the target (NULL: none);
+                                   -INFINITY closes a cell */
+} lookahead_policy;
+
+typedef struct lookahead_result {
+    double *welfare;   /* nc (required) */
+    double *X;         /* nc*nc*ns flows (NULL: not wanted) */
+    int iterations;
+    double residual;
+} lookahead_result;
+
+/* Scratch for evaluations on w's scenario (its own solver and buffers). */
+int  lookahead_create(lookahead **la, const struct world *w, errbuf *e);
+void lookahead_free(lookahead *la);
+
+/* Evaluate policy p (NULL: the status quo) on w's current wedges.  Errors:
+ * those of the GE solver (no equilibrium, no convergence). */
+int  lookahead_eval(lookahead *la, const struct world *w, const lookahead_policy *p,
+                    lookahead_result *r, errbuf *e);
+
+#endif
