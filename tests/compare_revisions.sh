@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# tests/compare_revisions.sh OLD [NEW] - do two revisions write the same results?
+#
+# Builds both git revisions (NEW defaults to the working tree) in temporary
+# folders, runs every shipped scenario and sweep with each -- the 2021
+# baseline, the Russia-Iran scenario and its variants, the sanctions grid,
+# and (when ../shared is present) the eu2000 bootstrap -- and compares
+# every dataset with tests/compare_builds.py (attributes such as `created`
+# aside).  Exit 0 when all match, 1 listing those that differ.  This is how
+# a refactoring shows it changed no number (issue 8), e.g.
+#   tests/compare_revisions.sh 1eaf99c
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -ge 1 ] || { sed -n '2,12p' "$0"; exit 2; }
+old=$1 new=${2:-WORKTREE}
+work=$(mktemp -d)
+trap 'cd "$root"; git worktree remove --force "$work/old" >/dev/null 2>&1 || true;
+      [ "$new" = WORKTREE ] || git worktree remove --force "$work/new" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+build() { # revision dir
+    if [ "$1" = WORKTREE ]; then
+        ln -s "$root" "$2"
+    else
+        git -C "$root" worktree add -q --detach "$2" "$1"
+    fi
+    cmake -S "$2" -B "$2/.cmp-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$2/.cmp-build" -j "$(nproc)" --target sancsim >/dev/null
+}
+build "$old" "$work/old"
+build "$new" "$work/new"
+[ -f "$root/../shared/data/gravity/eu2000.csv" ] && /usr/bin/python3 "$root/scripts/eu2000_trade.py" \
+    -o "$root/results/data/eu2000_trade.csv" >/dev/null
+for t in old new; do
+    mkdir -p "$work/$t/results/data"
+    [ -f "$root/results/data/eu2000_trade.csv" ] && [ ! "$root/results/data" -ef "$work/$t/results/data" ] &&
+        cp "$root/results/data/eu2000_trade.csv" "$work/$t/results/data/"
+done
+fail=0
+compare() { # name
+    if /usr/bin/python3 "$root/tests/compare_builds.py" "$work/old.$1.h5" "$work/new.$1.h5" >"$work/diff"; then
+        echo "same: $1"
+    else
+        echo "DIFFERENT: $1"; sed 's/^/    /' "$work/diff"; fail=1
+    fi
+}
+cases=(baseline_2021.cfg russia_iran_2022.cfg)
+for v in "$root"/configs/variants/*.cfg; do cases+=("variants/$(basename "$v")"); done
+for c in "${cases[@]}"; do
+    name=$(echo "$c" | tr '/' '_')
+    for t in old new; do
+        "$work/$t/.cmp-build/sancsim" run "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force
+    done
+    compare "$name"
+done
+sweeps=(sweeps/sanctions_grid.cfg)
+[ -f "$root/results/data/eu2000_trade.csv" ] && sweeps+=(sweeps/eu2000_bootstrap.cfg)
+for c in "${sweeps[@]}"; do
+    name=$(echo "$c" | tr '/' '_')
+    for t in old new; do
+        "$work/$t/.cmp-build/sancsim" sweep "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force -j 2
+    done
+    compare "$name"
+done
+exit $fail
