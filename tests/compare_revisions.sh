@@ -22,8 +22,8 @@ build() { # revision dir
     else
         git -C "$root" worktree add -q --detach "$2" "$1"
     fi
-    cmake -S "$2" -B "$2/.cmp-build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$2/.cmp-build" -j "$(nproc)" --target sancsim >/dev/null
+    cmake -S "$2" -B "$2.build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$2.build" -j "$(nproc)" --target sancsim >/dev/null
 }
 build "$old" "$work/old"
 build "$new" "$work/new"
@@ -47,7 +47,7 @@ for v in "$root"/configs/variants/*.cfg; do cases+=("variants/$(basename "$v")")
 for c in "${cases[@]}"; do
     name=$(echo "$c" | tr '/' '_')
     for t in old new; do
-        "$work/$t/.cmp-build/sancsim" run "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force
+        "$work/$t.build/sancsim" run "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force
     done
     compare "$name"
 done
@@ -56,7 +56,7 @@ sweeps=(sweeps/sanctions_grid.cfg)
 for c in "${sweeps[@]}"; do
     name=$(echo "$c" | tr '/' '_')
     for t in old new; do
-        "$work/$t/.cmp-build/sancsim" sweep "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force -j 2
+        "$work/$t.build/sancsim" sweep "$work/$t/configs/$c" -o "$work/$t.$name.h5" -q --force -j 2
     done
     compare "$name"
 done
