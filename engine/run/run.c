@@ -28,6 +28,7 @@ typedef struct run_state {
     world w;
     model models[RUN_MAX_MODELS];
     int nmodels;
+    model_views views; /* the modules' published views */
 } run_state;
 
 static void run_teardown(run_state *r)
@@ -49,10 +50,8 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
         if (r->nmodels == RUN_MAX_MODELS)
             return err_set(e, SANC_EINTERNAL, "too many modules");
         model *md = &r->models[r->nmodels++];
-        md->name = m->name;
-        md->ops = m->ops;
-        md->data = NULL;
-        rc = md->ops->init(md, sc, &r->w, e);
+        md->ops = m->ops; /* so that teardown can finish it whatever happens */
+        rc = model_start(md, m->name, sc, &r->w, &r->views, e);
     }
     return rc;
 }
