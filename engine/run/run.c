@@ -29,7 +29,8 @@ typedef struct run_state {
     world w;
     model models[RUN_MAX_MODELS];
     int nmodels;
-    lookahead *la; /* created on first use: most runs never look ahead */
+    model_views views; /* the modules' published views */
+    lookahead *la;     /* created on first use: most runs never look ahead */
 } run_state;
 
 static int run_lookahead(void *ctx, const world *w, const double *extra_logphi, double *welfare, double *X,
@@ -65,12 +66,10 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
         if (r->nmodels == RUN_MAX_MODELS)
             return err_set(e, SANC_EINTERNAL, "too many modules");
         model *md = &r->models[r->nmodels++];
-        md->name = m->name;
-        md->ops = m->ops;
-        md->data = NULL;
+        md->ops = m->ops; /* so that teardown can finish it whatever happens */
         md->lookahead.eval = run_lookahead;
         md->lookahead.ctx = r;
-        rc = md->ops->init(md, sc, &r->w, e);
+        rc = model_start(md, m->name, sc, &r->w, &r->views, e);
     }
     return rc;
 }

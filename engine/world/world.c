@@ -46,8 +46,6 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     w->E0 = world_alloc(nc, &fail);
     w->D0 = world_alloc(nc, &fail);
     w->shock_logphi = world_alloc(n3, &fail);
-    w->sanction_logF = world_alloc(n3, &fail);
-    w->sanction_e = world_alloc(n3, &fail);
     w->route_logM = world_alloc(n3, &fail);
     w->pay_logw = world_alloc(n2, &fail);
     w->noise_logphi = world_alloc(n2, &fail);
@@ -138,31 +136,14 @@ int world_init(world *w, const scenario *sc, errbuf *e)
 void world_destroy(world *w)
 {
     double **arrays[] = {
-        &w->out.time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->sanction_logF,
-        &w->sanction_e, &w->route_logM, &w->pay_logw, &w->noise_logphi, &w->phi,
-        &w->phi_prev, &w->X, &w->X_prev, &w->phat, &w->Phat, &w->D, &w->Y, &w->E,
+        &w->out.time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->route_logM, &w->pay_logw,
+        &w->noise_logphi, &w->phi, &w->phi_prev, &w->X, &w->X_prev, &w->phat, &w->Phat, &w->D, &w->Y, &w->E,
         &w->welfare, &w->price_index, &w->exports, &w->imports, &w->transfers,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         free(*arrays[i]);
         *arrays[i] = NULL;
     }
-    /* agent-layer arrays, allocated by their modules */
-    free(w->sanc_intensity);
-    free(w->sanc_cover);
-    free(w->sanc_party);
-    w->sanc_party = NULL;
-    free(w->sec_pressure);
-    free(w->sys_cost);
-    free(w->pay_access);
-    free(w->pay_share);
-    free(w->hub_via);
-    free(w->route_share_new);
-    free(w->route_share);
-    w->sanc_intensity = w->sec_pressure = w->sys_cost = w->pay_access = w->pay_share = NULL;
-    w->route_share_new = w->route_share = NULL;
-    w->sanc_cover = NULL;
-    w->hub_via = NULL;
     w->out.nvars = 0;
 }
 

@@ -1,7 +1,8 @@
 /*
  * world.h - the state of one run: dimensions, baseline, the wedge arrays
- * through which modules talk, the current equilibrium and the registry of
- * output variables the recorder writes each period.
+ * that gravity reads, the current equilibrium and the registry of output
+ * variables the recorder writes each period.  Modules keep their own state
+ * and publish what others read as views (models/api/model.h).
  *
  * Index conventions (row-major, last index fastest):
  *   bilateral-sector arrays  [(i*nc + j)*ns + k]   i exporter, j importer
@@ -38,10 +39,10 @@ typedef struct world {
     const double *X0;    /* nc*nc*ns */
     double *Y0, *E0, *D0; /* nc: output, expenditure, deficit E - Y */
 
-    /* wedges written by modules each period, read by gravity (logs) */
+    /* wedges written by modules each period, read by gravity (logs); the
+     * modules' own state (sanction factors, memberships, route shares) is
+     * theirs and reaches other modules through views (models/api/views.h) */
     double *shock_logphi; /* nc*nc*ns: sum of active cost shocks, log openness */
-    double *sanction_logF; /* nc*nc*ns: log sanction factor on cost (0 none) */
-    double *sanction_e;    /* nc*nc*ns: largest current enforcement (0 none) */
     double *route_logM;    /* nc*nc*ns: log(M(t)/M(0)), cost (0 = baseline) */
     double *pay_logw;      /* nc*nc: log payment wedge on cost (0 = baseline) */
     double *noise_logphi;  /* nc*nc: log noise multiplier on openness (0 = none) */
@@ -60,30 +61,6 @@ typedef struct world {
     double solver_residual;
 
     double *transfers; /* nc*nc: non-market transfers in t (not priced) */
-
-    /* --- agent layer: arrays allocated by the module that owns them (in its
-     * init, with calloc) and freed by world_destroy; NULL/0 when absent. --- */
-    /* sanctions (owner: sanctions) */
-    int nsanc;
-    char **sanc_name;          /* nsanc labels (owned by the sanctions module) */
-    double *sanc_intensity;    /* nsanc: current enforcement e, 0 when inactive */
-    unsigned char *sanc_cover; /* nsanc * nc*nc*ns: cells covered by each measure */
-    unsigned char *sanc_party; /* nsanc * nc: 1 sender, 2 target, 0 third country */
-    double *sec_pressure;      /* nc*nc [i*nc+h]: sum over active secondary measures
-                                  targeting h with i a third country of penalty*e*w_iS */
-    /* payments (owner: payments) */
-    int nsys;                  /* systems, not counting the fallback */
-    char **sys_name;           /* nsys + 1 labels, fallback last */
-    double *sys_cost;          /* nsys + 1 */
-    double *pay_access;        /* nc*(nsys+1): member weight a_ip; 1 for the fallback */
-    double *pay_share;         /* nc*nc*(nsys+1): channel shares s_ijp of pair (i,j) */
-    /* routing (owner: routing; route_share is updated by gravity by vintage) */
-    int nhubs;
-    char **hub_name;           /* nhubs labels */
-    int *hub_via;              /* nhubs: index of the via country */
-    double *route_share_new;   /* nhubs * nc*nc*ns [h*n3 + cell]: shares of new flows */
-    double *route_share;       /* nhubs * nc*nc*ns: shares of the current flows */
-
 } world;
 
 /* Allocate every array for a scenario's dimensions and fill the baseline

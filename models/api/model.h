@@ -2,28 +2,41 @@
  * model.h - the module interface (a small ops table, the PETSc pattern).
  *
  * A run is a pipeline of modules stepped in registry order each period:
- * policy -> sanctions -> payments -> routing -> gravity -> metrics.  Modules
- * talk only through the world's arrays; each reads its own settings from the
- * scenario in init and registers its outputs with world_add_var.
+ * policy -> sanctions -> payments -> routing -> gravity -> metrics.
+ *
+ * What a module may see (DESIGN section 4, rule 1):
+ *  - the scenario's dataset and shared definitions (dimensions, country and
+ *    sector sets, calendar, events) through model_init.sc;
+ *  - its OWN settings block only (model_init.block, looked up by the run
+ *    under the registry's `block` key); a module never reads another
+ *    module's block from the configuration tree;
+ *  - the typed read-only views (views.h) published by the modules before
+ *    it: each module that others need fills its slot of model_init.views in
+ *    init with a pointer to a view it owns; a later module keeps the
+ *    pointer and reads the view's arrays, which the owner updates in its
+ *    step.  The views live as long as the run (until the owners' finish).
+ * Module state is the module's: whoever allocates frees (finish); the world
+ * holds only the run's shared state (baseline, wedges read by gravity,
+ * equilibrium) and the output schema.
  */
 #ifndef SANCSIM_MODEL_H
 #define SANCSIM_MODEL_H
 
+#include <libconfig.h>
+
 #include "err.h"
+#include "views.h"
 
 struct scenario;
 struct world;
 struct model;
 
-typedef struct model_ops {
-    /* required: parse settings, allocate private data, register outputs,
-     * and set the module's part of the baseline state (period 0). */
-    int (*init)(struct model *m, const struct scenario *sc, struct world *w, errbuf *e);
-    /* required: advance the module to period t >= 1. */
-    int (*step)(struct model *m, struct world *w, int t, errbuf *e);
-    /* optional: free private data. */
-    void (*finish)(struct model *m);
-} model_ops;
+/* Views published so far in the pipeline (NULL: the module is absent). */
+typedef struct model_views {
+    const sanctions_view *sanctions;
+    const payments_view *payments;
+    const routing_view *routing;
+} model_views;
 
 /* The run's pure look-ahead (engine/run/lookahead.h), handed to every
  * module so that no model includes the run layer: the static equilibrium
@@ -36,6 +49,25 @@ typedef struct model_lookahead {
     void *ctx;
 } model_lookahead;
 
+/* What init receives. */
+typedef struct model_init {
+    const struct scenario *sc;     /* dataset, sets, calendar, events */
+    const config_setting_t *block; /* the module's own settings (NULL: absent or none) */
+    struct world *w;
+    model_views *views;            /* read earlier modules' views; publish one's own */
+    model_lookahead lookahead;     /* the run's pure look-ahead (eval NULL: none) */
+} model_init;
+
+typedef struct model_ops {
+    /* required: parse the module's settings, allocate private data, publish
+     * its view, register outputs, and set its part of period 0. */
+    int (*init)(struct model *m, const model_init *ctx, errbuf *e);
+    /* required: advance the module to period t >= 1. */
+    int (*step)(struct model *m, struct world *w, int t, errbuf *e);
+    /* optional: free private data (everything the module allocated). */
+    void (*finish)(struct model *m);
+} model_ops;
+
 typedef struct model {
     const char *name;
     const model_ops *ops;
@@ -43,15 +75,26 @@ typedef struct model {
     model_lookahead lookahead; /* set by the run before init */
 } model;
 
+enum { MODEL_BLOCK_NONE = 0, MODEL_BLOCK_GROUP, MODEL_BLOCK_LIST };
+
 typedef struct model_entry {
     const char *name;
     const model_ops *ops;
+    const char *block; /* top-level key of the module's settings, or NULL */
+    int block_kind;    /* MODEL_BLOCK_* */
 } model_entry;
 
-/* The pipeline, NULL-terminated, in stepping order (models/registry.c). */
+/* The pipeline, NULL-terminated, in stepping order (engine/run/registry.c). */
 extern const model_entry model_registry[];
 
 /* Look a module up by name; NULL if unknown. */
 const model_ops *model_lookup(const char *name);
+const model_entry *model_find(const char *name);
+
+/* Initialise module `name` into *md: look up its own settings block (type
+ * checked: a group or a list, as the registry says) and call its init.
+ * Used by the run and by tests that build partial pipelines. */
+int model_start(model *md, const char *name, const struct scenario *sc, struct world *w, model_views *views,
+                errbuf *e);
 
 #endif

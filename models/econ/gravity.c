@@ -10,10 +10,9 @@
  * sigma near 1 never overflows.  The solver is warm-started from the last
  * period's prices.
  *
- * Route shares age by the same vintages as openness: flows carried over from
- * t-1 keep t-1's route mix, new flows take the routing module's new shares,
- *   w_h(t) = ((1-lambda) phi(t-1) w_h(t-1) + lambda phi* w_h,new) / phi(t);
- * a cell with phi(t) = 0 carries nothing and takes the new shares.
+ * Route shares age by the same vintages as openness: once phi(t) is known,
+ * gravity calls the routing view's `vintage` hook with the targets phi*
+ * (the shares are routing's; views.h).
  * Noise (trade.noise): per pair z(t) = rho z(t-1) + sqrt(1-rho^2) eps,
  * z(0) = 0, eps ~ N(0,1) from the run's noise stream drawn pair by pair in
  * the order (i, j), i != j, only when sd > 0; the target's openness is
@@ -38,24 +37,28 @@ typedef struct gravity {
     ge_solver *solver;
     double *trade0;      /* nc: cross-border trade (exports + imports) in period 0 */
     double *phistar;     /* nc*nc*ns target openness of t (only with hubs: vintages) */
+    const routing_view *routing; /* NULL without the routing module */
     double *z;           /* nc*nc AR(1) noise state (only with noise) */
     gsl_rng *rng;        /* the run's noise stream (only with noise) */
     double *lphat_step;  /* nc*ns: log phat(t-1) - log phat(t-2), for the warm start */
 } gravity;
 
-static int gravity_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+static int gravity_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     gravity *g = calloc(1, sizeof *g);
     if (g == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = g;
+    const struct scenario *sc = ctx->sc;
+    struct world *w = ctx->w;
+    g->routing = ctx->views->routing;
     g->trade0 = calloc((size_t)w->nc, sizeof *g->trade0);
     g->lphat_step = calloc((size_t)w->nc * w->ns, sizeof *g->lphat_step);
     if (g->trade0 == NULL || g->lphat_step == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int i = 0; i < w->nc; i++)
         g->trade0[i] = w->exports[i] + w->imports[i];
-    if (w->nhubs > 0) {
+    if (g->routing != NULL && g->routing->nhubs > 0) {
         g->phistar = calloc((size_t)w->nc * w->nc * w->ns, sizeof *g->phistar);
         if (g->phistar == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
@@ -152,31 +155,6 @@ static void gravity_noise(gravity *g, const scenario *sc, struct world *w)
         }
 }
 
-/* Route shares of the flows of t by vintage (phi_prev still holds t-1). */
-static void gravity_route_vintages(const scenario *sc, struct world *w, const double *phistar)
-{
-    size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    /* hub by hub: each hub's share arrays stream through the cache once */
-    for (int h = 0; h < w->nhubs; h++) {
-        double *rs = w->route_share + (size_t)h * n3;
-        const double *rn = w->route_share_new + (size_t)h * n3;
-        for (int i = 0; i < w->nc; i++)
-            for (int j = 0; j < w->nc; j++) {
-                if (i == j)
-                    continue;
-                size_t c0 = W3(w, i, j, 0);
-                for (int k = 0; k < w->ns; k++) {
-                    size_t c = c0 + (size_t)k;
-                    double lam = sc->lambda[k], phi = w->phi[c];
-                    if (lam == 1.0 || !(phi > 0.0))
-                        rs[c] = rn[c];
-                    else
-                        rs[c] = ((1.0 - lam) * w->phi_prev[c] * rs[c] + lam * phistar[c] * rn[c]) / phi;
-                }
-            }
-    }
-}
-
 static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     gravity *g = m->data;
@@ -187,8 +165,8 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
     if (g->rng != NULL)
         gravity_noise(g, sc, w);
     gravity_openness(sc, w, g->phistar);
-    if (w->nhubs > 0)
-        gravity_route_vintages(sc, w, g->phistar);
+    if (g->phistar != NULL)
+        g->routing->vintage(g->routing->self, w, g->phistar);
 
     for (int i = 0; i < w->nc; i++) {
         w->D[i] = w->D0[i];

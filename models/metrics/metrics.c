@@ -40,11 +40,14 @@ typedef struct metrics {
     double *bilateral;      /* nc*nc scratch: cross-border flows summed over sectors */
     double *ex, *im;        /* nc scratch */
     double *rsum;           /* nc*nc*ns scratch: share of each cell's flow routed via any hub */
+    int nhubs, nsanc;
+    const routing_view *rv;     /* NULL: no routing module */
+    const sanctions_view *sv;   /* NULL: no sanctions module */
 } metrics;
 
 static void metrics_compute(metrics *mt, const struct world *w)
 {
-    int nc = w->nc, ns = w->ns, nh = w->nhubs;
+    int nc = w->nc, ns = w->ns, nh = mt->nhubs;
     size_t n3 = (size_t)nc * nc * ns, n2 = (size_t)nc * nc;
 
     memset(mt->bilateral, 0, n2 * sizeof *mt->bilateral);
@@ -73,8 +76,8 @@ static void metrics_compute(metrics *mt, const struct world *w)
     if (nh > 0)
         memset(mt->rsum, 0, n3 * sizeof *mt->rsum);
     for (int h = 0; h < nh; h++) {
-        const double *share = w->route_share + (size_t)h * n3;
-        int via = w->hub_via[h];
+        const double *share = mt->rv->share + (size_t)h * n3;
+        int via = mt->rv->hub_via[h];
         for (int i = 0; i < nc; i++)
             for (int j = 0; j < nc; j++) {
                 if (i == j)
@@ -105,8 +108,8 @@ static void metrics_compute(metrics *mt, const struct world *w)
         for (int b = 0; b < nc; b++)
             mt->power[W2(w, a, b)] = mt->dependence[W2(w, a, b)] - mt->dependence[W2(w, b, a)];
 
-    for (int m = 0; m < w->nsanc; m++) {
-        const unsigned char *cov = w->sanc_cover + (size_t)m * n3;
+    for (int m = 0; m < mt->nsanc; m++) {
+        const unsigned char *cov = mt->sv->cover + (size_t)m * n3;
         double base = 0.0, now = 0.0, via = 0.0;
         for (int i = 0; i < nc; i++)
             for (int j = 0; j < nc; j++) {
@@ -152,7 +155,7 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
     for (size_t v = 0; v < sizeof always / sizeof always[0]; v++)
         if ((rc = world_add_var(w, &always[v], e)) != SANC_OK)
             return rc;
-    if (w->nhubs > 0) {
+    if (mt->nhubs > 0) {
         schema_var tv = {"transit", "$units", "transit through hub",
                         "value routed through the hub: route shares (by vintage) times flows, summed over "
                         "cells; annual rate",
@@ -160,7 +163,7 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
         if ((rc = world_add_var(w, &tv, e)) != SANC_OK)
             return rc;
     }
-    if (w->nsanc > 0) {
+    if (mt->nsanc > 0) {
         schema_var sv[] = {
             {"sanction_remaining", "1", "remaining covered trade",
              "value of the measure's covered cells now over their baseline value (1 when the baseline value "
@@ -178,21 +181,25 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
     return SANC_OK;
 }
 
-static int metrics_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
 {
-    (void)sc;
     metrics *mt = calloc(1, sizeof *mt);
     if (mt == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = mt;
-    if (w->nhubs > 0 && (w->route_share == NULL || w->hub_via == NULL))
-        return err_set(e, SANC_EINTERNAL, "metrics: %d hubs without route shares", w->nhubs);
-    if (w->nsanc > 0 && w->sanc_cover == NULL)
-        return err_set(e, SANC_EINTERNAL, "metrics: %d sanctions without covered cells", w->nsanc);
+    struct world *w = ctx->w;
+    mt->rv = ctx->views->routing;
+    mt->sv = ctx->views->sanctions;
+    mt->nhubs = mt->rv ? mt->rv->nhubs : 0;
+    mt->nsanc = mt->sv ? mt->sv->n : 0;
+    if (mt->nhubs > 0 && (mt->rv->share == NULL || mt->rv->hub_via == NULL))
+        return err_set(e, SANC_EINTERNAL, "metrics: %d hubs without route shares", mt->nhubs);
+    if (mt->nsanc > 0 && mt->sv->cover == NULL)
+        return err_set(e, SANC_EINTERNAL, "metrics: %d sanctions without covered cells", mt->nsanc);
     size_t n2 = (size_t)w->nc * w->nc;
-    mt->transit = calloc(w->nhubs > 0 ? (size_t)w->nhubs : 1, sizeof *mt->transit);
-    mt->remaining = calloc(w->nsanc > 0 ? (size_t)w->nsanc : 1, sizeof *mt->remaining);
-    mt->rerouted = calloc(w->nsanc > 0 ? (size_t)w->nsanc : 1, sizeof *mt->rerouted);
+    mt->transit = calloc(mt->nhubs > 0 ? (size_t)mt->nhubs : 1, sizeof *mt->transit);
+    mt->remaining = calloc(mt->nsanc > 0 ? (size_t)mt->nsanc : 1, sizeof *mt->remaining);
+    mt->rerouted = calloc(mt->nsanc > 0 ? (size_t)mt->nsanc : 1, sizeof *mt->rerouted);
     mt->customs = calloc(n2, sizeof *mt->customs);
     mt->dependence = calloc(n2, sizeof *mt->dependence);
     mt->export_dep = calloc(n2, sizeof *mt->export_dep);
@@ -200,7 +207,7 @@ static int metrics_init(struct model *m, const struct scenario *sc, struct world
     mt->bilateral = calloc(n2, sizeof *mt->bilateral);
     mt->ex = calloc((size_t)w->nc, sizeof *mt->ex);
     mt->im = calloc((size_t)w->nc, sizeof *mt->im);
-    mt->rsum = calloc(w->nhubs > 0 ? n2 * (size_t)w->ns : 1, sizeof *mt->rsum);
+    mt->rsum = calloc(mt->nhubs > 0 ? n2 * (size_t)w->ns : 1, sizeof *mt->rsum);
     if (!mt->rsum || !mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
         !mt->power || !mt->bilateral || !mt->ex || !mt->im)
         return err_set(e, SANC_ENOMEM, "out of memory");

@@ -22,12 +22,19 @@
 #include "model.h"
 #include "world.h"
 
-/* A world of nc countries, one sector, with optional hubs and sanctions. */
+/* A world of nc countries, one sector, with optional hubs and sanctions:
+ * the routing and sanctions views metrics reads are the test's own. */
 typedef struct hw {
     world w;
     double *X0;
     model m;
     errbuf e;
+    int *hub_via;
+    double *share, *share_new; /* route shares, nhubs * n3 */
+    unsigned char *cover;      /* nsanc * n3 */
+    routing_view rv;
+    sanctions_view sv;
+    model_views views;
 } hw;
 
 static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
@@ -43,15 +50,17 @@ static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
     w->X0 = h->X0;
     w->X = calloc(n3, sizeof *w->X);
     assert_non_null(w->X);
-    w->nhubs = nhubs;
     if (nhubs > 0) {
-        w->hub_via = calloc((size_t)nhubs, sizeof *w->hub_via);
-        w->route_share = calloc((size_t)nhubs * n3, sizeof *w->route_share);
-        w->route_share_new = calloc((size_t)nhubs * n3, sizeof *w->route_share_new);
+        h->hub_via = calloc((size_t)nhubs, sizeof *h->hub_via);
+        h->share = calloc((size_t)nhubs * n3, sizeof *h->share);
+        h->share_new = calloc((size_t)nhubs * n3, sizeof *h->share_new);
     }
-    w->nsanc = nsanc;
+    h->rv = (routing_view){.nhubs = nhubs, .hub_via = h->hub_via, .share = h->share, .share_new = h->share_new};
     if (nsanc > 0)
-        w->sanc_cover = calloc((size_t)nsanc * n3, 1);
+        h->cover = calloc((size_t)nsanc * n3, 1);
+    h->sv = (sanctions_view){.n = nsanc, .cover = h->cover};
+    h->views.routing = &h->rv;
+    h->views.sanctions = &h->sv;
     w->out.dim_n[DIM_COUNTRY] = w->out.dim_n[DIM_PARTNER] = w->out.dim_n[DIM_EXPORTER] = w->out.dim_n[DIM_IMPORTER] = nc;
     w->out.dim_n[DIM_SECTOR] = ns;
     w->out.dim_n[DIM_HUB] = nhubs;
@@ -61,11 +70,8 @@ static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
 
 static int hw_init(hw *h)
 {
-    h->m.name = "metrics";
-    h->m.ops = model_lookup("metrics");
-    assert_non_null(h->m.ops);
     err_init(&h->e);
-    return h->m.ops->init(&h->m, NULL, &h->w, &h->e);
+    return model_start(&h->m, "metrics", NULL, &h->w, &h->views, &h->e);
 }
 
 static void hw_step(hw *h)
@@ -77,8 +83,12 @@ static void hw_free(hw *h)
 {
     if (h->m.ops && h->m.ops->finish)
         h->m.ops->finish(&h->m);
-    world_destroy(&h->w); /* frees X and the agent-layer arrays */
+    world_destroy(&h->w); /* frees X */
     free(h->X0);
+    free(h->hub_via);
+    free(h->share);
+    free(h->share_new);
+    free(h->cover);
     free(h);
 }
 
@@ -119,8 +129,8 @@ static hw *three(void)
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             h->X0[W3(w, i, j, 0)] = w->X[W3(w, i, j, 0)] = x[i][j];
-    w->hub_via[0] = 2;
-    w->route_share[W3(w, 0, 1, 0)] = 0.3;
+    h->hub_via[0] = 2;
+    h->share[W3(w, 0, 1, 0)] = 0.3;
     return h;
 }
 
@@ -153,14 +163,14 @@ static void test_customs_identities(void **state)
         w->X[c] = h->X0[c] = 1.0 + (double)((c * 37) % 11);
     int via[3] = {1, 3, 1};
     for (int q = 0; q < 3; q++)
-        w->hub_via[q] = via[q];
+        h->hub_via[q] = via[q];
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
             for (int k = 0; k < ns; k++) {
                 size_t c = W3(w, i, j, k);
                 for (int q = 0; q < 3; q++)
                     if (i != j && via[q] != i && via[q] != j)
-                        w->route_share[q * n3 + c] = 0.1 * (q + 1) * (double)((i + 2 * j + k) % 3) / 2.0;
+                        h->share[q * n3 + c] = 0.1 * (q + 1) * (double)((i + 2 * j + k) % 3) / 2.0;
             }
     assert_int_equal(hw_init(h), SANC_OK);
     const double *cu = var(w, "customs_flows"), *tr = var(w, "transit");
@@ -237,7 +247,7 @@ static void test_zero_trade(void **state)
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 2; k++)
             h->X0[W3(w, i, i, k)] = w->X[W3(w, i, i, k)] = 10.0;
-    w->sanc_cover[W3(w, 0, 1, 0)] = 1;
+    h->cover[W3(w, 0, 1, 0)] = 1;
     assert_int_equal(hw_init(h), SANC_OK);
     assert_null(var(w, "transit"));
     const double *D = var(w, "dependence"), *P = var(w, "power_balance"), *XD = var(w, "export_dependence");
@@ -261,12 +271,12 @@ static void test_sanction_metrics(void **state)
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             h->X0[W3(w, i, j, 0)] = w->X[W3(w, i, j, 0)] = x0[i][j];
-    w->hub_via[0] = 2;
-    w->route_share[W3(w, 0, 1, 0)] = 0.1; /* baseline hub traffic on A->B */
+    h->hub_via[0] = 2;
+    h->share[W3(w, 0, 1, 0)] = 0.1; /* baseline hub traffic on A->B */
     /* measure 0 covers A->B and B->A; measure 1 covers only A->C */
-    w->sanc_cover[W3(w, 0, 1, 0)] = 1;
-    w->sanc_cover[W3(w, 1, 0, 0)] = 1;
-    w->sanc_cover[3 * 3 + W3(w, 0, 2, 0)] = 1;
+    h->cover[W3(w, 0, 1, 0)] = 1;
+    h->cover[W3(w, 1, 0, 0)] = 1;
+    h->cover[3 * 3 + W3(w, 0, 2, 0)] = 1;
     assert_int_equal(hw_init(h), SANC_OK);
     const double *rem = var(w, "sanction_remaining"), *rer = var(w, "sanction_rerouted");
     assert_non_null(rem);
@@ -275,7 +285,7 @@ static void test_sanction_metrics(void **state)
     assert_close(rer[0], 10.0 / 140.0, 1e-15); /* baseline hub traffic counts */
     /* the period: A->B falls to 60, 70% of it via the hub; B->A to 20; A->C to 0 */
     w->X[W3(w, 0, 1, 0)] = 60.0;
-    w->route_share[W3(w, 0, 1, 0)] = 0.7;
+    h->share[W3(w, 0, 1, 0)] = 0.7;
     w->X[W3(w, 1, 0, 0)] = 20.0;
     w->X[W3(w, 0, 2, 0)] = 0.0;
     hw_step(h);

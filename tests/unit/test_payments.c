@@ -53,6 +53,7 @@ typedef struct harness {
     model m[H_MAXMOD];
     int nm, loaded, world_ok;
     int A, B, C, D;
+    model_views views;
 } harness;
 
 #define assert_double_equal(a, b, tol)                                                              \
@@ -114,10 +115,9 @@ static int h_open(harness *h, const char *body, int64_t seed, errbuf *e)
     static const char *const names[] = {"policy", "sanctions", "payments"};
     for (int i = 0; i < 3; i++) {
         model *m = &h->m[h->nm++];
-        m->name = names[i];
         m->ops = model_lookup(names[i]);
         assert_non_null(m->ops);
-        if ((rc = m->ops->init(m, &h->sc, &h->w, e)) != SANC_OK)
+        if ((rc = model_start(m, names[i], &h->sc, &h->w, &h->views, e)) != SANC_OK)
             return rc;
     }
     return SANC_OK;
@@ -164,8 +164,9 @@ static const double *h_var(harness *h, const char *name)
     return NULL;
 }
 
-#define ACC(h, i, p) ((h)->w.pay_access[(size_t)(i) * ((h)->w.nsys + 1) + (p)])
-#define SHARE(h, i, j, p) ((h)->w.pay_share[((size_t)(i) * (h)->w.nc + (j)) * ((h)->w.nsys + 1) + (p)])
+#define PV(h) ((h)->views.payments)
+#define ACC(h, i, p) (PV(h)->access[(size_t)(i) * (PV(h)->nsys + 1) + (p)])
+#define SHARE(h, i, j, p) (PV(h)->share[((size_t)(i) * (h)->w.nc + (j)) * (PV(h)->nsys + 1) + (p)])
 #define LOGW(h, i, j) ((h)->w.pay_logw[(size_t)(i) * (h)->w.nc + (j)])
 
 /* Two systems, A (0.01) and B (0.02), fallback 0.06, mu 0.05; two banks per
@@ -184,11 +185,11 @@ static void test_logit_two_systems(void **state)
     harness h;
     h_ok(&h, two_systems, -1);
     world *w = &h.w;
-    assert_int_equal(w->nsys, 2);
+    assert_int_equal(h.views.payments->nsys, 2);
     assert_int_equal(w->out.dim_n[DIM_PAYMENT_SYSTEM], 3);
     assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][0], "A");
     assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][2], "fb");
-    assert_true(w->sys_cost[0] == 0.01 && w->sys_cost[1] == 0.02 && w->sys_cost[2] == 0.06);
+    assert_true(h.views.payments->sys_cost[0] == 0.01 && h.views.payments->sys_cost[1] == 0.02 && h.views.payments->sys_cost[2] == 0.06);
 
     const double mu = 0.05, eA = exp(-0.01 / mu), eB = exp(-0.02 / mu), ef = exp(-0.06 / mu);
     assert_double_equal(ACC(&h, h.A, 0), 1.0, 1e-15);
@@ -300,7 +301,7 @@ static void test_financial_revocation(void **state)
          "  { name = \"out\"; type = \"exit\"; start = 5; country = \"BBB\"; system = \"SWIFT\"; coverage = 0.2; },\n"
          "  { name = \"back\"; type = \"join\"; start = 6; country = \"BBB\"; system = \"SWIFT\"; coverage = 0.1; } );\n",
          -1);
-    assert_string_equal(h.w.sys_name[1], "fallback");
+    assert_string_equal(h.views.payments->sys_name[1], "fallback");
     h_step(&h, 1);
     assert_double_equal(ACC(&h, h.B, 0), 1.0, 1e-15);
     /* coverage 0.5: bank 1 (0 < 0.5), bank 2 (0.438 < 0.5), then 0.657: stop -> banks 3..5 stay */
@@ -436,11 +437,11 @@ static void run_path(int64_t seed, double *path, size_t n)
          "  adoption = { base = 0.2; };\n"
          "  systems = ( { name = \"Mir\"; cost = 0.01; members = [\"AAA\"]; } ); };\n",
          seed);
-    size_t per = (size_t)h.w.nc * (h.w.nsys + 1);
+    size_t per = (size_t)h.w.nc * (h.views.payments->nsys + 1);
     assert_true(per * 6 == n);
     for (int t = 1; t <= 6; t++) {
         h_step(&h, t);
-        memcpy(path + (t - 1) * per, h.w.pay_access, per * sizeof *path);
+        memcpy(path + (t - 1) * per, h.views.payments->access, per * sizeof *path);
     }
     h_close(&h);
 }
@@ -478,7 +479,7 @@ static void test_secondary_exit(void **state)
     h_step(&h, 1);
     assert_double_equal(ACC(&h, h.A, 0), 1.0, 1e-15);
     h_step(&h, 2);
-    assert_double_equal(h.w.sec_pressure[h.A * h.w.nc + h.B], 10.0 / 80.0, 1e-15);
+    assert_double_equal(h.views.sanctions->pressure[h.A * h.w.nc + h.B], 10.0 / 80.0, 1e-15);
     assert_true(ACC(&h, h.A, 0) == 0.0);              /* probability 1 - exp(-1e6/8) */
     assert_double_equal(ACC(&h, h.A, 1), 1.0, 1e-15); /* no home: no exit */
     assert_double_equal(ACC(&h, h.C, 0), 1.0, 1e-15); /* no exposure */
@@ -492,9 +493,9 @@ static void test_no_payments_block(void **state)
     (void)state;
     harness h;
     h_ok(&h, "", -1);
-    assert_int_equal(h.w.nsys, 0);
+    assert_int_equal(h.views.payments->nsys, 0);
     assert_int_equal(h.w.out.dim_n[DIM_PAYMENT_SYSTEM], 1);
-    assert_string_equal(h.w.sys_name[0], "fallback");
+    assert_string_equal(h.views.payments->sys_name[0], "fallback");
     const double *st = h_var(&h, "settlement_share");
     h_var(&h, "adoption");
     h_var(&h, "payment_cost");
@@ -528,12 +529,12 @@ static void test_quiet_baseline(void **state)
     double *a0 = malloc(na * sizeof *a0), *s0 = malloc(ns * sizeof *s0);
     assert_non_null(a0);
     assert_non_null(s0);
-    memcpy(a0, h.w.pay_access, na * sizeof *a0);
-    memcpy(s0, h.w.pay_share, ns * sizeof *s0);
+    memcpy(a0, h.views.payments->access, na * sizeof *a0);
+    memcpy(s0, h.views.payments->share, ns * sizeof *s0);
     for (int t = 1; t < 7; t++) {
         h_step(&h, t);
-        assert_memory_equal(a0, h.w.pay_access, na * sizeof *a0);
-        assert_memory_equal(s0, h.w.pay_share, ns * sizeof *s0);
+        assert_memory_equal(a0, h.views.payments->access, na * sizeof *a0);
+        assert_memory_equal(s0, h.views.payments->share, ns * sizeof *s0);
         for (int c = 0; c < h.w.nc * h.w.nc; c++)
             assert_true(h.w.pay_logw[c] == 0.0);
     }
@@ -574,6 +575,9 @@ static void test_config_errors(void **state)
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { zipf = -1.0; }; };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { base = -0.1; }; };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { speed = 1.0; }; };\n", 5},
+        /* an adoption rule that is not in the registry, or not a string */
+        {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { mode = \"herd\"; }; };\n", 5},
+        {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { mode = 1; }; };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; }, "
          "{ name = \"S\"; cost = 0.0; } ); };\n", 5},
         {"payments = { mu = 0.01; fallback = { name = \"S\"; cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; } ); };\n", 5},

@@ -46,7 +46,15 @@ typedef struct fx {
     int nmd;
     int loaded, world_ok;
     errbuf e;
+    /* the sanctions view routing reads, set by hand (no sanctions module) */
+    double *slf, *se;
+    sanctions_view sv;
+    model_views views;
 } fx;
+
+/* the routing module's route shares (writable here to stage vintages) */
+#define RSN(f) ((double *)(f)->views.routing->share_new)
+#define RS(f) ((double *)(f)->views.routing->share)
 
 static void fx_free(fx *f)
 {
@@ -58,6 +66,8 @@ static void fx_free(fx *f)
         world_destroy(&f->w);
     if (f->loaded)
         scenario_destroy(&f->sc);
+    free(f->slf);
+    free(f->se);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
@@ -101,15 +111,19 @@ static int fx_make_csv(fx **out, const char *csv, const char *trade_block, const
     if (rc != SANC_OK)
         return rc;
     f->world_ok = 1;
+    size_t n3 = (size_t)f->w.nc * f->w.nc * f->w.ns;
+    f->slf = calloc(n3, sizeof *f->slf);
+    f->se = calloc(n3, sizeof *f->se);
+    assert_true(f->slf != NULL && f->se != NULL);
+    f->sv = (sanctions_view){.n = 0, .logF = f->slf, .enf = f->se};
+    f->views.sanctions = &f->sv;
     const char *names[] = {"routing", "gravity", "metrics"};
     int n = routing_only ? 1 : 3;
     for (int i = 0; i < n && rc == SANC_OK; i++) {
         model *m = &f->md[f->nmd++];
-        m->name = names[i];
         m->ops = model_lookup(names[i]);
         assert_non_null(m->ops);
-        m->data = NULL;
-        rc = m->ops->init(m, &f->sc, &f->w, &f->e);
+        rc = model_start(m, names[i], &f->sc, &f->w, &f->views, &f->e);
     }
     return rc;
 }
@@ -164,17 +178,17 @@ static void test_no_hubs_identity(void **state)
     (void)state;
     fx *f = fx_ok(NULL, NULL, 3, 1);
     world *w = &f->w;
-    assert_int_equal(w->nhubs, 0);
+    assert_int_equal(f->views.routing->nhubs, 0);
     assert_int_equal(w->out.dim_n[DIM_HUB], 0);
     assert_null(var(w, "hub_markup"));
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (size_t c = 0; c < n3; c++)
-        w->sanction_logF[c] = 0.1 * (double)c - 0.3;
-    w->sanction_logF[cell(w, A, B)] = INFINITY;
-    w->sanction_e[cell(w, A, B)] = 1.0;
+        f->slf[c] = 0.1 * (double)c - 0.3;
+    f->slf[cell(w, A, B)] = INFINITY;
+    f->se[cell(w, A, B)] = 1.0;
     fx_step(f, 1);
     for (size_t c = 0; c < n3; c++)
-        assert_true(w->route_logM[c] == w->sanction_logF[c]);
+        assert_true(w->route_logM[c] == f->slf[c]);
     fx_free(f);
 }
 
@@ -187,37 +201,37 @@ static void test_two_routes_closed_form(void **state)
     fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
     world *w = &f->w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    assert_int_equal(w->nhubs, 1);
-    assert_int_equal(w->hub_via[0], C);
+    assert_int_equal(f->views.routing->nhubs, 1);
+    assert_int_equal(f->views.routing->hub_via[0], C);
     assert_string_equal(w->out.dim_labels[DIM_HUB][0], "H");
     double d = 4.0;
     double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
     /* period 0: baseline shares, no wedge */
-    assert_close(w->route_share_new[cell(w, A, B)], w0, 1e-14);
-    assert_close(w->route_share[cell(w, A, B)], w0, 1e-14);
-    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);
+    assert_close(RS(f)[cell(w, A, B)], w0, 1e-14);
+    assert_true(RSN(f)[cell(w, B, A)] == 0.0);
     for (size_t c = 0; c < n3; c++)
         assert_true(w->route_logM[c] == 0.0);
 
     /* m0 = 2, m1 = 1.5 */
-    w->sanction_logF[cell(w, A, B)] = log(2.0);
-    w->sanction_logF[cell(w, B, A)] = log(3.0);
+    f->slf[cell(w, A, B)] = log(2.0);
+    f->slf[cell(w, B, A)] = log(3.0);
     fx_step(f, 1);
     double s = pow(2.0, -d) + pow(1.5, -d);
     double M = pow(s, -1.0 / d), M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
-    assert_close(w->route_share_new[cell(w, A, B)], pow(1.5, -d) / s, 1e-14);
+    assert_close(RSN(f)[cell(w, A, B)], pow(1.5, -d) / s, 1e-14);
     assert_close(w->route_logM[cell(w, A, B)], log(M / M0), 1e-14);
     /* not admitted (origin filter): the sanction wedge exactly */
     assert_true(w->route_logM[cell(w, B, A)] == log(3.0));
-    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+    assert_true(RSN(f)[cell(w, B, A)] == 0.0);
 
     /* detection: m1 = 1.5 (1 + 0.3 e), and a leg sanctioned: x F_AC */
-    w->sanction_e[cell(w, A, B)] = 0.5;
-    w->sanction_logF[cell(w, A, C)] = log(1.1);
+    f->se[cell(w, A, B)] = 0.5;
+    f->slf[cell(w, A, C)] = log(1.1);
     fx_step(f, 2);
     double m1 = 1.5 * 1.1 * (1.0 + 0.3 * 0.5);
     s = pow(2.0, -d) + pow(m1, -d);
-    assert_close(w->route_share_new[cell(w, A, B)], pow(m1, -d) / s, 1e-14);
+    assert_close(RSN(f)[cell(w, A, B)], pow(m1, -d) / s, 1e-14);
     assert_close(w->route_logM[cell(w, A, B)], log(pow(s, -1.0 / d) / M0), 1e-14);
     fx_free(f);
 }
@@ -228,20 +242,20 @@ static void test_closed_direct_route(void **state)
     fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
     world *w = &f->w;
     double d = 4.0, M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
-    w->sanction_logF[cell(w, A, B)] = INFINITY;
+    f->slf[cell(w, A, B)] = INFINITY;
     fx_step(f, 1);
-    assert_true(w->route_share_new[cell(w, A, B)] == 1.0);
+    assert_true(RSN(f)[cell(w, A, B)] == 1.0);
     assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-14);
     /* every route closed: infinite wedge, no shares, no NaN */
-    w->sanction_logF[cell(w, C, B)] = INFINITY;
+    f->slf[cell(w, C, B)] = INFINITY;
     fx_step(f, 2);
     assert_true(w->route_logM[cell(w, A, B)] == INFINITY);
-    assert_true(w->route_share_new[cell(w, A, B)] == 0.0);
+    assert_true(RSN(f)[cell(w, A, B)] == 0.0);
     /* a huge but finite wedge stays finite (log-sum-exp, no underflow to 0/0) */
-    w->sanction_logF[cell(w, C, B)] = 0.0;
-    w->sanction_logF[cell(w, A, B)] = 1e6;
+    f->slf[cell(w, C, B)] = 0.0;
+    f->slf[cell(w, A, B)] = 1e6;
     fx_step(f, 3);
-    assert_true(w->route_share_new[cell(w, A, B)] == 1.0);
+    assert_true(RSN(f)[cell(w, A, B)] == 1.0);
     assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-12);
     fx_free(f);
 }
@@ -256,14 +270,14 @@ static void test_evasion_only(void **state)
     world *w = &f->w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (size_t c = 0; c < n3; c++)
-        assert_true(w->route_share_new[c] == 0.0);
-    w->sanction_logF[cell(w, A, B)] = log(2.0);
+        assert_true(RSN(f)[c] == 0.0);
+    f->slf[cell(w, A, B)] = log(2.0);
     fx_step(f, 1);
     double d = 4.0, s = pow(2.0, -d) + pow(1.2, -d);
     /* M(0) = 1: the hub is not in the baseline (no sanctioned cells then) */
-    assert_close(w->route_share_new[cell(w, A, B)], pow(1.2, -d) / s, 1e-14);
+    assert_close(RSN(f)[cell(w, A, B)], pow(1.2, -d) / s, 1e-14);
     assert_close(w->route_logM[cell(w, A, B)], -log(s) / d, 1e-14);
-    assert_true(w->route_share_new[cell(w, B, A)] == 0.0);
+    assert_true(RSN(f)[cell(w, B, A)] == 0.0);
     assert_true(w->route_logM[cell(w, B, A)] == 0.0);
     fx_free(f);
 }
@@ -292,7 +306,7 @@ static void test_capacity_equation(void **state)
     double V0 = share_of(0, &mk, 1, 1.0, d) * X;
 
     /* routing alone (X still holds period 0's flows), then metrics */
-    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    f->slf[cell(w, A, B)] = log(2.0);
     f->w.t = 1;
     assert_int_equal(f->md[0].ops->step(&f->md[0], w, 1, &f->e), SANC_OK);
     double k = kappa[0];
@@ -300,10 +314,10 @@ static void test_capacity_equation(void **state)
     double rhs = mk * (1.0 + pow(fmax(0.0, V - V0) / 5.0, 2.0));
     assert_true(k > mk);
     assert_close(k, rhs, 1e-12);
-    assert_close(w->route_share_new[cell(w, A, B)], share_of(0, &k, 1, 2.0, d), 1e-13);
+    assert_close(RSN(f)[cell(w, A, B)], share_of(0, &k, 1, 2.0, d), 1e-13);
     /* transit at these shares: finite and below the uncongested level */
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    memcpy(w->route_share, w->route_share_new, n3 * sizeof *w->route_share);
+    memcpy(RS(f), RSN(f), n3 * sizeof *RS(f));
     assert_int_equal(f->md[2].ops->step(&f->md[2], w, 1, &f->e), SANC_OK);
     const double *transit = var(w, "transit");
     assert_non_null(transit);
@@ -327,14 +341,14 @@ static void test_capacity_two_hubs(void **state)
     world *w = &f->w;
     const double *kappa = var(w, "hub_markup");
     double d = 6.0, mk[2] = {1.2, 1.4}, cap[2] = {2.0, 3.0}, cong[2] = {1.0, 1.5}, X = 20.0;
-    w->sanction_logF[cell(w, A, B)] = log(2.5);
+    f->slf[cell(w, A, B)] = log(2.5);
     fx_step(f, 1);
     for (int h = 0; h < 2; h++) {
         double V0 = share_of(h, mk, 2, 1.0, d) * X;
         double V = share_of(h, kappa, 2, 2.5, d) * X;
         assert_true(kappa[h] > mk[h]);
         assert_close(kappa[h], mk[h] * (1.0 + pow(fmax(0.0, V - V0) / cap[h], cong[h])), 1e-10);
-        assert_close(w->route_share_new[h * (size_t)9 + cell(w, A, B)], share_of(h, kappa, 2, 2.5, d), 1e-13);
+        assert_close(RSN(f)[h * (size_t)9 + cell(w, A, B)], share_of(h, kappa, 2, 2.5, d), 1e-13);
     }
     fx_free(f);
 }
@@ -355,12 +369,12 @@ static void test_no_cobweb(void **state)
     path[0] = kappa[0];
     for (int t = 1; t < T; t++) {
         /* what a sanctions module would write: a tariff-like wedge on A->B both ways */
-        w->sanction_logF[cell(w, A, B)] = log(1.6);
-        w->sanction_logF[cell(w, B, A)] = log(1.6);
+        f->slf[cell(w, A, B)] = log(1.6);
+        f->slf[cell(w, B, A)] = log(1.6);
         fx_step(f, t);
         path[t] = kappa[0];
         assert_true(isfinite(path[t]));
-        double sh = w->route_share[cell(w, A, B)];
+        double sh = RS(f)[cell(w, A, B)];
         assert_true(sh > 0.05 && sh < 0.95);
     }
     assert_true(path[1] > 1.3);
@@ -392,20 +406,20 @@ static void test_vintages(void **state)
     double phi1 = (1.0 - lam) * 1.0 + lam * phistar;
     double want = ((1.0 - lam) * 1.0 * w0 + lam * phistar * wn) / phi1;
 
-    w->sanction_logF[cell(w, A, B)] = log(2.0);
+    f->slf[cell(w, A, B)] = log(2.0);
     fx_step(f, 1);
     assert_close(w->phi[cell(w, A, B)], phi1, 1e-13);
-    assert_close(w->route_share[cell(w, A, B)], want, 1e-13);
-    assert_true(w->route_share[cell(w, A, B)] < wn); /* old flows keep the old mix */
-    assert_true(w->route_share[cell(w, A, B)] > w0);
+    assert_close(RS(f)[cell(w, A, B)], want, 1e-13);
+    assert_true(RS(f)[cell(w, A, B)] < wn); /* old flows keep the old mix */
+    assert_true(RS(f)[cell(w, A, B)] > w0);
     const double *transit = var(w, "transit");
     assert_close(transit[0], want * w->X[cell(w, A, B)], 1e-13);
 
     /* second period, same target: the vintage recursion once more */
-    double rs1 = w->route_share[cell(w, A, B)];
+    double rs1 = RS(f)[cell(w, A, B)];
     double phi2 = (1.0 - lam) * phi1 + lam * phistar;
     fx_step(f, 2);
-    assert_close(w->route_share[cell(w, A, B)], ((1.0 - lam) * phi1 * rs1 + lam * phistar * wn) / phi2, 1e-13);
+    assert_close(RS(f)[cell(w, A, B)], ((1.0 - lam) * phi1 * rs1 + lam * phistar * wn) / phi2, 1e-13);
     fx_free(f);
 }
 
@@ -421,16 +435,16 @@ static void test_hub_window(void **state)
     double d = 4.0;
     fx_step(f, 1);
     assert_true(w->route_logM[cell(w, A, B)] == 0.0);
-    assert_true(w->route_share[cell(w, A, B)] == 0.0);
+    assert_true(RS(f)[cell(w, A, B)] == 0.0);
     fx_step(f, 2);
     /* a new corridor lowers M below the baseline's (no hub then) */
     assert_close(w->route_logM[cell(w, A, B)], -log(1.0 + pow(1.1, -d)) / d, 1e-14);
-    assert_close(w->route_share[cell(w, A, B)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
-    assert_close(w->route_share[cell(w, B, A)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
-    assert_true(w->route_share[cell(w, A, C)] == 0.0); /* the via country's own trade */
+    assert_close(RS(f)[cell(w, A, B)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_close(RS(f)[cell(w, B, A)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_true(RS(f)[cell(w, A, C)] == 0.0); /* the via country's own trade */
     fx_step(f, 3); /* end is exclusive */
     assert_true(w->route_logM[cell(w, A, B)] == 0.0);
-    assert_true(w->route_share[cell(w, A, B)] == 0.0);
+    assert_true(RS(f)[cell(w, A, B)] == 0.0);
     fx_free(f);
 }
 
@@ -475,7 +489,7 @@ static void test_baseline_reproduced(void **state)
     const double *kappa = var(w, "hub_markup");
     double *rs0 = malloc(2 * n3 * sizeof *rs0);
     assert_non_null(rs0);
-    memcpy(rs0, w->route_share, 2 * n3 * sizeof *rs0);
+    memcpy(rs0, RS(f), 2 * n3 * sizeof *rs0);
     for (int t = 1; t < 6; t++) {
         fx_step(f, t);
         assert_true(kappa[0] == 1.3);
@@ -485,7 +499,7 @@ static void test_baseline_reproduced(void **state)
             assert_close(w->X[c], w->X0[c], 1e-12);
         }
         for (size_t c = 0; c < 2 * n3; c++)
-            assert_close(w->route_share[c], rs0[c], 1e-14);
+            assert_close(RS(f)[c], rs0[c], 1e-14);
     }
     free(rs0);
     fx_free(f);
@@ -551,7 +565,7 @@ static void routes_def(const fx *f, const thub *H, int nh, int t, const double *
                 logM[c] = 0.0;
                 if (i == j)
                     continue;
-                double lf = baseline ? 0.0 : w->sanction_logF[c], e = baseline ? 0.0 : w->sanction_e[c];
+                double lf = baseline ? 0.0 : f->slf[c], e = baseline ? 0.0 : f->se[c];
                 double lw[8];
                 int open = 0;
                 lw[0] = lf == INFINITY ? -INFINITY : -delta * lf;
@@ -566,8 +580,8 @@ static void routes_def(const fx *f, const thub *H, int nh, int t, const double *
                         adm &= k == scenario_sector_index(&f->sc, H[h].sect);
                     if (!adm)
                         continue;
-                    double l1 = baseline ? 0.0 : w->sanction_logF[W3(w, i, v, k)];
-                    double l2 = baseline ? 0.0 : w->sanction_logF[W3(w, v, j, k)];
+                    double l1 = baseline ? 0.0 : f->slf[W3(w, i, v, k)];
+                    double l2 = baseline ? 0.0 : f->slf[W3(w, v, j, k)];
                     if (l1 == INFINITY || l2 == INFINITY)
                         continue;
                     lw[1 + h] = -delta * (log(kappa[h]) + l1 + l2 + log(1.0 + det * e));
@@ -630,7 +644,7 @@ static void check_routes5(fx *f, int nh, int t, int expect_congested)
         else if (fabs(w->route_logM[c] - (lm[c] - lm0[c])) > 1e-13 * fmax(1.0, fabs(lm[c])))
             fail_msg("cell %zu: log M(t)/M(0) %.17g, want %.17g", c, w->route_logM[c], lm[c] - lm0[c]);
         for (int h = 0; h < nh; h++) {
-            double got = w->route_share_new[h * n3 + c], want = sh[h * n3 + c];
+            double got = RSN(f)[h * n3 + c], want = sh[h * n3 + c];
             if (fabs(got - want) > 1e-13 * fmax(want, 1e-300) && fabs(got - want) > 1e-300)
                 fail_msg("cell %zu hub %d: share %.17g, want %.17g", c, h, got, want);
         }
@@ -656,7 +670,7 @@ static void test_many_cells_match_definition(void **state)
     if (rc != SANC_OK)
         fail_msg("init failed: %s", f->e.msg);
     world *w = &f->w;
-    assert_int_equal(w->nhubs, 5);
+    assert_int_equal(f->views.routing->nhubs, 5);
     assert_int_equal(w->ns, 2);
     int ca = scenario_country_index(&f->sc, "AAA"), cb = scenario_country_index(&f->sc, "BBB");
     int cc = scenario_country_index(&f->sc, "CCC"), cd = scenario_country_index(&f->sc, "DDD");
@@ -674,24 +688,24 @@ static void test_many_cells_match_definition(void **state)
         {ce, cc, s2, 200.0, 0.0}, {ce, ca, s2, 200.0, 0.0},
     };
     for (size_t q = 0; q < sizeof sanc / sizeof sanc[0]; q++) {
-        w->sanction_logF[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].lf;
-        w->sanction_e[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].e;
+        f->slf[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].lf;
+        f->se[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].e;
     }
     fx_step(f, 1);
     check_routes5(f, 5, 1, 1);
     /* the evasion hub serves only sanctioned cells */
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    assert_true(w->route_share_new[2 * n3 + W3(w, ca, cb, s1)] > 0.0);
-    assert_true(w->route_share_new[2 * n3 + W3(w, ca, cc, s1)] == 0.0);
+    assert_true(RSN(f)[2 * n3 + W3(w, ca, cb, s1)] > 0.0);
+    assert_true(RSN(f)[2 * n3 + W3(w, ca, cc, s1)] == 0.0);
     /* huge wedges on every route (log-sum-exp path): finite shares */
-    assert_true(w->route_share_new[W3(w, ce, cb, s2)] > 0.0);
+    assert_true(RSN(f)[W3(w, ce, cb, s2)] > 0.0);
 
     size_t nsz = n3 * sizeof(double);
-    memset(w->sanction_logF, 0, nsz);
-    memset(w->sanction_e, 0, nsz);
+    memset(f->slf, 0, nsz);
+    memset(f->se, 0, nsz);
     fx_step(f, 2);
     check_routes5(f, 5, 2, 0);
-    assert_true(w->route_share_new[2 * n3 + W3(w, ca, cb, s1)] == 0.0);
+    assert_true(RSN(f)[2 * n3 + W3(w, ca, cb, s1)] == 0.0);
     fx_free(f);
 }
 
@@ -711,14 +725,14 @@ static void test_many_cells_baseline_exact(void **state)
     const double *kappa = var(w, "hub_markup");
     double *s0 = malloc(4 * n3 * sizeof *s0);
     assert_non_null(s0);
-    memcpy(s0, w->route_share_new, 4 * n3 * sizeof *s0);
+    memcpy(s0, RSN(f), 4 * n3 * sizeof *s0);
     for (int t = 1; t < 4; t++) {
         fx_step(f, t);
         for (int h = 0; h < 4; h++)
             assert_true(kappa[h] == hubs5[h].markup);
         for (size_t c = 0; c < n3; c++)
             assert_true(w->route_logM[c] == 0.0);
-        assert_memory_equal(w->route_share_new, s0, 4 * n3 * sizeof *s0);
+        assert_memory_equal(RSN(f), s0, 4 * n3 * sizeof *s0);
     }
     free(s0);
     check_routes5(f, 4, 3, 0);

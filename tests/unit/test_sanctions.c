@@ -54,6 +54,7 @@ typedef struct harness {
     model m;
     int loaded, world_ok;
     int A, B, C, D, goods, energy;
+    model_views views;
 } harness;
 
 static void h_write(const char *dir, const char *name, const char *text)
@@ -90,7 +91,6 @@ static int h_open(harness *h, const char *body, errbuf *e)
     if (rc != SANC_OK)
         return rc;
     h->world_ok = 1;
-    h->m.name = "sanctions";
     h->m.ops = model_lookup("sanctions");
     assert_non_null(h->m.ops);
     h->A = scenario_country_index(&h->sc, "AAA");
@@ -99,7 +99,7 @@ static int h_open(harness *h, const char *body, errbuf *e)
     h->D = scenario_country_index(&h->sc, "DDD");
     h->goods = scenario_sector_index(&h->sc, "goods");
     h->energy = scenario_sector_index(&h->sc, "energy");
-    return h->m.ops->init(&h->m, &h->sc, &h->w, e);
+    return model_start(&h->m, "sanctions", &h->sc, &h->w, &h->views, e);
 }
 
 static void h_step(harness *h, int t)
@@ -140,8 +140,8 @@ static void h_ok(harness *h, const char *body)
             fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));             \
     } while (0)
 
-#define LOGF(h, i, j, k) ((h)->w.sanction_logF[W3(&(h)->w, i, j, k)])
-#define ENF(h, i, j, k) ((h)->w.sanction_e[W3(&(h)->w, i, j, k)])
+#define LOGF(h, i, j, k) ((h)->views.sanctions->logF[W3(&(h)->w, i, j, k)])
+#define ENF(h, i, j, k) ((h)->views.sanctions->enf[W3(&(h)->w, i, j, k)])
 
 static void test_ramp_and_intensity(void **state)
 {
@@ -150,16 +150,16 @@ static void test_ramp_and_intensity(void **state)
     h_ok(&h, "sanctions = ( { name = \"ctrl\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"trade\"; "
              "direction = \"export\"; sectors = [\"goods\"]; intensity = 0.6; enforcement = 0.8; ramp = 4; "
              "start = 2; end = 5; } );\n");
-    assert_int_equal(h.w.nsanc, 1);
-    assert_string_equal(h.w.sanc_name[0], "ctrl");
+    assert_int_equal(h.views.sanctions->n, 1);
+    assert_string_equal(h.views.sanctions->name[0], "ctrl");
     assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 1);
-    assert_true(h.w.out.dim_labels[DIM_SANCTION] == h.w.sanc_name);
+    assert_true(h.w.out.dim_labels[DIM_SANCTION] == h.views.sanctions->name);
     /* active in periods 2, 3, 4 (end exclusive): m-th active period e m/n */
     const double expect[] = {0.0, 0.0, 0.8 * 1 / 4, 0.8 * 2 / 4, 0.8 * 3 / 4, 0.0, 0.0, 0.0};
-    assert_true(h.w.sanc_intensity[0] == 0.0);
+    assert_true(h.views.sanctions->level[0] == 0.0);
     for (int t = 1; t < 8; t++) {
         h_step(&h, t);
-        assert_double_equal(h.w.sanc_intensity[0], expect[t], 1e-15);
+        assert_double_equal(h.views.sanctions->level[0], expect[t], 1e-15);
         assert_double_equal(LOGF(&h, h.A, h.B, h.goods), log(1.0 + 0.6 * expect[t]), 1e-15);
         assert_double_equal(ENF(&h, h.A, h.B, h.goods), expect[t], 1e-15);
         /* export only, goods only */
@@ -179,10 +179,10 @@ static void test_ramp_reaches_full(void **state)
     h_ok(&h, "sanctions = ( { name = \"r\"; senders = \"AAA\"; targets = \"BBB\"; type = \"trade\"; "
              "intensity = 1.5; ramp = 2; start = 1; } );\n");
     h_step(&h, 1);
-    assert_double_equal(h.w.sanc_intensity[0], 0.5, 1e-15);
+    assert_double_equal(h.views.sanctions->level[0], 0.5, 1e-15);
     for (int t = 2; t < 8; t++) {
         h_step(&h, t);
-        assert_double_equal(h.w.sanc_intensity[0], 1.0, 1e-15);
+        assert_double_equal(h.views.sanctions->level[0], 1.0, 1e-15);
         /* default direction both: both directions, every sector */
         assert_double_equal(LOGF(&h, h.A, h.B, h.energy), log(2.5), 1e-15);
         assert_double_equal(LOGF(&h, h.B, h.A, h.goods), log(2.5), 1e-15);
@@ -242,7 +242,7 @@ static void test_secondary(void **state)
              "sectors = [\"goods\"]; penalty = 0.3; enforcement = 0.5; start = 2; end = 4; } );\n");
     int nc = h.w.nc;
     h_step(&h, 1);
-    assert_true(h.w.sec_pressure[h.C * nc + h.B] == 0.0);
+    assert_true(h.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
     /* w->X still holds the baseline (no gravity step here): exposures from the table */
     h_step(&h, 2);
     double fc = 1.0 + 0.3 * 0.5 * W_CCC, fd = 1.0 + 0.3 * 0.5 * W_DDD;
@@ -257,19 +257,19 @@ static void test_secondary(void **state)
     assert_true(LOGF(&h, h.C, h.D, h.goods) == 0.0);
     assert_true(LOGF(&h, h.A, h.B, h.goods) == 0.0);
     /* pressure [i*nc + h]: third country i, target h */
-    assert_double_equal(h.w.sec_pressure[h.C * nc + h.B], 0.3 * 0.5 * W_CCC, 1e-15);
-    assert_double_equal(h.w.sec_pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
-    assert_true(h.w.sec_pressure[h.B * nc + h.C] == 0.0);
-    assert_true(h.w.sec_pressure[h.A * nc + h.B] == 0.0);
+    assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * W_CCC, 1e-15);
+    assert_double_equal(h.views.sanctions->pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
+    assert_true(h.views.sanctions->pressure[h.B * nc + h.C] == 0.0);
+    assert_true(h.views.sanctions->pressure[h.A * nc + h.B] == 0.0);
     /* exposure follows the flows in w->X: double CCC's trade with AAA */
     for (int k = 0; k < h.w.ns; k++) {
         h.w.X[W3(&h.w, h.C, h.A, k)] *= 2.0;
         h.w.X[W3(&h.w, h.A, h.C, k)] *= 2.0;
     }
     h_step(&h, 3);
-    assert_double_equal(h.w.sec_pressure[h.C * nc + h.B], 0.3 * 0.5 * 80.0 / 145.0, 1e-15);
+    assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * 80.0 / 145.0, 1e-15);
     h_step(&h, 4);
-    assert_true(h.w.sec_pressure[h.C * nc + h.B] == 0.0);
+    assert_true(h.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
     assert_true(LOGF(&h, h.C, h.B, h.goods) == 0.0);
     h_close(&h);
 }
@@ -289,17 +289,17 @@ static void test_cover(void **state)
     int count[3] = {0, 0, 0};
     for (int q = 0; q < 3; q++)
         for (size_t c = 0; c < n3; c++)
-            count[q] += w->sanc_cover[q * n3 + c];
+            count[q] += h.views.sanctions->cover[q * n3 + c];
     assert_int_equal(count[0], 1);
-    assert_true(w->sanc_cover[0 * n3 + W3(w, h.A, h.B, h.energy)]);
+    assert_true(h.views.sanctions->cover[0 * n3 + W3(w, h.A, h.B, h.energy)]);
     assert_int_equal(count[1], 4); /* A<->B, both sectors */
-    assert_true(w->sanc_cover[1 * n3 + W3(w, h.B, h.A, h.goods)]);
+    assert_true(h.views.sanctions->cover[1 * n3 + W3(w, h.B, h.A, h.goods)]);
     assert_int_equal(count[2], 4); /* C<->B, D<->B in goods */
-    assert_true(w->sanc_cover[2 * n3 + W3(w, h.B, h.D, h.goods)]);
-    assert_false(w->sanc_cover[2 * n3 + W3(w, h.B, h.D, h.energy)]);
+    assert_true(h.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.goods)]);
+    assert_false(h.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.energy)]);
     /* financial measures put no factor on cost */
     h_step(&h, 1);
-    assert_true(w->sanc_intensity[1] == 1.0);
+    assert_true(h.views.sanctions->level[1] == 1.0);
     assert_true(LOGF(&h, h.B, h.A, h.goods) == 0.0);
     assert_true(ENF(&h, h.B, h.A, h.goods) == 0.0);
     h_close(&h);
@@ -310,12 +310,12 @@ static void test_no_sanctions(void **state)
     (void)state;
     harness h;
     h_ok(&h, "");
-    assert_int_equal(h.w.nsanc, 0);
+    assert_int_equal(h.views.sanctions->n, 0);
     assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 0);
     h_step(&h, 1);
     size_t n3 = (size_t)h.w.nc * h.w.nc * h.w.ns;
     for (size_t c = 0; c < n3; c++)
-        assert_true(h.w.sanction_logF[c] == 0.0 && h.w.sanction_e[c] == 0.0);
+        assert_true(h.views.sanctions->logF[c] == 0.0 && h.views.sanctions->enf[c] == 0.0);
     int found = 0;
     for (int v = 0; v < h.w.out.nvars; v++)
         found |= strcmp(h.w.out.vars[v].name, "sanction_intensity") == 0;
@@ -365,8 +365,7 @@ static void test_config_errors(void **state)
         "{ senders = \"AAA\"; targets = \"BBB\"; type = \"trade\"; intensity = 1.0; start = 1; }",
         "{ name = \"x\"; targets = \"BBB\"; type = \"trade\"; intensity = 1.0; start = 1; }",
         "{ name = \"x\"; senders = \"AAA\"; targets = \"BBB\"; type = \"trade\"; intensity = 1.0; }",
-        /* financial */
-        "{ name = \"x\"; senders = \"AAA\"; targets = \"BBB\"; type = \"financial\"; system = \"Mir\"; start = 1; }",
+        /* financial (an unknown system is the payments module's error: test_payments) */
         "{ name = \"x\"; senders = \"AAA\"; targets = \"BBB\"; type = \"financial\"; system = \"SWIFT\"; "
         "coverage = 0.0; start = 1; }",
         "{ name = \"x\"; senders = \"AAA\"; targets = \"BBB\"; type = \"financial\"; start = 1; }",

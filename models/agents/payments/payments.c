@@ -29,6 +29,12 @@
  * the two-way trade of the flows available when payments steps, i.e. those
  * of t-1 (period 0: the baseline); with no trade a country settles
  * everything through the fallback at the fallback's cost.
+ *
+ * The module reads only its own block (`payments`); financial measures,
+ * party roles, enforcement and secondary pressure come from the sanctions
+ * view.  How memberships move in steps (b) and (c) is the adoption rule's
+ * (payments.adoption.mode, the registry table below; one file per rule).
+ * Its own state is published as the payments view (views.h).
  */
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
@@ -38,6 +44,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "payments_impl.h"
 #include "rng.h"
 #include "scenario.h"
 #include "world.h"
@@ -45,67 +52,31 @@
 #define PAY_MAX_BANKS 1000
 #define PAY_COVER_EPS 1e-12 /* a coverage equal to a partial sum of weights stops there */
 
-typedef struct pay_system {
-    double cost;
-    int home; /* country index or -1 */
-    int open;
-} pay_system;
+/* The registry of adoption rules: one line per rule. */
+static const pay_rule *const pay_rules[] = {
+    &pay_rule_banks,
+    NULL,
+};
 
-/* A financial sanction as payments sees it. */
-typedef struct pay_fin {
-    int measure; /* index into w->sanc_intensity */
-    int sys;
-    double coverage;
-    unsigned char *targets; /* nc */
-    unsigned char *revoked; /* nc*B: memberships this measure took away */
-    int active;
-} pay_fin;
-
-typedef struct payments {
-    int nc, nsys, B;
-    double mu, c_fb;
-    double base, network, gain, sec_exit;
-    pay_system *sys;
-    char **names;           /* = w->sys_name (nsys + 1), freed in finish */
-    double *omega;          /* B */
-    unsigned char *member;  /* (i*nsys + p)*B + b */
-    uint16_t *bar;          /* same layout: number of active financial measures barring the bank */
-    double *cost, *cost0;   /* nc*nc inclusive cost c_ij now and at period 0 */
-    double *access_prev;    /* nc*(nsys+1) */
-    double *cost_prev;      /* nc*nc */
-    double *N0, *G0, *N, *G; /* nc*nsys */
-    double *pair;           /* nc*nc two-way cross-border trade, all sectors */
-    double *settle;         /* nc*(nsys+1) settlement_share */
-    double *pcost;          /* nc payment_cost */
-    int *ev_sys;            /* nevents: system of a join/exit event (-1 otherwise) */
-    int nfin;
-    pay_fin *fin;
-    unsigned char *fin_masks;
-    gsl_rng *rng;
-} payments;
-
-static size_t pay_bank(const payments *P, int i, int p, int b)
-{
-    return ((size_t)i * (size_t)P->nsys + (size_t)p) * (size_t)P->B + (size_t)b;
-}
-
-/* Visit banks of (i,p) largest first; take a candidate (member == want,
- * and not barred when skip_barred) while the weight taken is below the
- * coverage; flip its membership.  `record` (nc*B) marks the flipped banks. */
-static void pay_select(payments *P, int i, int p, int want, int skip_barred, double coverage,
-                       unsigned char *record)
+/* Visit banks of (i,p) largest first; take a candidate (join: m < 1 and,
+ * when skip_barred, not barred; exit: m > 0) while the membership weight
+ * moved so far (sum omega_b (1 - m) for joins, omega_b m for exits) is
+ * below the coverage; set its m to 1 (join) or 0.  `record` (nc*B), when
+ * given, receives the flipped banks' m from before. */
+static void pay_select(payments *P, int i, int p, int join, int skip_barred, double coverage, double *record)
 {
     double taken = 0.0;
     for (int b = 0; b < P->B; b++) {
         size_t x = pay_bank(P, i, p, b);
-        if (P->member[x] != want || (skip_barred && P->bar[x] > 0))
+        double m = P->m[x];
+        if (join ? !(m < 1.0) || (skip_barred && P->bar[x] > 0) : !(m > 0.0))
             continue;
         if (coverage < 1.0 && !(taken < coverage - PAY_COVER_EPS))
             break;
-        P->member[x] = (unsigned char)!want;
-        taken += P->omega[b];
+        P->m[x] = join ? 1.0 : 0.0;
+        taken += P->omega[b] * (join ? 1.0 - m : m);
         if (record)
-            record[(size_t)i * P->B + b] = 1;
+            record[(size_t)i * P->B + b] = m;
     }
 }
 
@@ -156,18 +127,20 @@ static void pay_compute(payments *P, struct world *w, int baseline)
     for (int i = 0; i < nc; i++) {
         for (int p = 0; p < ns; p++) {
             double a = 0.0;
-            for (int b = 0; b < P->B; b++)
-                if (P->member[pay_bank(P, i, p, b)])
-                    a += P->omega[b];
-            w->pay_access[(size_t)i * np + p] = a;
+            for (int b = 0; b < P->B; b++) {
+                double m = P->m[pay_bank(P, i, p, b)];
+                if (m != 0.0)
+                    a += P->omega[b] * m;
+            }
+            P->access[(size_t)i * np + p] = a;
         }
-        w->pay_access[(size_t)i * np + ns] = 1.0;
+        P->access[(size_t)i * np + ns] = 1.0;
     }
     double lfb = -P->c_fb / P->mu;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++) {
-            double *sh = w->pay_share + ((size_t)i * nc + j) * np;
-            const double *ai = w->pay_access + (size_t)i * np, *aj = w->pay_access + (size_t)j * np;
+            double *sh = P->share + ((size_t)i * nc + j) * np;
+            const double *ai = P->access + (size_t)i * np, *aj = P->access + (size_t)j * np;
             double mx = lfb;
             for (int p = 0; p < ns; p++) {
                 double a = ai[p] * aj[p];
@@ -199,10 +172,10 @@ static void pay_compute(payments *P, struct world *w, int baseline)
             double v = P->pair[(size_t)i * nc + j];
             if (j == i || v <= 0.0)
                 continue;
-            const double *sh = w->pay_share + ((size_t)i * nc + j) * np;
+            const double *sh = P->share + ((size_t)i * nc + j) * np;
             for (int p = 0; p < np; p++) {
                 st[p] += v * sh[p];
-                fee += v * sh[p] * w->sys_cost[p];
+                fee += v * sh[p] * P->sys_cost[p];
             }
             tot += v;
         }
@@ -237,13 +210,39 @@ static int pay_find(const payments *P, const char *name)
     return -1;
 }
 
+/* The adoption rule named by `mode` (NULL: the default, banks). */
+static int pay_read_mode(payments *P, const config_setting_t *ad, errbuf *e)
+{
+    const char *mode = NULL;
+    int rc = ad ? cfg_get_string(ad, "mode", 0, &mode, e) : CFG_ABSENT;
+    if (rc < 0)
+        return rc;
+    if (mode == NULL)
+        return SANC_OK;
+    for (int r = 0; pay_rules[r] != NULL; r++)
+        if (strcmp(pay_rules[r]->name, mode) == 0) {
+            P->rule = pay_rules[r];
+            return SANC_OK;
+        }
+    char list[256];
+    size_t len = 0;
+    list[0] = '\0';
+    for (int r = 0; pay_rules[r] != NULL; r++) {
+        int k = snprintf(list + len, sizeof list - len, "%s'%s'", r ? ", " : "", pay_rules[r]->name);
+        if (k > 0 && (size_t)k < sizeof list - len)
+            len += (size_t)k;
+    }
+    return cfg_fail(config_setting_get_member(ad, "mode"), e, "unknown adoption mode '%s' (expected %s)", mode,
+                    list);
+}
+
 static int pay_read_block(payments *P, const scenario *sc, const config_setting_t *pb, config_setting_t **systems,
-                          const char **fb_name, errbuf *e)
+                          const char **fb_name, const config_setting_t **mode_at, errbuf *e)
 {
     static const char *const top_keys[] = {"mu", "fallback", "banks", "adoption", "systems", NULL};
     static const char *const fb_keys[] = {"name", "cost", NULL};
     static const char *const bank_keys[] = {"per_country", "zipf", NULL};
-    static const char *const ad_keys[] = {"base", "network", "gain", "secondary_exit", NULL};
+    static const char *const ad_keys[] = {"mode", "base", "network", "gain", "secondary_exit", NULL};
     (void)sc;
     int rc;
     config_setting_t *fb = NULL, *bk = NULL, *ad = NULL;
@@ -284,8 +283,10 @@ static int pay_read_block(payments *P, const scenario *sc, const config_setting_
                        (rc = pay_nonneg(ad, "base", 0, &P->base, e)) != SANC_OK ||
                        (rc = pay_nonneg(ad, "network", 0, &P->network, e)) != SANC_OK ||
                        (rc = pay_nonneg(ad, "gain", 0, &P->gain, e)) != SANC_OK ||
-                       (rc = pay_nonneg(ad, "secondary_exit", 0, &P->sec_exit, e)) != SANC_OK))
+                       (rc = pay_nonneg(ad, "secondary_exit", 0, &P->sec_exit, e)) != SANC_OK ||
+                       (rc = pay_read_mode(P, ad, e)) != SANC_OK))
         return rc;
+    *mode_at = ad ? config_setting_get_member(ad, "mode") : NULL;
 
     rc = cfg_get_list(pb, "systems", 0, systems, e);
     return rc < 0 ? rc : SANC_OK;
@@ -336,7 +337,7 @@ static int pay_read_members(payments *P, const scenario *sc, const config_settin
         for (int i = 0; i < nc; i++)
             if (mask[i])
                 for (int b = 0; b < P->B; b++)
-                    P->member[pay_bank(P, i, p, b)] = 1;
+                    P->m[pay_bank(P, i, p, b)] = 1.0;
     }
     free(mask);
     if (rc != SANC_OK)
@@ -355,47 +356,40 @@ static int pay_read_members(payments *P, const scenario *sc, const config_settin
             return rc;
         if (!(cov > 0.0 && cov <= 1.0))
             return cfg_fail(config_setting_get_member(pg, "coverage"), e, "must be in (0, 1] (got %g)", cov);
-        pay_select(P, c, p, 0, 0, cov, NULL);
+        pay_select(P, c, p, 1, 0, cov, NULL);
     }
     return SANC_OK;
 }
 
-/* Financial measures of the `sanctions` list (validated by the sanctions
- * module, which runs first; errors here are reported all the same). */
-static int pay_read_financial(payments *P, const scenario *sc, const struct world *w, errbuf *e)
+/* Financial measures: those of the sanctions view that revoke memberships
+ * of a payment system (the system must be one of ours). */
+static int pay_read_financial(payments *P, errbuf *e)
 {
-    config_setting_t *root = config_root_setting(&sc->cfg.lc), *list = NULL;
-    int rc = cfg_get_list(root, "sanctions", 0, &list, e);
-    if (rc < 0)
-        return rc;
-    int n = list ? config_setting_length(list) : 0;
+    const sanctions_view *sv = P->sv;
+    int n = sv ? sv->n : 0;
+    size_t per = (size_t)P->nc * P->B;
     P->fin = calloc((size_t)(n > 0 ? n : 1), sizeof *P->fin);
-    P->fin_masks = calloc((size_t)(n > 0 ? n : 1) * ((size_t)P->nc + (size_t)P->nc * P->B), 1);
-    if (P->fin == NULL || P->fin_masks == NULL)
+    P->fin_masks = calloc((size_t)(n > 0 ? n : 1) * (size_t)P->nc, 1);
+    P->fin_prev = malloc((size_t)(n > 0 ? n : 1) * per * sizeof *P->fin_prev);
+    if (P->fin == NULL || P->fin_masks == NULL || P->fin_prev == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int q = 0; q < n; q++) {
-        config_setting_t *g = config_setting_get_elem(list, (unsigned)q);
-        const char *type = NULL, *sys = NULL;
-        errbuf scratch;
-        err_init(&scratch);
-        if (cfg_get_string(g, "type", 0, &type, &scratch) != SANC_OK || strcmp(type, "financial") != 0)
+        if (sv->revoke_system[q] == NULL)
             continue;
         pay_fin *f = &P->fin[P->nfin];
-        f->targets = P->fin_masks + (size_t)P->nfin * ((size_t)P->nc + (size_t)P->nc * P->B);
-        f->revoked = f->targets + P->nc;
+        f->targets = P->fin_masks + (size_t)P->nfin * (size_t)P->nc;
+        f->prev = P->fin_prev + (size_t)P->nfin * per;
+        for (size_t x = 0; x < per; x++)
+            f->prev[x] = -1.0;
         f->measure = q;
-        f->coverage = 1.0;
-        if ((rc = scenario_country_set(sc, g, "targets", 1, f->targets, e)) != SANC_OK ||
-            (rc = cfg_get_string(g, "system", 1, &sys, e)) != SANC_OK ||
-            (rc = cfg_get_double(g, "coverage", 0, &f->coverage, e)) < 0)
-            return rc;
-        if ((f->sys = pay_find(P, sys)) < 0)
-            return cfg_fail(config_setting_get_member(g, "system"), e,
-                            "unknown payment system '%s' (not among payments.systems)", sys);
+        f->coverage = sv->revoke_coverage[q];
+        for (int i = 0; i < P->nc; i++)
+            f->targets[i] = sv->party[(size_t)q * P->nc + i] == 2;
+        if ((f->sys = pay_find(P, sv->revoke_system[q])) < 0)
+            return cfg_fail(sv->revoke_where[q], e, "unknown payment system '%s' (not among payments.systems)",
+                            sv->revoke_system[q]);
         if (P->nfin == UINT16_MAX)
-            return cfg_fail(g, e, "too many financial measures (at most %d)", UINT16_MAX);
-        if (q >= w->nsanc)
-            return err_set(e, SANC_EINTERNAL, "sanctions.[%d]: not known to the sanctions module", q);
+            return err_set(e, SANC_ECONFIG, "sanctions: too many financial measures (at most %d)", UINT16_MAX);
         P->nfin++;
     }
     return SANC_OK;
@@ -426,15 +420,19 @@ static int pay_check_events(payments *P, const scenario *sc, errbuf *e)
     return SANC_OK;
 }
 
-static int payments_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     gsl_set_error_handler_off();
     payments *P = calloc(1, sizeof *P);
     if (P == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = P;
+    const scenario *sc = ctx->sc;
+    struct world *w = ctx->w;
     int nc = w->nc, rc;
     P->nc = nc;
+    P->rule = &pay_rule_banks;
+    P->sv = ctx->views->sanctions;
     P->mu = 1.0; /* without a payments block only the fallback exists: mu is immaterial */
     P->B = 10;
     P->omega = calloc(PAY_MAX_BANKS, sizeof *P->omega);
@@ -443,11 +441,10 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     for (int b = 0; b < P->B; b++)
         P->omega[b] = 1.0 / (b + 1.0);
 
-    config_setting_t *root = config_root_setting(&sc->cfg.lc), *pb = NULL, *systems = NULL;
+    const config_setting_t *pb = ctx->block, *mode_at = NULL;
+    config_setting_t *systems = NULL;
     const char *fb_name = "fallback";
-    if ((rc = cfg_get_group(root, "payments", 0, &pb, e)) < 0)
-        return rc;
-    if (pb != NULL && (rc = pay_read_block(P, sc, pb, &systems, &fb_name, e)) != SANC_OK)
+    if (pb != NULL && (rc = pay_read_block(P, sc, pb, &systems, &fb_name, &mode_at, e)) != SANC_OK)
         return rc;
     double osum = 0.0;
     for (int b = 0; b < P->B; b++)
@@ -459,9 +456,8 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     int np = nsys + 1;
     P->sys = calloc((size_t)np, sizeof *P->sys);
     P->names = calloc((size_t)np, sizeof *P->names);
-    w->sys_name = P->names;
-    w->sys_cost = calloc((size_t)np, sizeof *w->sys_cost);
-    if (P->sys == NULL || P->names == NULL || w->sys_cost == NULL)
+    P->sys_cost = calloc((size_t)np, sizeof *P->sys_cost);
+    if (P->sys == NULL || P->names == NULL || P->sys_cost == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int p = 0; p < nsys; p++)
         if ((rc = pay_read_system(P, sc, config_setting_get_elem(systems, (unsigned)p), p, fb_name, e)) != SANC_OK)
@@ -470,8 +466,10 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     if ((P->names[nsys] = strdup(fb_name)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     for (int p = 0; p < nsys; p++)
-        w->sys_cost[p] = P->sys[p].cost;
-    w->sys_cost[nsys] = P->c_fb;
+        P->sys_cost[p] = P->sys[p].cost;
+    P->sys_cost[nsys] = P->c_fb;
+    if (P->rule->check && (rc = P->rule->check(P, mode_at, e)) != SANC_OK)
+        return rc;
 
     /* 1 + c_ij must stay positive for the wedge: c_ij is lowest when every
      * country has full access to every system. */
@@ -480,7 +478,7 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
         if (-P->sys[p].cost / P->mu > mx)
             mx = -P->sys[p].cost / P->mu;
     for (int p = 0; p < np; p++)
-        s += exp(-w->sys_cost[p] / P->mu - mx);
+        s += exp(-P->sys_cost[p] / P->mu - mx);
     double cmin = -P->mu * (mx + log(s));
     if (!(1.0 + cmin > 0.0))
         return cfg_fail(config_setting_get_member(pb, "mu"), e,
@@ -488,7 +486,7 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
 
     size_t nb = (size_t)nc * (size_t)(nsys > 0 ? nsys : 1) * (size_t)P->B;
     size_t n2 = (size_t)nc * nc, na = (size_t)nc * np, nn = (size_t)nc * (size_t)(nsys > 0 ? nsys : 1);
-    P->member = calloc(nb, 1);
+    P->m = calloc(nb, sizeof *P->m);
     P->bar = calloc(nb, sizeof *P->bar);
     P->cost = calloc(n2, sizeof *P->cost);
     P->cost0 = calloc(n2, sizeof *P->cost0);
@@ -501,31 +499,34 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     P->G0 = calloc(nn, sizeof *P->G0);
     P->N = calloc(nn, sizeof *P->N);
     P->G = calloc(nn, sizeof *P->G);
-    w->pay_access = calloc(na, sizeof *w->pay_access);
-    w->pay_share = calloc(n2 * (size_t)np, sizeof *w->pay_share);
-    if (!P->member || !P->bar || !P->cost || !P->cost0 || !P->cost_prev || !P->pair || !P->access_prev ||
-        !P->settle || !P->pcost || !P->N0 || !P->G0 || !P->N || !P->G || !w->pay_access || !w->pay_share)
+    P->access = calloc(na, sizeof *P->access);
+    P->share = calloc(n2 * (size_t)np, sizeof *P->share);
+    if (!P->m || !P->bar || !P->cost || !P->cost0 || !P->cost_prev || !P->pair || !P->access_prev ||
+        !P->settle || !P->pcost || !P->N0 || !P->G0 || !P->N || !P->G || !P->access || !P->share)
         return err_set(e, SANC_ENOMEM, "out of memory allocating the payments state");
-    w->nsys = nsys;
     for (int p = 0; p < nsys; p++)
         if ((rc = pay_read_members(P, sc, config_setting_get_elem(systems, (unsigned)p), p, e)) != SANC_OK)
             return rc;
 
-    if ((rc = pay_read_financial(P, sc, w, e)) != SANC_OK || (rc = pay_check_events(P, sc, e)) != SANC_OK)
+    if ((rc = pay_read_financial(P, e)) != SANC_OK || (rc = pay_check_events(P, sc, e)) != SANC_OK)
         return rc;
     if ((P->rng = rng_stream_new(sc->seed, RNG_PAYMENTS)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
 
     pay_trade(P, w);
     pay_compute(P, w, 1);
-    pay_reach(P, w->pay_access, P->cost, P->N0, P->G0);
+    pay_reach(P, P->access, P->cost, P->N0, P->G0);
     world_set_dim(w, DIM_PAYMENT_SYSTEM, np, P->names);
+    P->view = (payments_view){
+        .nsys = nsys, .sys_name = P->names, .sys_cost = P->sys_cost, .access = P->access, .share = P->share,
+    };
+    ctx->views->payments = &P->view;
 
     const schema_var vars[] = {
         {"adoption", "1", "payment-system access",
          "member weight a_ip: share (by Zipf bank weight) of the country's banks that are members of the system; "
          "1 for the fallback",
-         2, {DIM_COUNTRY, DIM_PAYMENT_SYSTEM}, 0, w->pay_access},
+         2, {DIM_COUNTRY, DIM_PAYMENT_SYSTEM}, 0, P->access},
         {"settlement_share", "1", "settlement shares",
          "share of the country's two-way cross-border trade settled through each system (pair logit shares "
          "weighted by the previous period's trade; period 0 by the baseline); fallback 1 with no trade; sums to 1",
@@ -545,36 +546,40 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
  * end are restored before those that start revoke, so that a measure
  * replaced by a wider one in the same period (end = next start) revokes
  * from the full membership. */
+static int pay_measure_on(const payments *P, int q)
+{
+    return P->sv != NULL && P->sv->level[q] > 0.0;
+}
+
 static void pay_forced(payments *P, struct world *w, int t)
 {
     int nc = P->nc;
     for (int q = 0; q < P->nfin; q++) {
         pay_fin *f = &P->fin[q];
-        int on = w->sanc_intensity != NULL && w->sanc_intensity[f->measure] > 0.0;
-        if (on || !f->active)
+        if (pay_measure_on(P, f->measure) || !f->active)
             continue;
         for (int i = 0; i < nc; i++) {
             if (!f->targets[i])
                 continue;
             for (int b = 0; b < P->B; b++) {
                 size_t x = pay_bank(P, i, f->sys, b);
+                double *prev = &f->prev[(size_t)i * P->B + b];
                 P->bar[x]--;
-                if (f->revoked[(size_t)i * P->B + b])
-                    P->member[x] = 1;
-                f->revoked[(size_t)i * P->B + b] = 0;
+                if (*prev >= 0.0)
+                    P->m[x] = *prev;
+                *prev = -1.0;
             }
         }
         f->active = 0;
     }
     for (int q = 0; q < P->nfin; q++) {
         pay_fin *f = &P->fin[q];
-        int on = w->sanc_intensity != NULL && w->sanc_intensity[f->measure] > 0.0;
-        if (!on || f->active)
+        if (!pay_measure_on(P, f->measure) || f->active)
             continue;
         for (int i = 0; i < nc; i++) {
             if (!f->targets[i])
                 continue;
-            pay_select(P, i, f->sys, 1, 0, f->coverage, f->revoked);
+            pay_select(P, i, f->sys, 0, 0, f->coverage, f->prev);
             for (int b = 0; b < P->B; b++)
                 P->bar[pay_bank(P, i, f->sys, b)]++;
         }
@@ -585,20 +590,20 @@ static void pay_forced(payments *P, struct world *w, int t)
         if (P->ev_sys[v] < 0 || ev->start != t)
             continue;
         if (ev->type == SC_EV_JOIN)
-            pay_select(P, ev->country, P->ev_sys[v], 0, 1, ev->coverage, NULL);
+            pay_select(P, ev->country, P->ev_sys[v], 1, 1, ev->coverage, NULL);
         else
-            pay_select(P, ev->country, P->ev_sys[v], 1, 0, ev->coverage, NULL);
+            pay_select(P, ev->country, P->ev_sys[v], 0, 0, ev->coverage, NULL);
     }
 }
 
 /* Is i a sender of an active measure (of any type) that targets h? */
-static int pay_sender_of_home(const struct world *w, int i, int h)
+static int pay_sender_of_home(const payments *P, int i, int h)
 {
-    if (h < 0 || w->sanc_party == NULL)
+    const sanctions_view *sv = P->sv;
+    if (h < 0 || sv == NULL)
         return 0;
-    for (int m = 0; m < w->nsanc; m++)
-        if (w->sanc_intensity[m] > 0.0 && w->sanc_party[(size_t)m * w->nc + i] == 1 &&
-            w->sanc_party[(size_t)m * w->nc + h] == 2)
+    for (int q = 0; q < sv->n; q++)
+        if (sv->level[q] > 0.0 && sv->party[(size_t)q * P->nc + i] == 1 && sv->party[(size_t)q * P->nc + h] == 2)
             return 1;
     return 0;
 }
@@ -611,7 +616,7 @@ static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
     size_t n2 = (size_t)nc * nc;
 
     /* everything (c) needs, from the last period's state and flows */
-    memcpy(P->access_prev, w->pay_access, (size_t)nc * (ns + 1) * sizeof *P->access_prev);
+    memcpy(P->access_prev, P->access, (size_t)nc * (ns + 1) * sizeof *P->access_prev);
     memcpy(P->cost_prev, P->cost, n2 * sizeof *P->cost_prev);
     pay_trade(P, w);
     pay_reach(P, P->access_prev, P->cost_prev, P->N, P->G);
@@ -619,27 +624,24 @@ static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
     pay_forced(P, w, t); /* (a) */
 
     /* (b) exits under secondary pressure on the system's home */
-    if (P->sec_exit > 0.0 && w->sec_pressure != NULL)
+    if (P->sec_exit > 0.0 && P->sv != NULL)
         for (int i = 0; i < nc; i++)
             for (int p = 0; p < ns; p++) {
                 int h = P->sys[p].home;
                 if (h < 0)
                     continue;
-                double prob = -expm1(-P->sec_exit * w->sec_pressure[W2(w, i, h)]);
+                double rate = P->sec_exit * P->sv->pressure[W2(w, i, h)];
+                double prob = -expm1(-rate);
                 if (!(prob > 0.0))
                     continue;
-                for (int b = 0; b < P->B; b++) {
-                    size_t x = pay_bank(P, i, p, b);
-                    if (P->member[x] && gsl_rng_uniform(P->rng) < prob)
-                        P->member[x] = 0;
-                }
+                P->rule->exits(P, i, p, rate, prob);
             }
 
     /* (c) joins; a sender's banks do not join a system whose home is a
      * target of one of its active measures */
     for (int i = 0; i < nc; i++)
         for (int p = 0; p < ns; p++) {
-            if (!P->sys[p].open || pay_sender_of_home(w, i, P->sys[p].home))
+            if (!P->sys[p].open || pay_sender_of_home(P, i, P->sys[p].home))
                 continue;
             size_t ip = (size_t)i * ns + p;
             double dn = P->N[ip] - P->N0[ip], dg = P->G[ip] - P->G0[ip];
@@ -647,11 +649,7 @@ static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
             double prob = -expm1(-rate);
             if (!(prob > 0.0))
                 continue;
-            for (int b = 0; b < P->B; b++) {
-                size_t x = pay_bank(P, i, p, b);
-                if (!P->member[x] && P->bar[x] == 0 && gsl_rng_uniform(P->rng) < prob)
-                    P->member[x] = 1;
-            }
+            P->rule->joins(P, i, p, rate, prob);
         }
 
     pay_compute(P, w, 0); /* (d) */
@@ -670,8 +668,12 @@ static void payments_finish(struct model *m)
     }
     free(P->names);
     free(P->sys);
+    free(P->sys_cost);
     free(P->omega);
-    free(P->member);
+    free(P->m);
+    free(P->access);
+    free(P->share);
+    free(P->fin_prev);
     free(P->bar);
     free(P->cost);
     free(P->cost0);

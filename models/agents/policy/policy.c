@@ -34,10 +34,10 @@ static int policy_apply(struct world *w, int t)
     return SANC_OK;
 }
 
-static int policy_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+static int policy_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     (void)m;
-    (void)sc;
+    struct world *w = ctx->w;
     int has_transfers = 0;
     for (int v = 0; v < w->sc->nevents; v++)
         has_transfers |= w->sc->events[v].type == SC_EV_TRANSFER;

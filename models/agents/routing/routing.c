@@ -43,8 +43,10 @@
  * log M(t) - log M(0) is exactly 0).
  *
  * Outputs owned here: the hub dimension's labels and `hub_markup(time, hub)`
- * (the effective kappa_h); `transit` is computed by the metrics module from
- * the route shares that gravity ages by vintage.
+ * (the effective kappa_h).  The route shares are routing's and are
+ * published in its view (views.h); their vintage update needs phi(t), so
+ * gravity calls the view's `vintage` hook once it has phi(t); `transit` is
+ * computed by the metrics module from the view.
  */
 #include <float.h>
 #include <math.h>
@@ -85,6 +87,15 @@ typedef struct routing_map {
 
 typedef struct routing {
     struct world *w;   /* to release the hub labels in finish */
+    /* the sanctions' cell factors (views.h; zeros of our own without sanctions) */
+    const double *logF, *enf;
+    double *zeros;
+    /* owned state, published through the view */
+    char **hub_name;   /* nhubs labels */
+    int *hub_via;      /* nhubs */
+    double *share_new; /* nhubs * n3 [h*n3 + cell]: shares of new flows */
+    double *share;     /* nhubs * n3: shares of the current flows (by vintage) */
+    routing_view view;
     double delta, detection;
     int nhubs;
     routing_hub *hub;
@@ -171,10 +182,10 @@ static double routing_hub_rest(const routing *r, const struct world *w, const ro
     if (baseline)
         return 0.0;
     size_t c = W3(w, i, j, k);
-    double l1 = w->sanction_logF[W3(w, i, h->via, k)], l2 = w->sanction_logF[W3(w, h->via, j, k)];
+    double l1 = r->logF[W3(w, i, h->via, k)], l2 = r->logF[W3(w, h->via, j, k)];
     if (l1 == INFINITY || l2 == INFINITY)
         return INFINITY;
-    return l1 + l2 + log1p(r->detection * w->sanction_e[c]);
+    return l1 + l2 + log1p(r->detection * r->enf[c]);
 }
 
 /* Log weights of every route of cell (i,j,k) at period t with markups
@@ -183,7 +194,7 @@ static double routing_hub_rest(const routing *r, const struct world *w, const ro
 static double routing_cell_weights(const routing *r, const struct world *w, int t, int i, int j, int k,
                                    const double *kappa, int baseline)
 {
-    double lf0 = baseline ? 0.0 : w->sanction_logF[W3(w, i, j, k)];
+    double lf0 = baseline ? 0.0 : r->logF[W3(w, i, j, k)];
     r->lw[0] = routing_logweight(r->delta, lf0);
     for (int h = 0; h < r->nhubs; h++) {
         const routing_hub *hb = &r->hub[h];
@@ -252,8 +263,8 @@ static void routing_prepare(routing *r, const struct world *w, int t, int baseli
         for (int i = 0; i < nc; i++)
             for (int k = 0; k < ns; k++) {
                 size_t ik = (size_t)i * ns + k;
-                ei[ik] = baseline ? 1.0 : routing_factor(r->delta, w->sanction_logF[W3(w, i, hb->via, k)]);
-                eo[ik] = baseline ? 1.0 : routing_factor(r->delta, w->sanction_logF[W3(w, hb->via, i, k)]);
+                ei[ik] = baseline ? 1.0 : routing_factor(r->delta, r->logF[W3(w, i, hb->via, k)]);
+                eo[ik] = baseline ? 1.0 : routing_factor(r->delta, r->logF[W3(w, hb->via, i, k)]);
             }
         if (!r->masks)
             continue;
@@ -307,7 +318,7 @@ static int routing_plain(const routing *r, const struct world *w, int i, int j, 
 {
     if (baseline)
         return 1;
-    if (lf0 != 0.0 || (w->sanction_e[c] != 0.0 && r->detection != 0.0))
+    if (lf0 != 0.0 || (r->enf[c] != 0.0 && r->detection != 0.0))
         return 0;
     size_t ik = (size_t)i * w->ns + k, jk = (size_t)j * w->ns + k;
     return ((r->nzin[ik] | r->nzout[jk]) & adm) == 0;
@@ -321,7 +332,7 @@ static int routing_cell_base(routing *r, const struct world *w, int i, int j, in
 {
     int ns = w->ns;
     size_t n2 = (size_t)w->nc * ns, ik = (size_t)i * ns + k, jk = (size_t)j * ns + k;
-    double e = baseline ? 0.0 : w->sanction_e[c];
+    double e = baseline ? 0.0 : r->enf[c];
     double d = e == 0.0 || r->detection == 0.0 ? 1.0 : routing_factor(r->delta, log1p(r->detection * e));
     int ok = !isnan(d);
     *wd = routing_factor(r->delta, lf0);
@@ -494,7 +505,7 @@ static int routing_build(routing *r, const struct world *w, int t, const double 
                 double x = X[c];
                 if (!(x > 0.0))
                     continue;
-                double lf0 = baseline ? 0.0 : w->sanction_logF[c];
+                double lf0 = baseline ? 0.0 : r->logF[c];
                 double *en = NULL;
                 if (r->masks) {
                     uint64_t adm = routing_adm(r, i, j, k, lf0);
@@ -675,8 +686,9 @@ static int routing_solve_hub(routing *r, struct world *w, int t, int h, errbuf *
         else
             hi = u;
     }
+    (void)w; /* the hub labels are routing's own now */
     return err_set(e, SANC_ENOCONV, "routing: period %d: congested markup of hub '%s' did not converge", t,
-                   w->hub_name[h]);
+                   r->hub_name[h]);
 }
 
 /* Gauss-Seidel over the congested hubs, from the bare markups: each hub's
@@ -786,13 +798,13 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
     int nc = w->nc, ns = w->ns, nh = r->nhubs;
     size_t n3 = (size_t)nc * nc * ns;
     if (nh == 0) {
-        memcpy(w->route_logM, w->sanction_logF, n3 * sizeof *w->route_logM);
+        memcpy(w->route_logM, r->logF, n3 * sizeof *w->route_logM);
         return SANC_OK;
     }
     routing_set_kf(r, r->kappa);
     routing_map_clear(&r->amap);
     r->ntab = 0;
-    double *shn = w->route_share_new;
+    double *shn = r->share_new;
     uint64_t lastm = 0;
     int32_t lastcls = -1;
     for (int i = 0; i < nc; i++)
@@ -810,7 +822,7 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
                     }
                     continue;
                 }
-                double lf0 = baseline ? 0.0 : w->sanction_logF[c];
+                double lf0 = baseline ? 0.0 : r->logF[c];
                 uint64_t adm = 0;
                 int pooled = 0;
                 if (r->pool) {
@@ -905,16 +917,16 @@ static int routing_read_hub(routing *r, const scenario *sc, struct world *w, con
     if (name[0] == '\0')
         return cfg_fail(config_setting_get_member(hg, "name"), e, "empty hub name");
     for (int q = 0; q < h; q++)
-        if (strcmp(w->hub_name[q], name) == 0)
+        if (strcmp(r->hub_name[q], name) == 0)
             return cfg_fail(config_setting_get_member(hg, "name"), e, "duplicate hub name '%s'", name);
     size_t len = strlen(name) + 1;
-    if ((w->hub_name[h] = malloc(len)) == NULL)
+    if ((r->hub_name[h] = malloc(len)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    memcpy(w->hub_name[h], name, len);
+    memcpy(r->hub_name[h], name, len);
 
     if ((rc = scenario_country(sc, hg, "via", 1, &hb->via, e)) != SANC_OK)
         return rc;
-    w->hub_via[h] = hb->via;
+    r->hub_via[h] = hb->via;
     if ((rc = cfg_get_double(hg, "markup", 1, &hb->markup, e)) != SANC_OK)
         return rc;
     if (!(hb->markup > 0.0))
@@ -965,13 +977,11 @@ static int routing_read_hub(routing *r, const scenario *sc, struct world *w, con
     return SANC_OK;
 }
 
-static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf *e)
+static int routing_read(routing *r, const scenario *sc, const config_setting_t *g, struct world *w, errbuf *e)
 {
     static const char *const keys[] = {"dispersion", "detection", "hubs", NULL};
-    config_setting_t *g = NULL, *hubs = NULL;
-    int rc = cfg_get_group(config_root_setting(&sc->cfg.lc), "routing", 0, &g, e);
-    if (rc < 0)
-        return rc;
+    config_setting_t *hubs = NULL;
+    int rc;
     r->delta = 8.0;
     r->detection = 0.0;
     if (g == NULL)
@@ -996,17 +1006,16 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
 
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     r->hub = calloc((size_t)n, sizeof *r->hub);
-    w->hub_name = calloc((size_t)n, sizeof *w->hub_name);
-    w->hub_via = calloc((size_t)n, sizeof *w->hub_via);
-    if (r->hub == NULL || w->hub_name == NULL || w->hub_via == NULL)
+    r->hub_name = calloc((size_t)n, sizeof *r->hub_name);
+    r->hub_via = calloc((size_t)n, sizeof *r->hub_via);
+    if (r->hub == NULL || r->hub_name == NULL || r->hub_via == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     r->nhubs = n;
-    w->nhubs = n;
     for (int h = 0; h < n; h++)
         if ((rc = routing_read_hub(r, sc, w, config_setting_get_elem(hubs, (unsigned)h), h, e)) != SANC_OK)
             return rc;
-    w->route_share_new = calloc((size_t)n * n3, sizeof *w->route_share_new);
-    w->route_share = calloc((size_t)n * n3, sizeof *w->route_share);
+    r->share_new = calloc((size_t)n * n3, sizeof *r->share_new);
+    r->share = calloc((size_t)n * n3, sizeof *r->share);
     r->kappa = calloc((size_t)n, sizeof *r->kappa);
     r->lw = calloc((size_t)n + 1, sizeof *r->lw);
     r->lb = calloc((size_t)n, sizeof *r->lb);
@@ -1021,7 +1030,7 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
     size_t n2 = (size_t)w->nc * w->ns;
     r->ein = calloc((size_t)n * n2, sizeof *r->ein);
     r->eout = calloc((size_t)n * n2, sizeof *r->eout);
-    if (w->route_share_new == NULL || w->route_share == NULL || r->kappa == NULL || r->lw == NULL ||
+    if (r->share_new == NULL || r->share == NULL || r->kappa == NULL || r->lw == NULL ||
         r->lb == NULL || r->sparse == NULL || r->cls == NULL || r->csh == NULL || r->kf == NULL || r->uprev == NULL ||
         r->act == NULL || r->cslot == NULL || r->logM0 == NULL || r->ein == NULL || r->eout == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory allocating route shares of %d hubs", n);
@@ -1055,17 +1064,63 @@ static int routing_read(routing *r, const scenario *sc, struct world *w, errbuf 
 
 /* ---- module ops -------------------------------------------------------- */
 
-static int routing_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
+/* Route shares of period t's flows by vintage (DESIGN section 3 item 5),
+ * the routing view's hook that gravity calls: flows carried over from t-1
+ * keep t-1's route mix, new flows take the new shares,
+ *   w_h(t) = ((1-lambda) phi(t-1) w_h(t-1) + lambda phi* w_h,new) / phi(t);
+ * a cell with phi(t) = 0 carries nothing and takes the new shares. */
+static void routing_vintage(void *self, const struct world *w, const double *phistar)
+{
+    routing *r = self;
+    const scenario *sc = w->sc;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    /* hub by hub: each hub's share arrays stream through the cache once */
+    for (int h = 0; h < r->nhubs; h++) {
+        double *rs = r->share + (size_t)h * n3;
+        const double *rn = r->share_new + (size_t)h * n3;
+        for (int i = 0; i < w->nc; i++)
+            for (int j = 0; j < w->nc; j++) {
+                if (i == j)
+                    continue;
+                size_t c0 = W3(w, i, j, 0);
+                for (int k = 0; k < w->ns; k++) {
+                    size_t c = c0 + (size_t)k;
+                    double lam = sc->lambda[k], phi = w->phi[c];
+                    if (lam == 1.0 || !(phi > 0.0))
+                        rs[c] = rn[c];
+                    else
+                        rs[c] = ((1.0 - lam) * w->phi_prev[c] * rs[c] + lam * phistar[c] * rn[c]) / phi;
+                }
+            }
+    }
+}
+
+static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     routing *r = calloc(1, sizeof *r);
     if (r == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     m->data = r;
+    struct world *w = ctx->w;
     r->w = w;
-    int rc = routing_read(r, sc, w, e);
+    const sanctions_view *sv = ctx->views->sanctions;
+    if (sv != NULL) {
+        r->logF = sv->logF;
+        r->enf = sv->enf;
+    } else { /* no sanctions module: no factors */
+        if ((r->zeros = calloc((size_t)w->nc * w->nc * w->ns, sizeof *r->zeros)) == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        r->logF = r->enf = r->zeros;
+    }
+    int rc = routing_read(r, ctx->sc, ctx->block, w, e);
     if (rc != SANC_OK)
         return rc;
-    world_set_dim(w, DIM_HUB, r->nhubs, w->hub_name);
+    r->view = (routing_view){
+        .nhubs = r->nhubs, .hub_name = r->hub_name, .hub_via = r->hub_via, .share_new = r->share_new,
+        .share = r->share, .vintage = routing_vintage, .self = r,
+    };
+    ctx->views->routing = &r->view;
+    world_set_dim(w, DIM_HUB, r->nhubs, r->hub_name);
     if (r->nhubs == 0)
         return routing_apply(r, w, 0, 0, e);
 
@@ -1096,7 +1151,7 @@ static int routing_init(struct model *m, const struct scenario *sc, struct world
         return rc;
     if ((rc = routing_apply(r, w, 0, 0, e)) != SANC_OK)
         return rc;
-    memcpy(w->route_share, w->route_share_new, (size_t)r->nhubs * n3 * sizeof *w->route_share);
+    memcpy(r->share, r->share_new, (size_t)r->nhubs * n3 * sizeof *r->share);
 
     schema_var kv = {
         .name = "hub_markup", .units = "1", .long_name = "effective hub markup",
@@ -1129,17 +1184,21 @@ static void routing_finish(struct model *m)
         free(r->hub[h].dest);
         free(r->hub[h].sect);
     }
-    /* the labels are ours; world_destroy frees the numeric hub arrays */
+    /* the labels leave the world's output schema with us */
     struct world *w = r->w;
-    if (w->hub_name != NULL) {
-        for (int h = 0; h < w->nhubs; h++)
-            free(w->hub_name[h]);
-        free(w->hub_name);
-        w->hub_name = NULL;
+    if (r->hub_name != NULL) {
+        for (int h = 0; h < r->nhubs; h++)
+            free(r->hub_name[h]);
+        free(r->hub_name);
+        r->hub_name = NULL;
         w->out.dim_labels[DIM_HUB] = NULL;
         w->out.dim_n[DIM_HUB] = 0;
     }
     free(r->hub);
+    free(r->hub_via);
+    free(r->share_new);
+    free(r->share);
+    free(r->zeros);
     free(r->kappa);
     free(r->logM0);
     free(r->lw);

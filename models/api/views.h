@@ -1,0 +1,60 @@
+/*
+ * views.h - the typed read-only views modules publish for later modules
+ * (model.h explains the mechanism).  A view is owned by its module: the
+ * pointers stay valid until the module's finish, and the arrays hold the
+ * module's state of the current period (updated in its step).
+ *
+ * Index conventions are the world's (world.h): cells [(i*nc + j)*ns + k],
+ * pairs [i*nc + j].
+ */
+#ifndef SANCSIM_VIEWS_H
+#define SANCSIM_VIEWS_H
+
+#include <libconfig.h>
+
+struct world;
+
+/* sanctions -> payments, routing, metrics */
+typedef struct sanctions_view {
+    int n;                       /* measures in config order (the `sanction` axis) */
+    char *const *name;           /* n labels */
+    const char *const *type;     /* n: the measure type's registry name ("trade", ...) */
+    const unsigned char *party;  /* n*nc: 1 sender, 2 target, 0 third country */
+    const unsigned char *cover;  /* n*nc*nc*ns: cells each measure covers (metrics' denominators) */
+    const double *level;         /* n: current enforcement e (ramped; 0 when inactive) */
+    /* cell factors of the current period, nc*nc*ns */
+    const double *logF;          /* log sanction factor on cost (0: none; +inf: closed) */
+    const double *enf;           /* largest current enforcement among the measures on the cell */
+    const double *pressure;      /* nc*nc [i*nc + h]: secondary pressure on third country i's banks
+                                    in systems whose home is target h: sum of penalty e w_iS */
+    /* measures that revoke payment-system membership while active (financial):
+     * system name (NULL for other measures), coverage, and the setting for messages */
+    const char *const *revoke_system;
+    const double *revoke_coverage;
+    const config_setting_t *const *revoke_where;
+} sanctions_view;
+
+/* payments -> metrics */
+typedef struct payments_view {
+    int nsys;                    /* systems, not counting the fallback */
+    char *const *sys_name;       /* nsys + 1 labels, fallback last */
+    const double *sys_cost;      /* nsys + 1 */
+    const double *access;        /* nc*(nsys+1): member weight a_ip; 1 for the fallback */
+    const double *share;         /* nc*nc*(nsys+1): channel shares s_ijp of pair (i,j) */
+} payments_view;
+
+/* routing -> gravity, metrics */
+typedef struct routing_view {
+    int nhubs;
+    char *const *hub_name;       /* nhubs labels */
+    const int *hub_via;          /* nhubs: index of the via country */
+    const double *share_new;     /* nhubs*nc*nc*ns [h*n3 + cell]: shares of new flows */
+    const double *share;         /* nhubs*nc*nc*ns: shares of the current flows (by vintage) */
+    /* Route shares of period t's flows by vintage: called by gravity once
+     * w->phi holds phi(t) and w->phi_prev phi(t-1); phistar (nc*nc*ns) holds
+     * the targets phi*(t). */
+    void (*vintage)(void *self, const struct world *w, const double *phistar);
+    void *self;
+} routing_view;
+
+#endif
