@@ -59,7 +59,10 @@ static void run_teardown(run_state *r)
 static int run_setup(run_state *r, const scenario *sc, errbuf *e)
 {
     memset(r, 0, sizeof *r);
-    int rc = world_init(&r->w, sc, e);
+    int rc = model_check_fields(model_registry, e);
+    if (rc != SANC_OK)
+        return rc;
+    rc = world_init(&r->w, sc, e);
     if (rc != SANC_OK)
         return rc;
     for (const model_entry *m = model_registry; m->name != NULL && rc == SANC_OK; m++) {
@@ -144,7 +147,7 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
             rc = err_set(e, SANC_EINTR, "interrupted at period %d", t);
             break;
         }
-        r.w.t = t;
+        world_begin_period(&r.w, t);
         for (int i = 0; i < r.nmodels && rc == SANC_OK; i++)
             rc = r.models[i].ops->step(&r.models[i], &r.w, t, e);
         if (rc == SANC_OK && out)

@@ -165,3 +165,11 @@ void world_set_dim(world *w, int dim, int n, char *const *labels)
     w->out.dim_n[dim] = n;
     w->out.dim_labels[dim] = labels;
 }
+
+void world_begin_period(world *w, int t)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    w->t = t;
+    memcpy(w->phi_prev, w->phi, n3 * sizeof *w->phi);
+    memcpy(w->X_prev, w->X, n3 * sizeof *w->X);
+}

@@ -68,6 +68,11 @@ typedef struct world {
 int  world_init(world *w, const struct scenario *sc, errbuf *e);
 void world_destroy(world *w);
 
+/* Start period t: the equilibrium of t-1 moves to the *_prev buffers
+ * (phi_prev, X_prev), which modules read as "last period" whatever their
+ * place in the pipeline; the current buffers keep it until gravity solves. */
+void world_begin_period(world *w, int t);
+
 /* Register an output variable (copies the struct; strings must outlive w). */
 int world_add_var(world *w, const schema_var *v, errbuf *e);
 

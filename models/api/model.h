@@ -77,15 +77,48 @@ typedef struct model {
 
 enum { MODEL_BLOCK_NONE = 0, MODEL_BLOCK_GROUP, MODEL_BLOCK_LIST };
 
+/* The shared state of a period, by what publishes it (X-macro: a new field
+ * is one line).  Each registry entry declares the fields its step writes
+ * and those it reads, either of this period (the publisher must step
+ * earlier) or of the last one (world's *_prev buffers and the views'
+ * values from t-1); model_check_fields checks the table before period 1,
+ * so that the pipeline's order can no longer stand in for time unnoticed. */
+#define MODEL_FIELDS(X)                                                        \
+    X(FIELD_SHOCKS, "shocks")           /* world.shock_logphi */              \
+    X(FIELD_TRANSFERS, "transfers")     /* world.transfers */                 \
+    X(FIELD_SANCTIONS, "sanctions")     /* sanctions_view */                  \
+    X(FIELD_PAYMENTS, "payments")       /* world.pay_logw, payments_view */   \
+    X(FIELD_ROUTES, "routes")           /* world.route_logM, routing_view */  \
+    X(FIELD_EQUILIBRIUM, "equilibrium") /* world.phi, X, prices, welfare */   \
+    X(FIELD_METRICS, "metrics")         /* derived outputs */
+
+enum model_field {
+#define MODEL__FIELD(id, name) id,
+    MODEL_FIELDS(MODEL__FIELD)
+#undef MODEL__FIELD
+    FIELD_COUNT
+};
+#define FIELD_BIT(f) (1u << (f))
+extern const char *const model_field_names[FIELD_COUNT];
+
 typedef struct model_entry {
     const char *name;
     const model_ops *ops;
     const char *block; /* top-level key of the module's settings, or NULL */
     int block_kind;    /* MODEL_BLOCK_* */
+    unsigned publishes; /* FIELD_BITs written by its step */
+    unsigned reads;     /* read for the current period */
+    unsigned reads_prev; /* read as last period's values */
 } model_entry;
 
 /* The pipeline, NULL-terminated, in stepping order (engine/run/registry.c). */
 extern const model_entry model_registry[];
+
+/* Check a pipeline's field declarations (NULL-terminated table): every
+ * field read for the current period is published by an earlier module,
+ * every field read from the last period by some module, and no field has
+ * two publishers.  SANC_EINTERNAL naming the module and field otherwise. */
+int model_check_fields(const model_entry *registry, errbuf *e);
 
 /* Look a module up by name; NULL if unknown. */
 const model_ops *model_lookup(const char *name);

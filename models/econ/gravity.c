@@ -159,9 +159,6 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     gravity *g = m->data;
     const scenario *sc = w->sc;
-    size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    memcpy(w->phi_prev, w->phi, n3 * sizeof *w->phi);
-    memcpy(w->X_prev, w->X, n3 * sizeof *w->X);
     if (g->rng != NULL)
         gravity_noise(g, sc, w);
     gravity_openness(sc, w, g->phistar);

@@ -134,7 +134,7 @@ static void h_step(harness *h, int t)
 {
     errbuf e;
     err_init(&e);
-    h->w.t = t;
+    world_begin_period(&h->w, t);
     for (int i = 0; i < h->nm; i++)
         if (h->m[i].ops->step(&h->m[i], &h->w, t, &e) != SANC_OK)
             fail_msg("step %d of %s: %s", t, h->m[i].name, e.msg);

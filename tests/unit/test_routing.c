@@ -144,7 +144,7 @@ static fx *fx_ok(const char *trade_block, const char *routing_block, int periods
 
 static void fx_step(fx *f, int t)
 {
-    f->w.t = t;
+    world_begin_period(&f->w, t);
     for (int i = 0; i < f->nmd; i++) {
         int rc = f->md[i].ops->step(&f->md[i], &f->w, t, &f->e);
         if (rc != SANC_OK)
@@ -307,7 +307,7 @@ static void test_capacity_equation(void **state)
 
     /* routing alone (X still holds period 0's flows), then metrics */
     f->slf[cell(w, A, B)] = log(2.0);
-    f->w.t = 1;
+    world_begin_period(&f->w, 1);
     assert_int_equal(f->md[0].ops->step(&f->md[0], w, 1, &f->e), SANC_OK);
     double k = kappa[0];
     double V = share_of(0, &k, 1, 2.0, d) * X;
