@@ -8,9 +8,9 @@ compare two derivations of one equilibrium, not one code with itself.  It differ
 the engine on purpose in every place where that is possible:
 
   * arrays are importer-major, [n (importer), i (exporter), k], as in the paper;
-  * the price block (E1-E2) is solved by full Newton with a dense Jacobian
-    I - G' Pi' (numpy.linalg.solve), the expenditure block (E4-E6) by one dense linear
-    solve, and the factor prices by MINPACK's hybrid Powell method (scipy.optimize.root,
+  * the price block (E1-E2) is solved by full Newton on log unit costs with the
+    Jacobian I - G' Pi' applied matrix-free (GMRES), the expenditure block (E4-E6) as
+    one linear system, also by GMRES, and the factor prices by MINPACK's hybrid Powell method (scipy.optimize.root,
     "hybr") followed by Newton polishing with a finite-difference Jacobian;
   * counterfactuals are computed the way CP's code and the R package cp2015 do it: both
     the baseline and the counterfactual are solved relative to the *data* and the results
@@ -29,6 +29,7 @@ import sys
 
 import numpy as np
 from scipy.optimize import root
+from scipy.sparse.linalg import LinearOperator, gmres
 
 
 class OracleError(RuntimeError):
@@ -112,7 +113,8 @@ class Problem:
             D = Mf.sum(axis=(1, 2)) - Mf.sum(axis=(0, 2))
         self.D = np.asarray(D, float)
 
-    # E1-E2 for given log factor prices lv (n, k): Newton in log unit costs
+    # E1-E2 for given log factor prices lv (n, k): Newton in log unit costs, each
+    # Newton system (I - G' Pi') d = F solved matrix-free by GMRES
     def prices(self, lv, B):
         """B = pi * kappa^-theta.  Returns log c, log P, new shares pi'."""
         N, K, th = self.N, self.K, self.theta
@@ -128,44 +130,51 @@ class Problem:
             F = lc - self.gamma * lv - np.einsum("nsk,ns->nk", self.G, lP)
             if np.max(np.abs(F)) < 1e-15 and it > 0:
                 break
-            # dF[n,k]/dlc[i,s] = delta - G[n,s,k] pi'[n,i,s]
-            J = np.zeros((N, K, N, K))
-            J -= np.einsum("nsk,nis->nkis", self.G, pip)
-            J[np.arange(N)[:, None], np.arange(K)[None, :],
-              np.arange(N)[:, None], np.arange(K)[None, :]] += 1.0
-            step = np.linalg.solve(J.reshape(N * K, N * K), F.ravel()).reshape(N, K)
-            lc = lc - step
+
+            def jv(d, pip=pip):
+                d = d.reshape(N, K)
+                dP = np.einsum("nis,is->ns", pip, d)          # d log P
+                return (d - np.einsum("nsk,ns->nk", self.G, dP)).ravel()
+            op = LinearOperator((N * K, N * K), matvec=jv)
+            step, info = gmres(op, F.ravel(), tol=1e-14, atol=0, restart=400, maxiter=50)
+            lc = lc - step.reshape(N, K)
         else:
             raise OracleError("price block did not converge")
         return lc, lP, pip
 
-    # E4-E6 for given prices: one dense linear solve for X
+    # E4-E6 for given prices: a linear system in X, solved matrix-free by GMRES
     def expenditure(self, vfac, pip, T1, t1, x1, f1, hub, D1):
-        """vfac: factor income (n,) (w wL or sum_k r VA).  Returns X (n, k)."""
+        """vfac: factor income (n,) (w wL or sum_k r VA).  Returns X, S, Y, R."""
         N, K = self.N, self.K
         q = pip / T1                                     # seller value per unit of X[n,k]
-        # intermediate demand: X_int[n,k] = sum_j G[n,k,j] sum_m q[m,n,j] X[m,j]
-        A = np.einsum("nkj,mnj->nkmj", self.G, q)
-        # revenue rho[c, m, j] per unit of X[m, j]
-        rho = np.zeros((N, N, K))
-        rho[np.arange(N), np.arange(N), :] += (pip * t1 / (1 + t1)).sum(axis=1)
-        # export tax to the exporter i of cell (m, i, j)
-        rho += np.einsum("mij->imj", x1 * q)
-        # fee to the hub of the cell
-        if hub is not None:
-            fr = f1 * (1 + x1) * q                       # (m, i, j)
-            for m in range(N):
-                for i in range(N):
-                    for j in range(K):
-                        h = hub[m, i, j]
-                        if fr[m, i, j] != 0:
-                            rho[h, m, j] += fr[m, i, j]
-        A += self.alpha[:, :, None, None] * rho[:, None, :, :]
-        b = self.alpha * (vfac + D1)[:, None]
-        X = np.linalg.solve(np.eye(N * K) - A.reshape(N * K, N * K), b.ravel()).reshape(N, K)
-        S = q * X[:, None, :]                            # seller values (n, i, k)
+        tar = (pip * t1 / (1 + t1)).sum(axis=1)          # importer's tariff per unit X[n,k]
+        xq = x1 * q                                      # exporter's tax per unit X[m,j]
+        fq = f1 * (1 + x1) * q                           # hub's fee per unit X[m,j]
+
+        def revenue(X):
+            S = q * X[:, None, :]
+            R = (tar * X).sum(axis=1) + np.einsum("mij,mj->i", xq, X)
+            if hub is not None and np.any(fq != 0):
+                np.add.at(R, hub.ravel(), (fq * X[:, None, :]).ravel())
+            return S, R
+
+        def apply(X):
+            X = X.reshape(N, K)
+            S, R = revenue(X)
+            Y = S.sum(axis=0)
+            out = X - np.einsum("nkj,nj->nk", self.G, Y) - self.alpha * R[:, None]
+            return out.ravel()
+        b = (self.alpha * (vfac + D1)[:, None]).ravel()
+        op = LinearOperator((N * K, N * K), matvec=apply)
+        X, info = gmres(op, b, x0=b, tol=1e-15, atol=0, restart=400, maxiter=50)
+        X = X.reshape(N, K)
+        # two steps of iterative refinement
+        for _ in range(2):
+            r = b - apply(X)
+            dX, info = gmres(op, r, tol=1e-15, atol=0, restart=400, maxiter=50)
+            X = X + dX.reshape(N, K)
+        S, R = revenue(X)
         Y = S.sum(axis=0)                                # (i, k)
-        R = np.einsum("cmj,mj->c", rho, X)
         return X, S, Y, R
 
     def evaluate(self, lv, ctx):
