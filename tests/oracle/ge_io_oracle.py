@@ -21,7 +21,8 @@ Entry points:
   Problem(M, t, IC, VA, FC, theta, D, factors)    derived shares
   Problem.solve(kappa_ice, t1, x1=None, f1=None, hub=None, D1=None) -> dict
   cp2015_nafta(folder)           -> per-region decomposition, real wage, exact welfare
-Run `/usr/bin/python3 tests/oracle/ge_io_oracle.py [folder]` for the NAFTA numbers.
+Run `/usr/bin/python3 tests/oracle/ge_io_oracle.py [folder] [--csv]` for the NAFTA numbers
+(--csv: every region at full precision, as test_ge_io_cp2015 reads them).
 """
 import csv
 import os
@@ -286,9 +287,18 @@ def cp2015_nafta(folder):
 
 
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    folder = args[0] if args else os.path.join(
         os.path.dirname(__file__), "..", "..", "..", "shared", "data", "cp2015")
     r = cp2015_nafta(folder)
+    if "--csv" in sys.argv:
+        # machine-readable: every region, full precision (read by test_ge_io_cp2015)
+        print("max_wage_change,%.17g" % r["max_wage_change"])
+        print("region,tot,vot,real_wage,welfare")
+        for a, name in enumerate(r["regions"]):
+            print("%s,%.17g,%.17g,%.17g,%.17g" % (name, r["tot"][a], r["vot"][a],
+                                                  r["real_wage"][a], r["welfare"][a]))
+        return
     print("baseline re-solve: max |w - 1| = %.6f %%" % (100 * r["max_wage_change"]))
     print("%-8s %10s %10s %10s %12s %12s" % ("region", "tot%", "vot%", "cp%", "realwage%",
                                              "welfare%"))
