@@ -56,6 +56,11 @@
 #define IO_AA_GROWTH 2.0  /* an accelerated outer step may grow the residual this much */
 #define IO_INNER_MAX 2000 /* sweeps per inner solve */
 #define IO_POLISH (1.0 / 64)
+/* Largest change of a log factor price in one plain step (a trust region):
+ * inconsistent data can ask for factor prices many orders of magnitude away
+ * (CP's data under sector-specific factors: a sector selling $1 whose input
+ * demand is $1e9), and a full step there overflows the price block. */
+#define IO_MAX_STEP 1.0
 
 /* ------------------------------------------------------------------ */
 /* Anderson acceleration (type II), a small reusable state              */
@@ -243,6 +248,8 @@ struct ge_io {
     io_aa aa_out, aa_p, aa_x;
     double r_price, r_x;
     int sweeps;
+    int last_worst;     /* worst unit of the last finite evaluation */
+    double last_gap;    /* its log factor-market gap */
 };
 
 static const char *io_cname(const ge_io *s, int i, char *buf, size_t len)
@@ -846,7 +853,8 @@ static double io_eval(ge_io *s, const double *u, double *g, double itol, int *wo
     for (int a = 0; a < s->nu; a++) {
         if (!(s->LD[a] > 0) || !isfinite(s->LD[a]))
             return HUGE_VAL;
-        g[a] = u[a] + s->ulam[a] * (log(s->LD[a]) - u[a] - log(s->uVA[a]));
+        double step = s->ulam[a] * (log(s->LD[a]) - u[a] - log(s->uVA[a]));
+        g[a] = u[a] + (step > IO_MAX_STEP ? IO_MAX_STEP : step < -IO_MAX_STEP ? -IO_MAX_STEP : step);
     }
     io_normalise(s, g);
     double r = 0;
@@ -860,6 +868,10 @@ static double io_eval(ge_io *s, const double *u, double *g, double itol, int *wo
     }
     if (worst != NULL)
         *worst = w;
+    if (w >= 0 && isfinite(r)) {
+        s->last_worst = w;
+        s->last_gap = log(s->LD[w]) - u[w] - log(s->uVA[w]);
+    }
     return isfinite(r) ? r : HUGE_VAL;
 }
 
@@ -1153,6 +1165,8 @@ int ge_io_solve(ge_io *s, const ge_io_shock *sh, ge_io_result *r, errbuf *e)
     if (rc < 0)
         return rc;
     s->sweeps = 0;
+    s->last_worst = -1;
+    s->last_gap = 0;
     s->aa_out.dim = s->nu;
     aa_reset(&s->aa_out);
 
@@ -1238,6 +1252,16 @@ int ge_io_solve(ge_io *s, const ge_io_shock *sh, ge_io_result *r, errbuf *e)
                 return err_set(e, SANC_ENOEQ,
                                "no equilibrium: %s would have non-positive income (%.6g)",
                                io_cname(s, (int)n, b1, sizeof b1), s->I[n]);
+        int a = s->last_worst;
+        if (a >= 0)
+            return err_set(e, SANC_ENOCONV,
+                           "solver did not converge: prices or spending left the floating-point "
+                           "range after %d iterations; the largest factor-market gap was %s%s%s "
+                           "(demand / income = exp(%.3g))",
+                           it, io_cname(s, s->ucountry[a], b1, sizeof b1),
+                           s->usector[a] >= 0 ? " / " : "",
+                           s->usector[a] >= 0 ? io_sname(s, s->usector[a], b2, sizeof b2) : "",
+                           s->last_gap);
         return err_set(e, SANC_ENOCONV,
                        "solver did not converge: non-finite prices or spending after %d "
                        "iterations", it);
