@@ -452,6 +452,19 @@ static int iod_seen(unsigned char *seen, size_t cell)
     return was;
 }
 
+/* The previous row's label of a column and its index: tables are usually
+ * sorted, so most lookups (hash and UTF-8 check) are skipped.  The label
+ * points into the file buffer, alive until the file is closed. */
+typedef struct iod_cache {
+    const char *s;
+    int idx;
+} iod_cache;
+
+static int iod_cached(const iod_cache *c, const char *s)
+{
+    return c->s != NULL && strcmp(c->s, s) == 0 ? c->idx : -1;
+}
+
 static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata *out,
                      int **first_sale, errbuf *e)
 {
@@ -469,11 +482,14 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
         goto done;
     int has_t = cols.pos[4] >= 0;
     const int fixed_c = sp->countries != NULL, fixed_s = sp->sectors != NULL;
+    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         iod_trow row = { 0, 0, 0, df.line, 0, 0 };
         int *dst[3] = { &row.i, &row.n, &row.k };
         for (int c = 0; c < 3; c++) {
             const char *lab = df.f[cols.pos[c]];
+            if ((*dst[c] = iod_cached(&cache[c], lab)) >= 0)
+                continue;
             iod_names *nm = c < 2 ? cn : sn;
             int fixed = c < 2 ? fixed_c : fixed_s;
             if (fixed) {
@@ -488,6 +504,7 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
                     goto done;
                 }
             }
+            cache[c] = (iod_cache){ lab, *dst[c] };
         }
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &row.v, e)) < 0)
             goto done;
@@ -604,13 +621,18 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     if ((rc = iod_header(&df, f, what, canon, ncanon, ncanon, &cols, e)) < 0)
         goto done;
     int nrows = 0;
+    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3] = { 0, 0, 0 };
         for (int c = 0; c + 1 < ncanon; c++) {
+            const char *lab = df.f[cols.pos[c]];
+            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+                continue;
             int country = strcmp(canon[c], "country") == 0;
-            if ((rc = iod_lookup(&df, country ? cn : sn, canon[c], df.f[cols.pos[c]],
+            if ((rc = iod_lookup(&df, country ? cn : sn, canon[c], lab,
                                  country ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
+            cache[c] = (iod_cache){ lab, key[c] };
         }
         size_t cell;
         switch (kind) {
@@ -793,12 +815,18 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
         goto done_nofile;
     if ((rc = iod_header(&df, f, "a cell table", canon, 4, 4, &cols, e)) < 0)
         goto done;
+    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3];
-        for (int c = 0; c < 3; c++)
-            if ((rc = iod_lookup(&df, c < 2 ? &cn : &sn, canon[c], df.f[cols.pos[c]],
+        for (int c = 0; c < 3; c++) {
+            const char *lab = df.f[cols.pos[c]];
+            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+                continue;
+            if ((rc = iod_lookup(&df, c < 2 ? &cn : &sn, canon[c], lab,
                                  c < 2 ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
+            cache[c] = (iod_cache){ lab, key[c] };
+        }
         double v;
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &v, e)) < 0)
             goto done;
