@@ -1387,5 +1387,6 @@ int ge_io_baseline_resolve(ge_io *s, int deficits, ge_io_result *r, double *max_
         *max_change = mx;
     }
     io_rebase(s);
+    r->warm = 0; /* r is relative to the data: not a starting point for period 1 */
     return SANC_OK;
 }

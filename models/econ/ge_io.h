@@ -124,8 +124,10 @@ int ge_io_solve(ge_io *m, const ge_io_shock *s, ge_io_result *r, errbuf *e);
 
 /* Period 0: solve under the baseline wedges and deficits D' = D (DEFICITS_DATA)
  * or 0 (DEFICITS_ZERO), write the solution (relative to the data) to r, and
- * re-base the model on it, so later solves are relative to period 0.
- * max_change (opt) gets the largest |v - 1| (wage change when mobile). */
+ * re-base the model on it, so later solves are relative to period 0 (whose
+ * own hats are 1; its levels X, Y, I, R are in r).  r->warm is set to 0:
+ * period 0 itself is the natural start of period 1.  max_change (opt) gets
+ * the largest |v - 1| over factor units (the wage change when mobile). */
 int ge_io_baseline_resolve(ge_io *m, int deficits, ge_io_result *r, double *max_change,
                            errbuf *e);
 
