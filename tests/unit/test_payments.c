@@ -44,7 +44,7 @@ static const char cfg_head[] =
     "groups = { PAIR = [\"AAA\", \"BBB\"]; };\n"
     "trade = { sigma = 5.0; };\n";
 
-#define H_MAXMOD 4
+#define H_MAXMOD 5
 
 typedef struct harness {
     char dir[256];
@@ -112,8 +112,8 @@ static int h_open(harness *h, const char *body, int64_t seed, errbuf *e)
     h->B = scenario_country_index(&h->sc, "BBB");
     h->C = scenario_country_index(&h->sc, "CCC");
     h->D = scenario_country_index(&h->sc, "DDD");
-    static const char *const names[] = {"policy", "sanctions", "payments"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[] = {"policy", "sanctions", "payments", "metrics"};
+    for (int i = 0; i < 4; i++) {
         model *m = &h->m[h->nm++];
         m->ops = model_lookup(names[i]);
         assert_non_null(m->ops);
@@ -206,17 +206,24 @@ static void test_logit_two_systems(void **state)
     assert_double_equal(SHARE(&h, h.A, h.B, 0), eA / S, 1e-14);
     assert_true(SHARE(&h, h.A, h.B, 1) == 0.0);
     assert_double_equal(SHARE(&h, h.A, h.B, 2), ef / S, 1e-14);
-    /* AAA-CCC: B at access 2/3 and fallback */
-    double S_ac = (2.0 / 3.0) * eB + ef;
-    assert_double_equal(SHARE(&h, h.C, h.A, 1), (2.0 / 3.0) * eB / S_ac, 1e-14);
-    assert_double_equal(SHARE(&h, h.A, h.C, 2), ef / S_ac, 1e-14);
+    /* AAA-CCC: both AAA banks are in B; CCC's bank 1 (2/3) is, bank 2 is not.
+     * Bank pairs with CCC's bank 1 choose between B and the fallback, those
+     * with bank 2 have only the fallback (DESIGN 3a); the old formula gave
+     * (2/3) eB / ((2/3) eB + ef) */
+    double sB_ac = (2.0 / 3.0) * eB / (eB + ef), sf_ac = (2.0 / 3.0) * ef / (eB + ef) + 1.0 / 3.0;
+    assert_double_equal(SHARE(&h, h.C, h.A, 1), sB_ac, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 1), sB_ac, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 2), sf_ac, 1e-14);
     /* BBB-CCC: nothing in common */
     assert_true(SHARE(&h, h.B, h.C, 2) == 1.0);
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
             double s = 0.0;
-            for (int p = 0; p < 3; p++)
+            for (int p = 0; p < 3; p++) {
                 s += SHARE(&h, i, j, p);
+                if (p < 2 && SHARE(&h, i, j, p) > ACC(&h, i, p) * ACC(&h, j, p) + 1e-15)
+                    fail_msg("pair %d-%d system %d: share %g above joint access", i, j, p, SHARE(&h, i, j, p));
+            }
             assert_double_equal(s, 1.0, 1e-14);
             assert_true(LOGW(&h, i, j) == 0.0);
         }
@@ -224,8 +231,8 @@ static void test_logit_two_systems(void **state)
     /* settlement shares and fees of AAA, weighted by the table's trade */
     const double *st = h_var(&h, "settlement_share"), *pc = h_var(&h, "payment_cost");
     double sA = (40.0 * eA / S) / 80.0;
-    double sB = (30.0 * (2.0 / 3.0) * eB / S_ac) / 80.0;
-    double sf = (40.0 * ef / S + 30.0 * ef / S_ac + 10.0) / 80.0;
+    double sB = (30.0 * sB_ac) / 80.0;
+    double sf = (40.0 * ef / S + 30.0 * sf_ac + 10.0) / 80.0;
     assert_double_equal(st[h.A * 3 + 0], sA, 1e-14);
     assert_double_equal(st[h.A * 3 + 1], sB, 1e-14);
     assert_double_equal(st[h.A * 3 + 2], sf, 1e-14);
@@ -234,14 +241,15 @@ static void test_logit_two_systems(void **state)
     assert_true(st[h.D * 3 + 2] == 1.0);
     assert_double_equal(pc[h.D], 0.06, 1e-15);
 
-    /* t = 1: CCC leaves B entirely, DDD joins A with its largest bank */
-    double c0_ac = -mu * log(S_ac);
+    /* t = 1: CCC leaves B entirely, DDD joins A with its largest bank.  The
+     * wedge is (1 + fee paid now) / (1 + fee paid at period 0) */
+    double c0_ac = 0.02 * sB_ac + 0.06 * sf_ac;
     h_step(&h, 1);
     assert_true(ACC(&h, h.C, 1) == 0.0);
     assert_double_equal(ACC(&h, h.D, 0), 2.0 / 3.0, 1e-15);
     assert_double_equal(LOGW(&h, h.A, h.C), log((1.0 + 0.06) / (1.0 + c0_ac)), 1e-13);
     assert_double_equal(LOGW(&h, h.C, h.A), LOGW(&h, h.A, h.C), 0.0);
-    double c1_ad = -mu * log((2.0 / 3.0) * eA + ef);
+    double c1_ad = (2.0 / 3.0) * (0.01 * eA + 0.06 * ef) / (eA + ef) + (1.0 / 3.0) * 0.06;
     assert_double_equal(LOGW(&h, h.D, h.A), log((1.0 + c1_ad) / 1.06), 1e-13);
     assert_true(LOGW(&h, h.A, h.B) == 0.0);
     assert_true(LOGW(&h, h.D, h.D) == 0.0);
@@ -249,8 +257,8 @@ static void test_logit_two_systems(void **state)
 }
 
 /* mu = 1e-5: exp(-c/mu) underflows for every channel; the log-sum-exp must
- * still give shares summing to 1 and c_ij = the cheapest usable channel's
- * cost less mu ln(access). */
+ * still give shares summing to 1: each bank pair takes its cheapest common
+ * channel. */
 static void test_small_mu(void **state)
 {
     (void)state;
@@ -271,7 +279,9 @@ static void test_small_mu(void **state)
             assert_double_equal(s, 1.0, 1e-15);
         }
     assert_true(SHARE(&h, h.A, h.B, 0) == 1.0);
-    assert_true(SHARE(&h, h.A, h.C, 1) == 1.0);
+    /* only CCC's bank 1 (2/3) is in B: the other pairs fall back */
+    assert_double_equal(SHARE(&h, h.A, h.C, 1), 2.0 / 3.0, 1e-15);
+    assert_double_equal(SHARE(&h, h.A, h.C, 2), 1.0 / 3.0, 1e-15);
     h_step(&h, 1);
     /* AAA-BBB falls back: (1 + 0.06) / (1 + 0.01) */
     assert_double_equal(LOGW(&h, h.A, h.B), log(1.06 / 1.01), 1e-12);
@@ -593,9 +603,11 @@ static void test_config_errors(void **state)
          "partial = ( { country = \"WEST\"; coverage = 0.5; } ); } ); };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; open = 1; } ); };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; size = 1; } ); };\n", 5},
-        /* mu so large that 1 + c_ij could be <= 0: -10 ln 3 */
-        {"payments = { mu = 10.0; fallback = { cost = 0.0; }; systems = ( { name = \"S\"; cost = 0.0; }, "
-         "{ name = \"T\"; cost = 0.0; } ); };\n", 5},
+        /* mean_field: at most 6 systems */
+        {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { mode = \"mean_field\"; };\n"
+         "  systems = ( { name = \"S1\"; cost = 0.0; }, { name = \"S2\"; cost = 0.0; }, { name = \"S3\"; cost = 0.0; }, "
+         "{ name = \"S4\"; cost = 0.0; }, { name = \"S5\"; cost = 0.0; }, { name = \"S6\"; cost = 0.0; }, "
+         "{ name = \"S7\"; cost = 0.0; } ); };\n", 5},
         /* events naming an unknown system, with and without a payments block */
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; } ); };\n"
          "events = ( { name = \"j\"; type = \"join\"; start = 1; country = \"AAA\"; system = \"T\"; } );\n", 6},
