@@ -22,9 +22,10 @@ typedef struct sanctions_view {
     const unsigned char *party;  /* n*nc: 1 sender, 2 target, 0 third country */
     const unsigned char *cover;  /* n*nc*nc*ns: cells each measure covers (metrics' denominators) */
     const double *level;         /* n: current enforcement e (ramped; 0 when inactive) */
-    /* cell factors of the current period, nc*nc*ns */
-    const double *logF;          /* log sanction factor on cost (0: none; +inf: closed) */
-    const double *enf;           /* largest current enforcement among the measures on the cell */
+    /* cell factors of the current period, nc*nc*ns (DESIGN section 3a) */
+    const double *logF;          /* log trade-measure factor F on cost (0: none; +inf: closed) */
+    const double *enf;           /* largest current enforcement of a trade measure on the cell */
+    const double *logG;          /* log secondary factor G: the penalty on the parties, whatever the route */
     const double *pressure;      /* nc*nc [i*nc + h]: secondary pressure on third country i's banks
                                     in systems whose home is target h: sum of penalty e w_iS */
     /* measures that revoke payment-system membership while active (financial):

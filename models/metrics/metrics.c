@@ -15,6 +15,12 @@
  *   dependence(importer, exporter)        D[j][i] = imports of j from i / imports of j
  *   export_dependence(exporter, importer) exports of i to j / exports of i
  *   power_balance(country, partner)       D[a][b] - D[b][a]
+ *   settlement_share(country, system)     the payments view's pair shares s_ijp
+ *                                         weighted by period t's two-way trade
+ *                                         (DESIGN 3a: same-period weights);
+ *                                         fallback 1 with no trade
+ *   payment_cost(country)                 fee paid sum_p s_ijp c_p, same weights;
+ *                                         the fallback cost with no trade
  * Flows here are the true origin-destination flows (X, all sectors,
  * cross-border only), except in customs_flows.  A zero denominator gives
  * the stated value, never NaN.  Every output exists whether or not the
@@ -43,7 +49,42 @@ typedef struct metrics {
     int nhubs, nsanc;
     const routing_view *rv;     /* NULL: no routing module */
     const sanctions_view *sv;   /* NULL: no sanctions module */
+    const payments_view *pv;    /* NULL: no payments module */
+    double *settle;             /* nc*(nsys+1) */
+    double *pcost;              /* nc */
 } metrics;
+
+/* Settlement shares and the fee paid by country: pair shares weighted by
+ * the two-way cross-border trade of the period (mt->bilateral). */
+static void metrics_settlement(metrics *mt, const struct world *w)
+{
+    const payments_view *pv = mt->pv;
+    int nc = w->nc, np = pv->nsys + 1;
+    for (int i = 0; i < nc; i++) {
+        double *st = mt->settle + (size_t)i * np;
+        double tot = 0.0, fee = 0.0;
+        memset(st, 0, (size_t)np * sizeof *st);
+        for (int j = 0; j < nc; j++) {
+            double v = j == i ? 0.0 : mt->bilateral[W2(w, i, j)] + mt->bilateral[W2(w, j, i)];
+            if (!(v > 0.0))
+                continue;
+            const double *sh = pv->share + ((size_t)i * nc + j) * np;
+            for (int p = 0; p < np; p++) {
+                st[p] += v * sh[p];
+                fee += v * sh[p] * pv->sys_cost[p];
+            }
+            tot += v;
+        }
+        if (tot > 0.0) {
+            for (int p = 0; p < np; p++)
+                st[p] /= tot;
+            mt->pcost[i] = fee / tot;
+        } else {
+            st[np - 1] = 1.0;
+            mt->pcost[i] = pv->sys_cost[np - 1];
+        }
+    }
+}
 
 static void metrics_compute(metrics *mt, const struct world *w)
 {
@@ -107,6 +148,8 @@ static void metrics_compute(metrics *mt, const struct world *w)
     for (int a = 0; a < nc; a++)
         for (int b = 0; b < nc; b++)
             mt->power[W2(w, a, b)] = mt->dependence[W2(w, a, b)] - mt->dependence[W2(w, b, a)];
+    if (mt->pv != NULL)
+        metrics_settlement(mt, w);
 
     for (int m = 0; m < mt->nsanc; m++) {
         const unsigned char *cov = mt->sv->cover + (size_t)m * n3;
@@ -155,6 +198,21 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
     for (size_t v = 0; v < sizeof always / sizeof always[0]; v++)
         if ((rc = world_add_var(w, &always[v], e)) != SANC_OK)
             return rc;
+    if (mt->pv != NULL) {
+        const schema_var pvars[] = {
+            {"settlement_share", "1", "settlement shares",
+             "share of the country's two-way cross-border trade settled through each system: bank-pair channel "
+             "shares of each partner weighted by this period's two-way trade; fallback 1 with no trade; sums to 1",
+             2, {DIM_COUNTRY, DIM_PAYMENT_SYSTEM}, 0, mt->settle},
+            {"payment_cost", "1", "payment cost",
+             "fee actually paid per unit of trade value, sum_p s_ijp c_p + s_ij,fb c_fb, averaged over partners "
+             "with this period's two-way trade as weights; the fallback cost with no trade",
+             1, {DIM_COUNTRY}, 0, mt->pcost},
+        };
+        for (size_t v = 0; v < 2; v++)
+            if ((rc = world_add_var(w, &pvars[v], e)) != SANC_OK)
+                return rc;
+    }
     if (mt->nhubs > 0) {
         schema_var tv = {"transit", "$units", "transit through hub",
                         "value routed through the hub: route shares (by vintage) times flows, summed over "
@@ -190,6 +248,7 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     struct world *w = ctx->w;
     mt->rv = ctx->views->routing;
     mt->sv = ctx->views->sanctions;
+    mt->pv = ctx->views->payments;
     mt->nhubs = mt->rv ? mt->rv->nhubs : 0;
     mt->nsanc = mt->sv ? mt->sv->n : 0;
     if (mt->nhubs > 0 && (mt->rv->share == NULL || mt->rv->hub_via == NULL))
@@ -208,6 +267,12 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     mt->ex = calloc((size_t)w->nc, sizeof *mt->ex);
     mt->im = calloc((size_t)w->nc, sizeof *mt->im);
     mt->rsum = calloc(mt->nhubs > 0 ? n2 * (size_t)w->ns : 1, sizeof *mt->rsum);
+    if (mt->pv != NULL) {
+        mt->settle = calloc((size_t)w->nc * (size_t)(mt->pv->nsys + 1), sizeof *mt->settle);
+        mt->pcost = calloc((size_t)w->nc, sizeof *mt->pcost);
+        if (mt->settle == NULL || mt->pcost == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
     if (!mt->rsum || !mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
         !mt->power || !mt->bilateral || !mt->ex || !mt->im)
         return err_set(e, SANC_ENOMEM, "out of memory");
@@ -242,6 +307,8 @@ static void metrics_finish(struct model *m)
     free(mt->ex);
     free(mt->im);
     free(mt->rsum);
+    free(mt->settle);
+    free(mt->pcost);
     free(mt);
     m->data = NULL;
 }

@@ -297,12 +297,66 @@ static void test_sanction_metrics(void **state)
     hw_free(h);
 }
 
+/* Settlement shares and payment cost of period t weight the payments view's
+ * pair shares by period t's own flows (DESIGN 3a), not the baseline's nor
+ * last period's.  Three countries, one system S (cost 0.01) + fallback
+ * (0.05).  Pair shares of S: A-B 0.8, A-C 0.2, B-C 0.  Flows now: A->B 30,
+ * B->A 10, A->C 5, C->A 15 (baseline: everything 1).  A: two-way 40 with B,
+ * 20 with C: S = (40 x 0.8 + 20 x 0.2) / 60 = 0.6, cost 0.6 x 0.01 + 0.4 x
+ * 0.05 = 0.026; C: trades only with A: S = 0.2; B-C have no trade; a
+ * country without trade settles through the fallback at its cost. */
+static void test_settlement_same_period(void **state)
+{
+    (void)state;
+    hw *h = hw_new(4, 1, 0, 0);
+    world *w = &h->w;
+    char *names[] = {"S", "fb"};
+    double cost[] = {0.01, 0.05};
+    double *share = calloc(4 * 4 * 2, sizeof *share);
+    assert_non_null(share);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            share[(i * 4 + j) * 2 + 1] = 1.0;
+    double sS[3][3] = {{0, 0.8, 0.2}, {0.8, 0, 0}, {0.2, 0, 0}};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            share[(i * 4 + j) * 2 + 0] = sS[i][j];
+            share[(i * 4 + j) * 2 + 1] = 1.0 - sS[i][j];
+        }
+    payments_view pv = {.nsys = 1, .sys_name = names, .sys_cost = cost, .share = share};
+    h->views.payments = &pv;
+    w->out.dim_n[DIM_PAYMENT_SYSTEM] = 2;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            h->X0[W3(w, i, j, 0)] = w->X[W3(w, i, j, 0)] = 1.0;
+    assert_int_equal(hw_init(h), SANC_OK);
+    const double *st = var(w, "settlement_share"), *pc = var(w, "payment_cost");
+    assert_non_null(st);
+    assert_non_null(pc);
+    assert_close(st[0 * 2 + 0], (2 * 0.8 + 2 * 0.2) / 4.0, 1e-15); /* period 0: baseline flows */
+    w->X[W3(w, 0, 1, 0)] = 30.0;
+    w->X[W3(w, 1, 0, 0)] = 10.0;
+    w->X[W3(w, 0, 2, 0)] = 5.0;
+    w->X[W3(w, 2, 0, 0)] = 15.0;
+    w->X[W3(w, 1, 2, 0)] = w->X[W3(w, 2, 1, 0)] = 0.0;
+    hw_step(h);
+    assert_close(st[0 * 2 + 0], 0.6, 1e-15);
+    assert_close(st[0 * 2 + 1], 0.4, 1e-15);
+    assert_close(pc[0], 0.026, 1e-15);
+    assert_close(st[1 * 2 + 0], 0.8, 1e-15);
+    assert_close(st[2 * 2 + 0], 0.2, 1e-15);
+    assert_true(st[3 * 2 + 1] == 1.0 && st[3 * 2 + 0] == 0.0);
+    assert_true(pc[3] == 0.05);
+    hw_free(h);
+    free(share);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_customs_hand),   cmocka_unit_test(test_customs_identities),
         cmocka_unit_test(test_dependence),     cmocka_unit_test(test_zero_trade),
-        cmocka_unit_test(test_sanction_metrics),
+        cmocka_unit_test(test_sanction_metrics), cmocka_unit_test(test_settlement_same_period),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static const char cfg_head[] =
     "groups = { PAIR = [\"AAA\", \"BBB\"]; };\n"
     "trade = { sigma = 5.0; };\n";
 
-#define H_MAXMOD 4
+#define H_MAXMOD 5
 
 typedef struct harness {
     char dir[256];
@@ -112,8 +112,8 @@ static int h_open(harness *h, const char *body, int64_t seed, errbuf *e)
     h->B = scenario_country_index(&h->sc, "BBB");
     h->C = scenario_country_index(&h->sc, "CCC");
     h->D = scenario_country_index(&h->sc, "DDD");
-    static const char *const names[] = {"policy", "sanctions", "payments"};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[] = {"policy", "sanctions", "payments", "metrics"};
+    for (int i = 0; i < 4; i++) {
         model *m = &h->m[h->nm++];
         m->ops = model_lookup(names[i]);
         assert_non_null(m->ops);
@@ -206,17 +206,24 @@ static void test_logit_two_systems(void **state)
     assert_double_equal(SHARE(&h, h.A, h.B, 0), eA / S, 1e-14);
     assert_true(SHARE(&h, h.A, h.B, 1) == 0.0);
     assert_double_equal(SHARE(&h, h.A, h.B, 2), ef / S, 1e-14);
-    /* AAA-CCC: B at access 2/3 and fallback */
-    double S_ac = (2.0 / 3.0) * eB + ef;
-    assert_double_equal(SHARE(&h, h.C, h.A, 1), (2.0 / 3.0) * eB / S_ac, 1e-14);
-    assert_double_equal(SHARE(&h, h.A, h.C, 2), ef / S_ac, 1e-14);
+    /* AAA-CCC: both AAA banks are in B; CCC's bank 1 (2/3) is, bank 2 is not.
+     * Bank pairs with CCC's bank 1 choose between B and the fallback, those
+     * with bank 2 have only the fallback (DESIGN 3a); the old formula gave
+     * (2/3) eB / ((2/3) eB + ef) */
+    double sB_ac = (2.0 / 3.0) * eB / (eB + ef), sf_ac = (2.0 / 3.0) * ef / (eB + ef) + 1.0 / 3.0;
+    assert_double_equal(SHARE(&h, h.C, h.A, 1), sB_ac, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 1), sB_ac, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 2), sf_ac, 1e-14);
     /* BBB-CCC: nothing in common */
     assert_true(SHARE(&h, h.B, h.C, 2) == 1.0);
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++) {
             double s = 0.0;
-            for (int p = 0; p < 3; p++)
+            for (int p = 0; p < 3; p++) {
                 s += SHARE(&h, i, j, p);
+                if (p < 2 && SHARE(&h, i, j, p) > ACC(&h, i, p) * ACC(&h, j, p) + 1e-15)
+                    fail_msg("pair %d-%d system %d: share %g above joint access", i, j, p, SHARE(&h, i, j, p));
+            }
             assert_double_equal(s, 1.0, 1e-14);
             assert_true(LOGW(&h, i, j) == 0.0);
         }
@@ -224,8 +231,8 @@ static void test_logit_two_systems(void **state)
     /* settlement shares and fees of AAA, weighted by the table's trade */
     const double *st = h_var(&h, "settlement_share"), *pc = h_var(&h, "payment_cost");
     double sA = (40.0 * eA / S) / 80.0;
-    double sB = (30.0 * (2.0 / 3.0) * eB / S_ac) / 80.0;
-    double sf = (40.0 * ef / S + 30.0 * ef / S_ac + 10.0) / 80.0;
+    double sB = (30.0 * sB_ac) / 80.0;
+    double sf = (40.0 * ef / S + 30.0 * sf_ac + 10.0) / 80.0;
     assert_double_equal(st[h.A * 3 + 0], sA, 1e-14);
     assert_double_equal(st[h.A * 3 + 1], sB, 1e-14);
     assert_double_equal(st[h.A * 3 + 2], sf, 1e-14);
@@ -234,14 +241,15 @@ static void test_logit_two_systems(void **state)
     assert_true(st[h.D * 3 + 2] == 1.0);
     assert_double_equal(pc[h.D], 0.06, 1e-15);
 
-    /* t = 1: CCC leaves B entirely, DDD joins A with its largest bank */
-    double c0_ac = -mu * log(S_ac);
+    /* t = 1: CCC leaves B entirely, DDD joins A with its largest bank.  The
+     * wedge is (1 + fee paid now) / (1 + fee paid at period 0) */
+    double c0_ac = 0.02 * sB_ac + 0.06 * sf_ac;
     h_step(&h, 1);
     assert_true(ACC(&h, h.C, 1) == 0.0);
     assert_double_equal(ACC(&h, h.D, 0), 2.0 / 3.0, 1e-15);
     assert_double_equal(LOGW(&h, h.A, h.C), log((1.0 + 0.06) / (1.0 + c0_ac)), 1e-13);
     assert_double_equal(LOGW(&h, h.C, h.A), LOGW(&h, h.A, h.C), 0.0);
-    double c1_ad = -mu * log((2.0 / 3.0) * eA + ef);
+    double c1_ad = (2.0 / 3.0) * (0.01 * eA + 0.06 * ef) / (eA + ef) + (1.0 / 3.0) * 0.06;
     assert_double_equal(LOGW(&h, h.D, h.A), log((1.0 + c1_ad) / 1.06), 1e-13);
     assert_true(LOGW(&h, h.A, h.B) == 0.0);
     assert_true(LOGW(&h, h.D, h.D) == 0.0);
@@ -249,8 +257,8 @@ static void test_logit_two_systems(void **state)
 }
 
 /* mu = 1e-5: exp(-c/mu) underflows for every channel; the log-sum-exp must
- * still give shares summing to 1 and c_ij = the cheapest usable channel's
- * cost less mu ln(access). */
+ * still give shares summing to 1: each bank pair takes its cheapest common
+ * channel. */
 static void test_small_mu(void **state)
 {
     (void)state;
@@ -271,7 +279,9 @@ static void test_small_mu(void **state)
             assert_double_equal(s, 1.0, 1e-15);
         }
     assert_true(SHARE(&h, h.A, h.B, 0) == 1.0);
-    assert_true(SHARE(&h, h.A, h.C, 1) == 1.0);
+    /* only CCC's bank 1 (2/3) is in B: the other pairs fall back */
+    assert_double_equal(SHARE(&h, h.A, h.C, 1), 2.0 / 3.0, 1e-15);
+    assert_double_equal(SHARE(&h, h.A, h.C, 2), 1.0 / 3.0, 1e-15);
     h_step(&h, 1);
     /* AAA-BBB falls back: (1 + 0.06) / (1 + 0.01) */
     assert_double_equal(LOGW(&h, h.A, h.B), log(1.06 / 1.01), 1e-12);
@@ -553,6 +563,188 @@ static void test_quiet_baseline(void **state)
     h_close(&h);
 }
 
+/* DESIGN 3a's counter-example on two countries x two banks x two systems.
+ * Banks 2/3 and 1/3 (Zipf 1).  After t = 1: X (cost 0) has only the second
+ * bank of AAA and of BBB (the exits take bank 1 first: 2/3 >= 0.5), Y (cost
+ * 0.03) every bank of AAA and BBB's bank 1; fallback 0.04, mu 0.01.  Bank
+ * pairs (AAA b, BBB b'), weight omega_b omega_b', and their common systems:
+ *   (1,1) 4/9 {Y}   (1,2) 2/9 {}   (2,1) 2/9 {Y}   (2,2) 1/9 {X}
+ * so s_X = (1/9) eX/(eX + ef), s_Y = (6/9) eY/(eY + ef), the rest fallback,
+ * with eX = 1, eY = e^-3, ef = e^-4.  The old formula (access as a weight
+ * in the logit) gave s_X = (1/9) / ((1/9) + (2/3) e^-3 + e^-4) = 0.68 from a
+ * system that 1/9 of the bank pairs can use; now s_X = 0.109 <= 1/9. */
+static const char counter_example[] =
+    "payments = { mu = 0.01; fallback = { cost = 0.04; }; banks = { per_country = 2; zipf = 1.0; };\n"
+    "  adoption = { mode = \"%s\"; };\n"
+    "  systems = ( { name = \"X\"; cost = 0.0; members = [\"PAIR\"]; },\n"
+    "              { name = \"Y\"; cost = 0.03; members = [\"AAA\"]; partial = ( { country = \"BBB\"; coverage = 0.5; } ); } ); };\n"
+    "events = ( { name = \"a\"; type = \"exit\"; start = 1; country = \"AAA\"; system = \"X\"; coverage = 0.5; },\n"
+    "           { name = \"b\"; type = \"exit\"; start = 1; country = \"BBB\"; system = \"X\"; coverage = 0.5; } );\n";
+
+static void test_bank_pair_counter_example(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"banks", "mean_field"};
+    for (int mo = 0; mo < 2; mo++) {
+        char body[1024];
+        snprintf(body, sizeof body, counter_example, modes[mo]);
+        harness h;
+        h_ok(&h, body, -1);
+        h_step(&h, 1);
+        double eX = 1.0, eY = exp(-3.0), ef = exp(-4.0);
+        double sX = (1.0 / 9.0) * eX / (eX + ef), sY = (6.0 / 9.0) * eY / (eY + ef);
+        double sF = (1.0 / 9.0) * ef / (eX + ef) + (6.0 / 9.0) * ef / (eY + ef) + 2.0 / 9.0;
+        assert_double_equal(ACC(&h, h.A, 0), 1.0 / 3.0, 1e-15);
+        assert_double_equal(ACC(&h, h.B, 0), 1.0 / 3.0, 1e-15);
+        assert_double_equal(ACC(&h, h.B, 1), 2.0 / 3.0, 1e-15);
+        assert_double_equal(SHARE(&h, h.A, h.B, 0), sX, 1e-14);
+        assert_double_equal(SHARE(&h, h.A, h.B, 1), sY, 1e-14);
+        assert_double_equal(SHARE(&h, h.A, h.B, 2), sF, 1e-14);
+        assert_double_equal(SHARE(&h, h.B, h.A, 0), sX, 1e-14);
+        /* bounded by joint access; the old formula's 0.68 is far above */
+        assert_true(SHARE(&h, h.A, h.B, 0) <= ACC(&h, h.A, 0) * ACC(&h, h.B, 0));
+        double old = (1.0 / 9.0) / (1.0 / 9.0 + (2.0 / 3.0) * eY + ef);
+        assert_true(old > 0.68 && old < 0.69);
+        /* the wedge is the fee paid: 0 x sX + 0.03 sY + 0.04 sF, against
+         * 0.04 x (pairs without X) + ... at period 0, when X was universal */
+        double c0 = 0.04 * ef / (eX + ef); /* everyone in X at t = 0 (Y is dearer) ... */
+        /* ... and AAA's banks and BBB's bank 1 in Y: the pairs chose among X, Y, fallback */
+        double l[3] = {-0.0 / 0.01, -0.03 / 0.01, -0.04 / 0.01}, m = l[0];
+        double den = exp(l[0] - m) + exp(l[1] - m) + exp(l[2] - m);
+        double cY = (0.0 * exp(l[0] - m) + 0.03 * exp(l[1] - m) + 0.04 * exp(l[2] - m)) / den;
+        c0 = (2.0 / 3.0) * cY + (1.0 / 3.0) * c0; /* BBB bank 1 (2/3) in X and Y; bank 2 in X only */
+        double c1 = 0.03 * sY + 0.04 * sF;
+        assert_double_equal(LOGW(&h, h.A, h.B), log1p(c1) - log1p(c0), 1e-14);
+        h_close(&h);
+    }
+}
+
+/* Mean field, two systems joined at the base rate ln 2 from nothing: after
+ * t = 1 every bank of every country is in each system with probability 1/2,
+ * independently.  A pair of banks has system p in common with probability
+ * 1/4, independently across systems: common {} 9/16, {X} 3/16, {Y} 3/16,
+ * {X,Y} 1/16.  Hence, with eX, eY, ef the logit weights,
+ *   s_X = 3/16 eX/(eX+ef) + 1/16 eX/(eX+eY+ef)  (<= a a = 1/4). */
+static void test_mean_field_shares(void **state)
+{
+    (void)state;
+    harness h;
+    h_ok(&h,
+         "payments = { mu = 0.01; fallback = { cost = 0.04; }; banks = { per_country = 3; zipf = 1.0; };\n"
+         "  adoption = { mode = \"mean_field\"; base = 0.6931471805599453; };\n"
+         "  systems = ( { name = \"X\"; cost = 0.01; }, { name = \"Y\"; cost = 0.02; } ); };\n",
+         -1);
+    h_step(&h, 1);
+    double eX = exp(-1.0), eY = exp(-2.0), ef = exp(-4.0);
+    double sX = 3.0 / 16.0 * eX / (eX + ef) + 1.0 / 16.0 * eX / (eX + eY + ef);
+    double sY = 3.0 / 16.0 * eY / (eY + ef) + 1.0 / 16.0 * eY / (eX + eY + ef);
+    for (int i = 0; i < 4; i++)
+        for (int p = 0; p < 2; p++)
+            assert_double_equal(ACC(&h, i, p), 0.5, 1e-15);
+    assert_double_equal(SHARE(&h, h.A, h.C, 0), sX, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 1), sY, 1e-14);
+    assert_double_equal(SHARE(&h, h.A, h.C, 2), 1.0 - sX - sY, 1e-14);
+    /* t = 2: m = 1/2 + 1/2 x 1/2 = 3/4 */
+    h_step(&h, 2);
+    assert_double_equal(ACC(&h, h.D, 1), 0.75, 1e-15);
+    h_close(&h);
+}
+
+/* Mean field: network adoption moves every bank by the expected hazard
+ * (test_network_adoption's setting; there it is a draw per bank): AAA's
+ * access after t = 2 is exactly 1 - exp(-0.5), CCC's 1 - exp(-5/35); a
+ * secondary exit multiplies memberships by exp(-rate); a revocation takes
+ * banks with m > 0 largest first and gives back their m when it ends. */
+static void test_mean_field_hazards(void **state)
+{
+    (void)state;
+    harness h;
+    h_ok(&h,
+         "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 4; zipf = 0.0; };\n"
+         "  adoption = { mode = \"mean_field\"; network = 1.0; secondary_exit = 2.0; };\n"
+         "  systems = ( { name = \"Mir\"; cost = 0.01; home = \"BBB\"; } ); };\n"
+         "events = ( { name = \"in\"; type = \"join\"; start = 1; country = \"BBB\"; system = \"Mir\"; } );\n"
+         "sanctions = ( { name = \"sec\"; senders = \"DDD\"; targets = \"BBB\"; type = \"secondary\"; penalty = 1.0; "
+         "start = 3; end = 4; },\n"
+         "  { name = \"cut\"; senders = \"DDD\"; targets = \"CCC\"; type = \"financial\"; system = \"Mir\"; "
+         "coverage = 0.3; start = 4; end = 5; } );\n",
+         -1);
+    h_step(&h, 1);
+    assert_double_equal(ACC(&h, h.B, 0), 1.0, 1e-15);
+    h_step(&h, 2);
+    double mA = 1.0 - exp(-0.5), mC = 1.0 - exp(-5.0 / 35.0);
+    assert_double_equal(ACC(&h, h.A, 0), mA, 1e-15);
+    assert_double_equal(ACC(&h, h.C, 0), mC, 1e-15);
+    assert_true(ACC(&h, h.D, 0) == 0.0);
+    /* t = 3: the hazards are measured on t = 2's access; AAA (a third
+     * country, w_AS = 10/80 with DDD) first exits at rate 2 x 1/8, then
+     * joins again at the network rate of its reach gain */
+    h_step(&h, 3);
+    double q = 40.0 / 80.0, reach = q * 1.0 + (30.0 / 80.0) * mC; /* BBB fully in, CCC at mC, DDD 0 */
+    double mA3 = mA * exp(-2.0 * 10.0 / 80.0);
+    mA3 += (1.0 - mA3) * (1.0 - exp(-reach));
+    assert_double_equal(ACC(&h, h.A, 0), mA3, 1e-14);
+    /* CCC at t = 3: no exit (no trade with DDD: w_CS = 0); join at the
+     * network rate of its reach on t = 2's access: q_CA mA + q_CB x 1 */
+    double mC3 = mC + (1.0 - mC) * (1.0 - exp(-(30.0 / 35.0 * mA + 5.0 / 35.0)));
+    assert_double_equal(ACC(&h, h.C, 0), mC3, 1e-14);
+    /* t = 4: revoke CCC's banks (weight 1/4 each, every m = mC3 ~ 0.46):
+     * taken while the weight moved, the sum of m/4, is below 0.3: 0, 0.116,
+     * 0.232 < 0.3, then 0.347: banks 1-3; bank 4 keeps mC3 and, barred like
+     * every CCC bank, does not join */
+    assert_true(2.0 * mC3 / 4.0 < 0.3 && 3.0 * mC3 / 4.0 >= 0.3);
+    h_step(&h, 4);
+    assert_double_equal(ACC(&h, h.C, 0), mC3 / 4.0, 1e-15);
+    double kept = ACC(&h, h.C, 0);
+    /* t = 5: the measure ends; the revoked banks get their m back (and
+     * every bank joins at t = 5's hazard, computed on t = 4's access) */
+    h_step(&h, 5);
+    assert_true(ACC(&h, h.C, 0) >= mC3 - 1e-15);
+    assert_true(ACC(&h, h.C, 0) > kept);
+    h_close(&h);
+}
+
+static void run_path_mode(int64_t seed, const char *mode, double *path, size_t n)
+{
+    harness h;
+    char body[1024];
+    snprintf(body, sizeof body,
+             "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 50; zipf = 1.0; };\n"
+             "  adoption = { mode = \"%s\"; base = 0.2; };\n"
+             "  systems = ( { name = \"Mir\"; cost = 0.01; members = [\"AAA\"]; } ); };\n",
+             mode);
+    h_ok(&h, body, seed);
+    size_t per = (size_t)h.w.nc * (PV(&h)->nsys + 1), nsh = (size_t)h.w.nc * h.w.nc * (PV(&h)->nsys + 1);
+    assert_true((per + nsh) * 6 == n);
+    for (int t = 1; t <= 6; t++) {
+        h_step(&h, t);
+        memcpy(path + (t - 1) * (per + nsh), PV(&h)->access, per * sizeof *path);
+        memcpy(path + (t - 1) * (per + nsh) + per, PV(&h)->share, nsh * sizeof *path);
+    }
+    h_close(&h);
+}
+
+/* Mean-field runs do not depend on the seed: the same bits for seeds 1, 2
+ * and 987654321 (banks: different paths, test_seed). */
+static void test_mean_field_seed_free(void **state)
+{
+    (void)state;
+    size_t n = (8 + 32) * 6;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    assert_true(a && b && c);
+    run_path_mode(1, "mean_field", a, n);
+    run_path_mode(2, "mean_field", b, n);
+    run_path_mode(987654321, "mean_field", c, n);
+    assert_memory_equal(a, b, n * sizeof *a);
+    assert_memory_equal(a, c, n * sizeof *a);
+    run_path_mode(1, "banks", b, n);
+    run_path_mode(2, "banks", c, n);
+    assert_true(memcmp(b, c, n * sizeof *b) != 0);
+    free(a);
+    free(b);
+    free(c);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -593,9 +785,11 @@ static void test_config_errors(void **state)
          "partial = ( { country = \"WEST\"; coverage = 0.5; } ); } ); };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; open = 1; } ); };\n", 5},
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; size = 1; } ); };\n", 5},
-        /* mu so large that 1 + c_ij could be <= 0: -10 ln 3 */
-        {"payments = { mu = 10.0; fallback = { cost = 0.0; }; systems = ( { name = \"S\"; cost = 0.0; }, "
-         "{ name = \"T\"; cost = 0.0; } ); };\n", 5},
+        /* mean_field: at most 6 systems */
+        {"payments = { mu = 0.01; fallback = { cost = 0.06; }; adoption = { mode = \"mean_field\"; };\n"
+         "  systems = ( { name = \"S1\"; cost = 0.0; }, { name = \"S2\"; cost = 0.0; }, { name = \"S3\"; cost = 0.0; }, "
+         "{ name = \"S4\"; cost = 0.0; }, { name = \"S5\"; cost = 0.0; }, { name = \"S6\"; cost = 0.0; }, "
+         "{ name = \"S7\"; cost = 0.0; } ); };\n", 5},
         /* events naming an unknown system, with and without a payments block */
         {"payments = { mu = 0.01; fallback = { cost = 0.06; }; systems = ( { name = \"S\"; cost = 0.0; } ); };\n"
          "events = ( { name = \"j\"; type = \"join\"; start = 1; country = \"AAA\"; system = \"T\"; } );\n", 6},
@@ -639,6 +833,10 @@ int main(void)
         cmocka_unit_test(test_secondary_exit),
         cmocka_unit_test(test_no_payments_block),
         cmocka_unit_test(test_quiet_baseline),
+        cmocka_unit_test(test_bank_pair_counter_example),
+        cmocka_unit_test(test_mean_field_shares),
+        cmocka_unit_test(test_mean_field_hazards),
+        cmocka_unit_test(test_mean_field_seed_free),
         cmocka_unit_test(test_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

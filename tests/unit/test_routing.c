@@ -47,7 +47,7 @@ typedef struct fx {
     int loaded, world_ok;
     errbuf e;
     /* the sanctions view routing reads, set by hand (no sanctions module) */
-    double *slf, *se;
+    double *slf, *se, *slg; /* trade factor F, trade enforcement, secondary factor G (logs) */
     sanctions_view sv;
     model_views views;
 } fx;
@@ -68,6 +68,7 @@ static void fx_free(fx *f)
         scenario_destroy(&f->sc);
     free(f->slf);
     free(f->se);
+    free(f->slg);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
@@ -77,7 +78,9 @@ static void fx_free(fx *f)
 
 /* Load a scenario with the given trade data (NULL: the 3-country table),
  * trade and routing blocks; init the modules (all three unless
- * routing_only).  Returns the init code; *out always set. */
+ * routing_only; routing_only = 2: the sanctions module and routing, the
+ * sanctions read from the scenario instead of the hand-set view).  Returns
+ * the init code; *out always set. */
 static int fx_make_csv(fx **out, const char *csv, const char *trade_block, const char *routing_block, int periods,
                        int routing_only)
 {
@@ -114,11 +117,18 @@ static int fx_make_csv(fx **out, const char *csv, const char *trade_block, const
     size_t n3 = (size_t)f->w.nc * f->w.nc * f->w.ns;
     f->slf = calloc(n3, sizeof *f->slf);
     f->se = calloc(n3, sizeof *f->se);
-    assert_true(f->slf != NULL && f->se != NULL);
-    f->sv = (sanctions_view){.n = 0, .logF = f->slf, .enf = f->se};
-    f->views.sanctions = &f->sv;
-    const char *names[] = {"routing", "gravity", "metrics"};
+    f->slg = calloc(n3, sizeof *f->slg);
+    assert_true(f->slf != NULL && f->se != NULL && f->slg != NULL);
+    f->sv = (sanctions_view){.n = 0, .logF = f->slf, .enf = f->se, .logG = f->slg};
+    const char *names[] = {"routing", "gravity", "metrics"}, *with_sanctions[] = {"sanctions", "routing"};
     int n = routing_only ? 1 : 3;
+    if (routing_only == 2) { /* the real sanctions module in front of routing */
+        names[0] = with_sanctions[0];
+        names[1] = with_sanctions[1];
+        n = 2;
+    } else {
+        f->views.sanctions = &f->sv;
+    }
     for (int i = 0; i < n && rc == SANC_OK; i++) {
         model *m = &f->md[f->nmd++];
         m->ops = model_lookup(names[i]);
@@ -548,9 +558,10 @@ static const thub hubs5[] = {
 #define ROUTE5_L ", { name = \"L\"; via = \"BBB\"; markup = 1.4; capacity = 1.0; start = 1; }"
 
 /* Shares (nh x n3) and log M (n3) of every cell at period t from the
- * definition: m_0 = F, m_h = kappa_h F_iv F_vj (1 + detection e), shares
- * m^-delta / sum m^-delta, log M = -log(sum m^-delta) / delta (log F when no
- * hub serves the cell), all in log-sum-exp form. */
+ * definition (DESIGN 3a): m_0 = F, m_h = kappa_h F_iv F_vj (1 + detection e)
+ * times G_iv G_vj for an evasion-only hub, shares m^-delta / sum m^-delta,
+ * log M = log G - log(sum m^-delta) / delta (log G + log F when no hub serves
+ * the cell), all in log-sum-exp form. */
 static void routes_def(const fx *f, const thub *H, int nh, int t, const double *kappa, int baseline,
                        double delta, double det, double *share, double *logM)
 {
@@ -582,6 +593,10 @@ static void routes_def(const fx *f, const thub *H, int nh, int t, const double *
                         continue;
                     double l1 = baseline ? 0.0 : f->slf[W3(w, i, v, k)];
                     double l2 = baseline ? 0.0 : f->slf[W3(w, v, j, k)];
+                    if (H[h].evasion && !baseline) { /* re-exporters are parties to the sale */
+                        l1 += f->slg[W3(w, i, v, k)];
+                        l2 += f->slg[W3(w, v, j, k)];
+                    }
                     if (l1 == INFINITY || l2 == INFINITY)
                         continue;
                     lw[1 + h] = -delta * (log(kappa[h]) + l1 + l2 + log(1.0 + det * e));
@@ -598,7 +613,7 @@ static void routes_def(const fx *f, const thub *H, int nh, int t, const double *
                     sum += exp(lw[r] - mx);
                 for (int h = 0; h < nh; h++)
                     share[h * n3 + c] = exp(lw[1 + h] - mx) / sum;
-                logM[c] = open ? -(mx + log(sum)) / delta : lf;
+                logM[c] = (baseline ? 0.0 : f->slg[c]) + (open ? -(mx + log(sum)) / delta : lf);
             }
 }
 
@@ -691,6 +706,18 @@ static void test_many_cells_match_definition(void **state)
         f->slf[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].lf;
         f->se[W3(w, sanc[q].i, sanc[q].j, sanc[q].k)] = sanc[q].e;
     }
+    /* secondary factors: on direct cells (with and without a trade
+     * measure, served by hubs or not) and on the legs of the evasion hub E
+     * (via EEE) and of corridors */
+    struct {
+        int i, j, k;
+        double lg;
+    } sec[] = {
+        {ca, cb, s1, log(1.2)}, {cc, cb, s1, log(1.1)}, {ca, ce, s1, log(1.5)}, {ce, cb, s1, log(1.4)},
+        {cd, cb, s2, log(1.05)}, {ca, cd, s1, log(1.3)}, {cb, cd, s2, 0.2},
+    };
+    for (size_t q = 0; q < sizeof sec / sizeof sec[0]; q++)
+        f->slg[W3(w, sec[q].i, sec[q].j, sec[q].k)] = sec[q].lg;
     fx_step(f, 1);
     check_routes5(f, 5, 1, 1);
     /* the evasion hub serves only sanctioned cells */
@@ -703,6 +730,7 @@ static void test_many_cells_match_definition(void **state)
     size_t nsz = n3 * sizeof(double);
     memset(f->slf, 0, nsz);
     memset(f->se, 0, nsz);
+    memset(f->slg, 0, nsz);
     fx_step(f, 2);
     check_routes5(f, 5, 2, 0);
     assert_true(RSN(f)[2 * n3 + W3(w, ca, cb, s1)] == 0.0);
@@ -736,6 +764,88 @@ static void test_many_cells_baseline_exact(void **state)
     }
     free(s0);
     check_routes5(f, 4, 3, 0);
+    fx_free(f);
+}
+
+/* DESIGN 3a with the real sanctions module in front of routing: AAA, BBB,
+ * CCC of the 3-country table, a corridor via CCC for AAA -> BBB (markup 1.1,
+ * detection 0.4, dispersion 8).  The secondary measure (senders CCC, target
+ * BBB, penalty 0.5, e 1) makes AAA, a third country, pay G = 1 + 0.5 w_AS on
+ * its trade with BBB, w_AS = AAA's two-way trade with CCC over all of its
+ * cross-border trade = (10 + 8) / (20 + 10 + 15 + 8) = 18/53. */
+#define SEC_ROUTING                                                                                        \
+    "routing = { dispersion = 8.0; detection = 0.4; hubs = ( { name = \"corridor\"; via = \"CCC\"; "          \
+    "markup = 1.1; origins = [\"AAA\"]; destinations = [\"BBB\"]; } ); };\n"
+#define SEC_MEASURE                                                                                        \
+    "{ name = \"sec\"; type = \"secondary\"; senders = \"CCC\"; targets = \"BBB\"; penalty = 0.5; start = 1; }"
+
+static fx *fx_sanctions(const char *routing, const char *sanctions)
+{
+    char block[2048];
+    snprintf(block, sizeof block, "%s\nsanctions = ( %s );\n", routing, sanctions);
+    fx *f;
+    if (fx_make(&f, NULL, block, 3, 2) != SANC_OK)
+        fail_msg("init failed: %s", f->e.msg);
+    return f;
+}
+
+/* A secondary measure alone: the penalty falls on AAA and BBB's trade
+ * whatever the route, so the corridor does not help.  Route shares stay at
+ * the baseline's and the wedge is exactly G on the pair (before revision 2
+ * the direct route alone paid G and the detection term charged the hub). */
+static void test_secondary_same_on_every_route(void **state)
+{
+    (void)state;
+    fx *f = fx_sanctions(SEC_ROUTING, SEC_MEASURE);
+    world *w = &f->w;
+    double d = 8.0, G = 1.0 + 0.5 * 18.0 / 53.0, w0 = pow(1.1, -d) / (1.0 + pow(1.1, -d));
+    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);
+    fx_step(f, 1);
+    assert_close(f->views.sanctions->logG[cell(w, A, B)], log(G), 1e-15);
+    assert_true(f->views.sanctions->logF[cell(w, A, B)] == 0.0);
+    assert_true(f->views.sanctions->enf[cell(w, A, B)] == 0.0); /* no detection risk from a secondary measure */
+    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);             /* the hub gains no share */
+    assert_close(w->route_logM[cell(w, A, B)], log(G), 1e-14);  /* direct or via the hub: G */
+    assert_close(w->route_logM[cell(w, B, A)], log(G), 1e-14);  /* both directions, no hub */
+    assert_true(w->route_logM[cell(w, C, B)] == 0.0);           /* CCC is the sender */
+    fx_free(f);
+}
+
+/* A trade measure (AAA -> BBB exports, intensity 1, enforcement 0.5: F =
+ * 1.5, e = 0.5) and the secondary measure at enforcement 1 on the same
+ * cell: the detection premium uses the trade measure's 0.5, not the
+ * secondary measure's 1, and G multiplies the pair's aggregate:
+ *   m_0 = 1.5, m_hub = 1.1 (1 + 0.4 x 0.5) = 1.32,
+ *   M(t)/M(0) = G (1.5^-8 + 1.32^-8)^(-1/8) / (1 + 1.1^-8)^(-1/8). */
+static void test_detection_ignores_secondary(void **state)
+{
+    (void)state;
+    fx *f = fx_sanctions(SEC_ROUTING, SEC_MEASURE ", { name = \"ctl\"; type = \"trade\"; senders = \"AAA\"; "
+                                     "targets = \"BBB\"; direction = \"export\"; intensity = 1.0; "
+                                     "enforcement = 0.5; start = 1; }");
+    world *w = &f->w;
+    double d = 8.0, G = 1.0 + 0.5 * 18.0 / 53.0, m0 = 1.5, mh = 1.1 * 1.2;
+    fx_step(f, 1);
+    assert_close(f->views.sanctions->enf[cell(w, A, B)], 0.5, 1e-15);
+    double s = pow(m0, -d) + pow(mh, -d);
+    assert_close(RSN(f)[cell(w, A, B)], pow(mh, -d) / s, 1e-13);
+    double want = log(G) - log(s) / d - (-log(1.0 + pow(1.1, -d)) / d);
+    assert_close(w->route_logM[cell(w, A, B)], want, 1e-13);
+    fx_free(f);
+}
+
+/* An evasion-only hub admits a cell by its trade-measure factor: with the
+ * secondary measure alone (F = 1) it carries nothing. */
+static void test_evasion_hub_needs_trade_measure(void **state)
+{
+    (void)state;
+    fx *f = fx_sanctions("routing = { dispersion = 8.0; hubs = ( { name = \"E\"; via = \"CCC\"; markup = 1.1; "
+                         "evasion_only = true; } ); };",
+                         SEC_MEASURE);
+    world *w = &f->w;
+    fx_step(f, 1);
+    assert_true(RSN(f)[cell(w, A, B)] == 0.0);
+    assert_close(w->route_logM[cell(w, A, B)], log(1.0 + 0.5 * 18.0 / 53.0), 1e-15);
     fx_free(f);
 }
 
@@ -784,6 +894,8 @@ int main(void)
         cmocka_unit_test(test_no_cobweb),         cmocka_unit_test(test_vintages),
         cmocka_unit_test(test_hub_window),        cmocka_unit_test(test_noise_ar1),
         cmocka_unit_test(test_baseline_reproduced), cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_secondary_same_on_every_route), cmocka_unit_test(test_detection_ignores_secondary),
+        cmocka_unit_test(test_evasion_hub_needs_trade_measure),
         cmocka_unit_test(test_many_cells_match_definition), cmocka_unit_test(test_many_cells_baseline_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

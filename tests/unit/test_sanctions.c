@@ -142,6 +142,7 @@ static void h_ok(harness *h, const char *body)
 
 #define LOGF(h, i, j, k) ((h)->views.sanctions->logF[W3(&(h)->w, i, j, k)])
 #define ENF(h, i, j, k) ((h)->views.sanctions->enf[W3(&(h)->w, i, j, k)])
+#define LOGG(h, i, j, k) ((h)->views.sanctions->logG[W3(&(h)->w, i, j, k)])
 
 static void test_ramp_and_intensity(void **state)
 {
@@ -246,16 +247,19 @@ static void test_secondary(void **state)
     /* w->X still holds the baseline (no gravity step here): exposures from the table */
     h_step(&h, 2);
     double fc = 1.0 + 0.3 * 0.5 * W_CCC, fd = 1.0 + 0.3 * 0.5 * W_DDD;
-    assert_double_equal(LOGF(&h, h.C, h.B, h.goods), log(fc), 1e-14);
-    assert_double_equal(LOGF(&h, h.B, h.C, h.goods), log(fc), 1e-14);
-    assert_double_equal(LOGF(&h, h.D, h.B, h.goods), log(fd), 1e-14);
-    assert_double_equal(LOGF(&h, h.B, h.D, h.goods), log(fd), 1e-14);
-    assert_true(ENF(&h, h.C, h.B, h.goods) == 0.5);
+    /* DESIGN 3a: a secondary factor G, on the parties (not the trade-measure
+     * factor F of the direct route), and no enforcement for detection */
+    assert_double_equal(LOGG(&h, h.C, h.B, h.goods), log(fc), 1e-14);
+    assert_double_equal(LOGG(&h, h.B, h.C, h.goods), log(fc), 1e-14);
+    assert_double_equal(LOGG(&h, h.D, h.B, h.goods), log(fd), 1e-14);
+    assert_double_equal(LOGG(&h, h.B, h.D, h.goods), log(fd), 1e-14);
+    assert_true(LOGF(&h, h.C, h.B, h.goods) == 0.0 && LOGF(&h, h.D, h.B, h.goods) == 0.0);
+    assert_true(ENF(&h, h.C, h.B, h.goods) == 0.0);
     /* not in the covered sectors, not with the senders, not between third countries */
-    assert_true(LOGF(&h, h.B, h.C, h.energy) == 0.0);
-    assert_true(LOGF(&h, h.C, h.A, h.goods) == 0.0);
-    assert_true(LOGF(&h, h.C, h.D, h.goods) == 0.0);
-    assert_true(LOGF(&h, h.A, h.B, h.goods) == 0.0);
+    assert_true(LOGG(&h, h.B, h.C, h.energy) == 0.0);
+    assert_true(LOGG(&h, h.C, h.A, h.goods) == 0.0);
+    assert_true(LOGG(&h, h.C, h.D, h.goods) == 0.0);
+    assert_true(LOGG(&h, h.A, h.B, h.goods) == 0.0);
     /* pressure [i*nc + h]: third country i, target h */
     assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * W_CCC, 1e-15);
     assert_double_equal(h.views.sanctions->pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
@@ -270,7 +274,7 @@ static void test_secondary(void **state)
     assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * 80.0 / 145.0, 1e-15);
     h_step(&h, 4);
     assert_true(h.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
-    assert_true(LOGF(&h, h.C, h.B, h.goods) == 0.0);
+    assert_true(LOGG(&h, h.C, h.B, h.goods) == 0.0);
     h_close(&h);
 }
 

@@ -4,31 +4,34 @@
  * wedge on cost that gravity applies to every sector of i -> j.
  *
  * Each country has B banks with Zipf weights omega_b ~ b^-zipf (bank 1 the
- * largest, sum 1); a bank is or is not a member of each system.  Access
- * a_ip is the member weight.  Pair (i,j) settles through system p with
- * logit share a_ip a_jp exp(-c_p/mu) / S_ij or through the always-available
- * fallback with exp(-c_fb/mu) / S_ij; the inclusive cost c_ij = -mu ln S_ij
- * gives the wedge (1 + c_ij(t)) / (1 + c_ij(0)).  Everything is computed in
- * logs with a log-sum-exp shift so that a small mu never underflows.
+ * largest, sum 1); each bank's membership of each system is m_bp (0 or 1
+ * under the `banks` rule, a probability under `mean_field`).  Access a_ip
+ * is the member weight sum_b omega_b m_bp.  A payment between i and j is
+ * made by a pair of banks (weights omega_b omega_b'), which settles through
+ * one of the systems both belong to, by the logit of section 3 item 3, or
+ * through the always-available fallback (DESIGN section 3a): computed
+ * exactly by grouping each country's banks by membership pattern, so a
+ * system's share never exceeds the pair's joint access a_ip a_jp.  The
+ * payment wedge is (1 + c_ij(t)) / (1 + c_ij(0)) with c_ij the fee actually
+ * paid, sum_p s_ijp c_p + s_ij,fb c_fb.  Channel shares use a log-sum-exp
+ * shift so that a small mu never underflows.
  *
  * Step t >= 1, in the order DESIGN fixes:
  *   (a) financial sanctions (revoke the targets' largest member banks while
  *       the revoked weight is below coverage, bar every target bank while
  *       active, restore at the end), then forced join/exit events;
- *   (b) exits under secondary-sanction pressure (w->sec_pressure);
+ *   (b) exits under secondary-sanction pressure (sanctions view);
  *   (c) spontaneous joins driven by base rate, network reach and savings,
  *       all measured on the last period's state and flows;
- *   (d) access, shares, inclusive cost, wedge and the outputs.
+ *   (d) access, pair shares, fee paid and wedge.
  * "Up to a coverage" always means: visit the candidate banks largest first
- * and take a bank while the weight taken so far is below the coverage
- * (coverage 1 takes every candidate).  Random draws come from the run's
- * payments stream, one per eligible bank, in (country, system, bank) order,
- * and never when the probability is 0.
+ * and take a bank while the membership weight moved so far is below the
+ * coverage (coverage 1 takes every candidate).  Under `banks`, random draws
+ * come from the run's payments stream, one per eligible bank, in (country,
+ * system, bank) order, and never when the probability is 0.
  *
- * Settlement shares and payment costs of period t weight the pair shares by
- * the two-way trade of the flows available when payments steps, i.e. those
- * of t-1 (period 0: the baseline); with no trade a country settles
- * everything through the fallback at the fallback's cost.
+ * Settlement shares and payment costs (outputs) are the metrics module's:
+ * they weight the pair shares of the payments view by period t's flows.
  *
  * The module reads only its own block (`payments`); financial measures,
  * party roles, enforcement and secondary pressure come from the sanctions
@@ -55,6 +58,7 @@
 /* The registry of adoption rules: one line per rule. */
 static const pay_rule *const pay_rules[] = {
     &pay_rule_banks,
+    &pay_rule_mean_field,
     NULL,
 };
 
@@ -120,10 +124,53 @@ static void pay_reach(const payments *P, const double *access, const double *cos
     }
 }
 
-/* (d): access, channel shares, inclusive costs and the outputs. */
+/* Channel shares of a payment between two banks whose common systems are
+ * the pattern x: the logit of section 3 item 3 among those systems and the
+ * fallback (log-sum-exp, so that a small mu never underflows); np values,
+ * 0 for systems outside x. */
+static void pay_row_fill(const payments *P, uint64_t x, double *row)
+{
+    int ns = P->nsys;
+    double mx = -P->c_fb / P->mu;
+    for (int p = 0; p < ns; p++)
+        if ((x >> p & 1) && -P->sys[p].cost / P->mu > mx)
+            mx = -P->sys[p].cost / P->mu;
+    double sum = exp(-P->c_fb / P->mu - mx);
+    row[ns] = sum;
+    for (int p = 0; p < ns; p++) {
+        row[p] = (x >> p & 1) ? exp(-P->sys[p].cost / P->mu - mx) : 0.0;
+        sum += row[p];
+    }
+    for (int p = 0; p <= ns; p++)
+        row[p] /= sum;
+}
+
+static const double *pay_row(payments *P, uint64_t x)
+{
+    int np = P->nsys + 1;
+    if (P->rowok == NULL) { /* too many systems for a table */
+        pay_row_fill(P, x, P->row);
+        return P->row;
+    }
+    double *row = P->row + (size_t)x * (size_t)np;
+    if (!P->rowok[x]) {
+        pay_row_fill(P, x, row);
+        P->rowok[x] = 1;
+    }
+    return row;
+}
+
+/* (d): access, pair shares, the fee paid and the wedge.  A payment between
+ * i and j is made by a pair of banks (b, b') drawn with weights omega_b
+ * omega_b', which chooses among the systems both belong to and the
+ * fallback (DESIGN section 3a); grouping each country's banks by membership
+ * pattern (the adoption rule's distribution), s_ij = sum over pattern pairs
+ * (u, v) of W_i(u) W_j(v) row(u & v), so s_ijp <= a_ip a_jp.  The shares are
+ * normalised by their sum (1 up to rounding).  The payment wedge uses the
+ * fee actually paid, c_ij = sum_p s_ijp c_p + s_ij,fb c_fb. */
 static void pay_compute(payments *P, struct world *w, int baseline)
 {
-    int nc = P->nc, ns = P->nsys, np = ns + 1;
+    int nc = P->nc, ns = P->nsys, np = ns + 1, mp = P->maxpat;
     for (int i = 0; i < nc; i++) {
         for (int p = 0; p < ns; p++) {
             double a = 0.0;
@@ -135,57 +182,41 @@ static void pay_compute(payments *P, struct world *w, int baseline)
             P->access[(size_t)i * np + p] = a;
         }
         P->access[(size_t)i * np + ns] = 1.0;
+        P->npat[i] = P->rule->patterns(P, i, P->pat + (size_t)i * mp, P->patw + (size_t)i * mp);
     }
-    double lfb = -P->c_fb / P->mu;
-    for (int i = 0; i < nc; i++)
+    double *acc = P->acc;
+    for (int i = 0; i < nc; i++) {
+        const uint64_t *pi = P->pat + (size_t)i * mp;
+        const double *wi = P->patw + (size_t)i * mp;
         for (int j = 0; j < nc; j++) {
+            const uint64_t *pj = P->pat + (size_t)j * mp;
+            const double *wj = P->patw + (size_t)j * mp;
             double *sh = P->share + ((size_t)i * nc + j) * np;
-            const double *ai = P->access + (size_t)i * np, *aj = P->access + (size_t)j * np;
-            double mx = lfb;
-            for (int p = 0; p < ns; p++) {
-                double a = ai[p] * aj[p];
-                sh[p] = a > 0.0 ? log(ai[p]) + log(aj[p]) - P->sys[p].cost / P->mu : -INFINITY;
-                if (sh[p] > mx)
-                    mx = sh[p];
-            }
-            sh[ns] = lfb;
-            double sum = 0.0;
-            for (int p = 0; p < np; p++) {
-                sh[p] = sh[p] == -INFINITY ? 0.0 : exp(sh[p] - mx);
-                sum += sh[p];
-            }
+            memset(acc, 0, (size_t)np * sizeof *acc);
+            for (int u = 0; u < P->npat[i]; u++)
+                for (int v = 0; v < P->npat[j]; v++) {
+                    uint64_t x = pi[u] & pj[v];
+                    double wt = wi[u] * wj[v];
+                    const double *row = pay_row(P, x);
+                    for (uint64_t y = x; y != 0; y &= y - 1) {
+                        int p = __builtin_ctzll(y);
+                        acc[p] += wt * row[p];
+                    }
+                    acc[ns] += wt * row[ns];
+                }
+            double tot = 0.0;
             for (int p = 0; p < np; p++)
-                sh[p] /= sum;
+                tot += acc[p];
+            double fee = 0.0;
+            for (int p = 0; p < np; p++) {
+                sh[p] = acc[p] / tot;
+                fee += sh[p] * P->sys_cost[p];
+            }
             size_t ij = (size_t)i * nc + j;
-            P->cost[ij] = -P->mu * (mx + log(sum));
+            P->cost[ij] = fee;
             if (baseline)
                 P->cost0[ij] = P->cost[ij];
             w->pay_logw[ij] = i == j ? 0.0 : log1p(P->cost[ij]) - log1p(P->cost0[ij]);
-        }
-
-    /* settlement shares and fees, weighted by the trade in P->pair */
-    for (int i = 0; i < nc; i++) {
-        double *st = P->settle + (size_t)i * np;
-        double tot = 0.0, fee = 0.0;
-        memset(st, 0, (size_t)np * sizeof *st);
-        for (int j = 0; j < nc; j++) {
-            double v = P->pair[(size_t)i * nc + j];
-            if (j == i || v <= 0.0)
-                continue;
-            const double *sh = P->share + ((size_t)i * nc + j) * np;
-            for (int p = 0; p < np; p++) {
-                st[p] += v * sh[p];
-                fee += v * sh[p] * P->sys_cost[p];
-            }
-            tot += v;
-        }
-        if (tot > 0.0) {
-            for (int p = 0; p < np; p++)
-                st[p] /= tot;
-            P->pcost[i] = fee / tot;
-        } else {
-            st[ns] = 1.0;
-            P->pcost[i] = P->c_fb;
         }
     }
 }
@@ -468,21 +499,12 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
     for (int p = 0; p < nsys; p++)
         P->sys_cost[p] = P->sys[p].cost;
     P->sys_cost[nsys] = P->c_fb;
+
+    if (nsys > PAY_MAX_SYSTEMS)
+        return cfg_fail(config_setting_get_member(pb, "systems"), e, "at most %d payment systems (got %d)",
+                        PAY_MAX_SYSTEMS, nsys);
     if (P->rule->check && (rc = P->rule->check(P, mode_at, e)) != SANC_OK)
         return rc;
-
-    /* 1 + c_ij must stay positive for the wedge: c_ij is lowest when every
-     * country has full access to every system. */
-    double mx = -P->c_fb / P->mu, s = 0.0;
-    for (int p = 0; p < nsys; p++)
-        if (-P->sys[p].cost / P->mu > mx)
-            mx = -P->sys[p].cost / P->mu;
-    for (int p = 0; p < np; p++)
-        s += exp(-P->sys_cost[p] / P->mu - mx);
-    double cmin = -P->mu * (mx + log(s));
-    if (!(1.0 + cmin > 0.0))
-        return cfg_fail(config_setting_get_member(pb, "mu"), e,
-                        "too large for these costs: the inclusive cost -mu ln S can reach %g <= -1", cmin);
 
     size_t nb = (size_t)nc * (size_t)(nsys > 0 ? nsys : 1) * (size_t)P->B;
     size_t n2 = (size_t)nc * nc, na = (size_t)nc * np, nn = (size_t)nc * (size_t)(nsys > 0 ? nsys : 1);
@@ -493,8 +515,28 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
     P->cost_prev = calloc(n2, sizeof *P->cost_prev);
     P->pair = calloc(n2, sizeof *P->pair);
     P->access_prev = calloc(na, sizeof *P->access_prev);
-    P->settle = calloc(na, sizeof *P->settle);
-    P->pcost = calloc((size_t)nc, sizeof *P->pcost);
+    /* pattern distributions: at most B patterns a country with banks, 2^P
+     * with probabilities (mean field, P <= PAY_MEAN_FIELD_MAX) */
+    P->maxpat = P->B;
+    size_t nscr = (size_t)P->B;
+    if (nsys <= PAY_MEAN_FIELD_MAX) {
+        int full = 1 << nsys;
+        if (full > P->maxpat)
+            P->maxpat = full;
+        if ((size_t)full > nscr)
+            nscr = (size_t)full;
+    }
+    P->pat = calloc((size_t)nc * (size_t)P->maxpat, sizeof *P->pat);
+    P->patw = calloc((size_t)nc * (size_t)P->maxpat, sizeof *P->patw);
+    P->npat = calloc((size_t)nc, sizeof *P->npat);
+    P->scratch = calloc(nscr, sizeof *P->scratch);
+    P->acc = calloc((size_t)np, sizeof *P->acc);
+    if (nsys <= PAY_ROW_TABLE_MAX) {
+        P->row = calloc(((size_t)1 << nsys) * (size_t)np, sizeof *P->row);
+        P->rowok = calloc((size_t)1 << nsys, 1);
+    } else {
+        P->row = calloc((size_t)np, sizeof *P->row);
+    }
     P->N0 = calloc(nn, sizeof *P->N0);
     P->G0 = calloc(nn, sizeof *P->G0);
     P->N = calloc(nn, sizeof *P->N);
@@ -502,7 +544,8 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
     P->access = calloc(na, sizeof *P->access);
     P->share = calloc(n2 * (size_t)np, sizeof *P->share);
     if (!P->m || !P->bar || !P->cost || !P->cost0 || !P->cost_prev || !P->pair || !P->access_prev ||
-        !P->settle || !P->pcost || !P->N0 || !P->G0 || !P->N || !P->G || !P->access || !P->share)
+        !P->pat || !P->patw || !P->npat || !P->scratch || !P->acc || !P->row ||
+        (nsys <= PAY_ROW_TABLE_MAX && !P->rowok) || !P->N0 || !P->G0 || !P->N || !P->G || !P->access || !P->share)
         return err_set(e, SANC_ENOMEM, "out of memory allocating the payments state");
     for (int p = 0; p < nsys; p++)
         if ((rc = pay_read_members(P, sc, config_setting_get_elem(systems, (unsigned)p), p, e)) != SANC_OK)
@@ -527,14 +570,6 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
          "member weight a_ip: share (by Zipf bank weight) of the country's banks that are members of the system; "
          "1 for the fallback",
          2, {DIM_COUNTRY, DIM_PAYMENT_SYSTEM}, 0, P->access},
-        {"settlement_share", "1", "settlement shares",
-         "share of the country's two-way cross-border trade settled through each system (pair logit shares "
-         "weighted by the previous period's trade; period 0 by the baseline); fallback 1 with no trade; sums to 1",
-         2, {DIM_COUNTRY, DIM_PAYMENT_SYSTEM}, 0, P->settle},
-        {"payment_cost", "1", "payment cost",
-         "fee actually paid per unit of trade value, sum_p s_ijp c_p + s_ij,fb c_fb, averaged over partners with "
-         "the previous period's two-way trade as weights; the fallback cost with no trade",
-         1, {DIM_COUNTRY}, 0, P->pcost},
     };
     for (size_t v = 0; v < sizeof vars / sizeof vars[0]; v++)
         if ((rc = world_add_var(w, &vars[v], e)) != SANC_OK)
@@ -680,8 +715,13 @@ static void payments_finish(struct model *m)
     free(P->cost_prev);
     free(P->pair);
     free(P->access_prev);
-    free(P->settle);
-    free(P->pcost);
+    free(P->pat);
+    free(P->patw);
+    free(P->npat);
+    free(P->scratch);
+    free(P->acc);
+    free(P->row);
+    free(P->rowok);
     free(P->N0);
     free(P->G0);
     free(P->N);

@@ -4,7 +4,8 @@
  *
  * Memberships are probabilities m_bp in [0, 1], one per (country, system,
  * bank): the `banks` rule keeps them at exactly 0 or 1 (a random draw per
- * bank), `mean_field` moves them deterministically by the expected hazards.
+ * bank), `mean_field` moves them deterministically by the expected hazards
+ * (each bank's memberships of different systems independent).
  * Everything else (forced joins/exits, financial revocations and bars,
  * access, pair shares, wedge) is common and works on m.
  */
@@ -45,9 +46,18 @@ typedef struct pay_rule {
     void (*exits)(payments *P, int i, int p, double rate, double prob);
     /* (c) joins of i's non-member, non-barred banks to p at hazard rate */
     void (*joins)(payments *P, int i, int p, double rate, double prob);
+    /* (d) country i's distribution over membership patterns (bit p: a member
+     * of system p): distinct patterns into pat[] in increasing order, their
+     * bank weight (sum over banks of omega_b x the probability that the bank
+     * has the pattern) into wt[]; returns the count (at most P->maxpat) */
+    int (*patterns)(payments *P, int i, uint64_t *pat, double *wt);
 } pay_rule;
 
-extern const pay_rule pay_rule_banks;
+extern const pay_rule pay_rule_banks, pay_rule_mean_field;
+
+#define PAY_MAX_SYSTEMS 64      /* patterns are bit masks */
+#define PAY_MEAN_FIELD_MAX 6    /* mean field: 2^P patterns a country, pairs cost 4^P */
+#define PAY_ROW_TABLE_MAX 12    /* channel shares cached for every pattern up to this many systems */
 
 struct payments {
     int nc, nsys, B;
@@ -67,8 +77,17 @@ struct payments {
     double *cost_prev;      /* nc*nc */
     double *N0, *G0, *N, *G; /* nc*nsys */
     double *pair;           /* nc*nc two-way cross-border trade, all sectors */
-    double *settle;         /* nc*(nsys+1) settlement_share */
-    double *pcost;          /* nc payment_cost */
+    /* pair shares by membership pattern (DESIGN section 3a) */
+    int maxpat;             /* patterns a country can have: B (banks) or 2^nsys (mean field) */
+    uint64_t *pat;          /* nc*maxpat: each country's patterns */
+    double *patw;           /* nc*maxpat: their weights */
+    int *npat;              /* nc */
+    double *row;            /* channel shares of a pair of banks by common pattern x:
+                               2^nsys rows of nsys+1 (nsys <= PAY_ROW_TABLE_MAX), else one scratch row */
+    unsigned char *rowok;   /* 2^nsys: row computed */
+    double *acc;            /* nsys+1 scratch */
+    double *scratch;        /* rule scratch: max(B, 2^nsys) doubles */
+    size_t *order;          /* B scratch */
     int *ev_sys;            /* nevents: system of a join/exit event (-1 otherwise) */
     int nfin;
     pay_fin *fin;

@@ -2,14 +2,20 @@
  * routing.c - transit corridors and re-export hubs (DESIGN section 3, item 4).
  *
  * A cross-border cell (i,j,k) ships direct or via any active hub h whose via
- * country v is neither i nor j and whose filters admit the cell.  Route cost
- * multipliers relative to the baseline direct cost:
+ * country v is neither i nor j and whose filters admit the cell (an
+ * evasion_only hub only cells with F_ijk > 1).  Route cost multipliers
+ * relative to the baseline direct cost (DESIGN sections 3 item 4 and 3a):
  *     direct  m_0 = F_ijk
- *     via h   m_h = kappa_h F_ivk F_vjk (1 + detection e_ijk)
- * New flows split as w_r = m_r^-delta / sum_r m_r^-delta (Frechet dispersion,
- * Allen and Arkolakis 2022); the cell's aggregate cost is
- * M = (sum_r m_r^-delta)^(-1/delta), and gravity reads the wedge
- * route_logM = log M(t) - log M(0).
+ *     via h   m_h = kappa_h F_ivk F_vjk (1 + detection e_ijk) [G_ivk G_vjk]
+ * with F the trade-measure factors and e_ijk the largest enforcement of a
+ * trade measure on the direct cell (sanctions view); the secondary factors
+ * G of the legs enter for evasion_only hubs only (a re-exporter is a party
+ * to the sale, a transit country is not).  New flows split as
+ * w_r = m_r^-delta / sum_r m_r^-delta (Frechet dispersion, Allen and
+ * Arkolakis 2022); the cell's aggregate cost is
+ * M = G_ijk (sum_r m_r^-delta)^(-1/delta) (the penalty on the parties
+ * applies whatever the route, so it moves no share), and gravity reads the
+ * wedge route_logM = log M(t) - log M(0).
  *
  * With `capacity`, a hub's markup rises with the value it carries beyond its
  * baseline volume.  The congested markup is the fixed point of
@@ -88,7 +94,7 @@ typedef struct routing_map {
 typedef struct routing {
     struct world *w;   /* to release the hub labels in finish */
     /* the sanctions' cell factors (views.h; zeros of our own without sanctions) */
-    const double *logF, *enf;
+    const double *logF, *enf, *logG;
     double *zeros;
     /* owned state, published through the view */
     char **hub_name;   /* nhubs labels */
@@ -174,6 +180,15 @@ static double routing_logweight(double delta, double logm)
     return logm == INFINITY ? -INFINITY : -delta * logm;
 }
 
+/* Log factor of a hub's leg (a -> b, sector k): its trade-measure factor,
+ * times its secondary factor for an evasion_only hub. */
+static double routing_leg(const routing *r, const struct world *w, const routing_hub *h, int a, int b, int k)
+{
+    size_t c = W3(w, a, b, k);
+    double l = r->logF[c];
+    return h->evasion_only ? l + r->logG[c] : l;
+}
+
 /* Hub h's log cost on cell (i,j,k) without its markup: legs i->v, v->j and
  * the detection risk of the evaded measure.  baseline: no sanctions. */
 static double routing_hub_rest(const routing *r, const struct world *w, const routing_hub *h, int i, int j,
@@ -182,7 +197,7 @@ static double routing_hub_rest(const routing *r, const struct world *w, const ro
     if (baseline)
         return 0.0;
     size_t c = W3(w, i, j, k);
-    double l1 = r->logF[W3(w, i, h->via, k)], l2 = r->logF[W3(w, h->via, j, k)];
+    double l1 = routing_leg(r, w, h, i, h->via, k), l2 = routing_leg(r, w, h, h->via, j, k);
     if (l1 == INFINITY || l2 == INFINITY)
         return INFINITY;
     return l1 + l2 + log1p(r->detection * r->enf[c]);
@@ -263,8 +278,8 @@ static void routing_prepare(routing *r, const struct world *w, int t, int baseli
         for (int i = 0; i < nc; i++)
             for (int k = 0; k < ns; k++) {
                 size_t ik = (size_t)i * ns + k;
-                ei[ik] = baseline ? 1.0 : routing_factor(r->delta, r->logF[W3(w, i, hb->via, k)]);
-                eo[ik] = baseline ? 1.0 : routing_factor(r->delta, r->logF[W3(w, hb->via, i, k)]);
+                ei[ik] = baseline ? 1.0 : routing_factor(r->delta, routing_leg(r, w, hb, i, hb->via, k));
+                eo[ik] = baseline ? 1.0 : routing_factor(r->delta, routing_leg(r, w, hb, hb->via, i, k));
             }
         if (!r->masks)
             continue;
@@ -797,8 +812,9 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
 {
     int nc = w->nc, ns = w->ns, nh = r->nhubs;
     size_t n3 = (size_t)nc * nc * ns;
-    if (nh == 0) {
-        memcpy(w->route_logM, r->logF, n3 * sizeof *w->route_logM);
+    if (nh == 0) { /* M = G F */
+        for (size_t c = 0; c < n3; c++)
+            w->route_logM[c] = r->logF[c] + r->logG[c];
         return SANC_OK;
     }
     routing_set_kf(r, r->kappa);
@@ -865,8 +881,9 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
                     r->logM0[c] = lm;
                     continue;
                 }
-                /* log M(t) - log M(0); M(0) is finite (it has the open direct route) */
-                w->route_logM[c] = lm == INFINITY ? INFINITY : lm - r->logM0[c];
+                /* log M(t) - log M(0) with M(t) = G (sum m^-delta)^(-1/delta); M(0) is
+                 * finite (it has the open direct route) */
+                w->route_logM[c] = lm == INFINITY ? INFINITY : (r->logG[c] + lm) - r->logM0[c];
                 if (r->cls[c] == -2 && cl != -2) /* its last shares may sit in sparse columns */
                     for (int h = 0; h < nh; h++)
                         shn[h * n3 + c] = cl < 0 ? 0.0 : r->tab[(size_t)cl * nh + h];
@@ -1107,10 +1124,11 @@ static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
     if (sv != NULL) {
         r->logF = sv->logF;
         r->enf = sv->enf;
+        r->logG = sv->logG;
     } else { /* no sanctions module: no factors */
         if ((r->zeros = calloc((size_t)w->nc * w->nc * w->ns, sizeof *r->zeros)) == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
-        r->logF = r->enf = r->zeros;
+        r->logF = r->enf = r->logG = r->zeros;
     }
     int rc = routing_read(r, ctx->sc, ctx->block, w, e);
     if (rc != SANC_OK)

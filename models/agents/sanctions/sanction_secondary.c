@@ -6,6 +6,10 @@
  * period's flows (0 for a country without trade).  The same amount
  * penalty e w_hS is h's pressure towards each target, which drives its
  * banks' exits from systems whose home is that target (payments).
+ * The factor is the secondary factor G of DESIGN section 3a: it falls on the
+ * parties (h's firms and banks), so routing applies it to the pair whatever
+ * the route, and it neither sets the detection premium (enforcement of trade
+ * measures only) nor admits the cell to evasion hubs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -67,8 +71,8 @@ static void secondary_apply(const sanc_measure *m, double e, sanc_apply *a)
             for (int k = 0; k < ns; k++) {
                 if (!m->sectors[k])
                     continue;
-                sanction_hit(a, W3(w, h, j, k), lf, e);
-                sanction_hit(a, W3(w, j, h, k), lf, e);
+                a->logG[W3(w, h, j, k)] += lf;
+                a->logG[W3(w, j, h, k)] += lf;
             }
         }
     }

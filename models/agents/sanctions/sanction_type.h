@@ -13,7 +13,8 @@
  *          covered cells are that pair's cells in m->sectors (the
  *          denominators of sanction_remaining / sanction_rerouted);
  *   apply  adds the measure's effect at current enforcement e > 0 to the
- *          period's cell factors (sanction_hit) and pressures.
+ *          period's cell factors (sanction_hit for a factor on the direct
+ *          route, F; logG for a penalty on the parties, G) and pressures.
  * A new type is one file defining a `const sanction_type` plus one line in
  * the registry table of sanctions.c.
  */
@@ -45,8 +46,9 @@ typedef struct sanc_apply {
     const struct world *w;
     const double *pair;  /* nc*nc: two-way cross-border trade of the last period, all sectors */
     const double *total; /* nc: a country's cross-border trade (exports + imports) of the last period */
-    double *logF;        /* log factor on cost: products of factors are sums */
-    double *enf;         /* largest enforcement of the measures on the cell */
+    double *logF;        /* log trade-measure factor F on cost: products of factors are sums */
+    double *enf;         /* largest enforcement of the trade measures on the cell */
+    double *logG;        /* log secondary factor G (penalties on the parties, any route) */
     double *pressure;    /* [i*nc + h]: secondary pressure on i's banks in systems whose home is h */
 } sanc_apply;
 

@@ -4,7 +4,8 @@
  * enforcement (start inclusive, end exclusive, linear ramp) and publishes
  * its measures as a sanctions_view (views.h): names, types, parties,
  * covered cells, current enforcement, and each period's cell factors on
- * cost (logF, in logs), the largest enforcement hitting each cell, the
+ * cost (in logs): the trade-measure factor F with the largest trade
+ * enforcement on each cell, and the secondary factor G (DESIGN 3a), the
  * secondary-sanction pressure on third countries' banks, and the payment
  * systems whose memberships financial measures revoke.
  *
@@ -47,7 +48,8 @@ typedef struct sanctions {
     unsigned char *party;  /* n*nc */
     unsigned char *cover;  /* n*n3 */
     double *level;         /* n */
-    double *logF, *enf;    /* n3 */
+    double *logF, *enf;    /* n3: trade measures' factor F and largest enforcement */
+    double *logG;          /* n3: secondary factor G */
     double *pressure;      /* nc*nc */
     const char **rv_sys;
     double *rv_cov;
@@ -188,6 +190,7 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
     size_t n3 = (size_t)nc * nc * ns;
     memset(s->logF, 0, n3 * sizeof *s->logF);
     memset(s->enf, 0, n3 * sizeof *s->enf);
+    memset(s->logG, 0, n3 * sizeof *s->logG);
     memset(s->pressure, 0, (size_t)nc * nc * sizeof *s->pressure);
     int need_trade = 0;
     for (int q = 0; q < s->n; q++) {
@@ -198,7 +201,7 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
     if (need_trade)
         sanctions_trade(w, s);
     sanc_apply a = {.w = w, .pair = s->pair, .total = s->total, .logF = s->logF, .enf = s->enf,
-                    .pressure = s->pressure};
+                    .logG = s->logG, .pressure = s->pressure};
     for (int q = 0; q < s->n; q++)
         if (s->level[q] > 0.0)
             s->m[q].type->apply(&s->m[q], s->level[q], &a);
@@ -231,11 +234,12 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
     s->party = calloc(nn * (size_t)nc, 1);
     s->logF = calloc(n3, sizeof *s->logF);
     s->enf = calloc(n3, sizeof *s->enf);
+    s->logG = calloc(n3, sizeof *s->logG);
     s->rv_sys = calloc(nn, sizeof *s->rv_sys);
     s->rv_cov = calloc(nn, sizeof *s->rv_cov);
     s->rv_where = calloc(nn, sizeof *s->rv_where);
     if (!s->names || !s->types || !s->m || !s->masks || !s->pair || !s->total || !s->level || !s->cover ||
-        !s->pressure || !s->party || !s->logF || !s->enf || !s->rv_sys || !s->rv_cov || !s->rv_where)
+        !s->pressure || !s->party || !s->logF || !s->enf || !s->logG || !s->rv_sys || !s->rv_cov || !s->rv_where)
         return err_set(e, SANC_ENOMEM, "out of memory allocating %d sanctions", n);
 
     for (int q = 0; q < n; q++) {
@@ -269,7 +273,7 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
 
     s->view = (sanctions_view){
         .n = n, .name = s->names, .type = s->types, .party = s->party, .cover = s->cover, .level = s->level,
-        .logF = s->logF, .enf = s->enf, .pressure = s->pressure, .revoke_system = s->rv_sys,
+        .logF = s->logF, .enf = s->enf, .logG = s->logG, .pressure = s->pressure, .revoke_system = s->rv_sys,
         .revoke_coverage = s->rv_cov, .revoke_where = s->rv_where,
     };
     ctx->views->sanctions = &s->view;
@@ -315,6 +319,7 @@ static void sanctions_finish(struct model *m)
     free(s->party);
     free(s->logF);
     free(s->enf);
+    free(s->logG);
     free(s->rv_sys);
     free(s->rv_cov);
     free(s->rv_where);
