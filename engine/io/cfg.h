@@ -38,6 +38,10 @@ int  cfg_load(cfg *c, const char *path, errbuf *e);
 int  cfg_load_string(cfg *c, const char *text, const char *name, const char *dir, errbuf *e);
 void cfg_destroy(cfg *c);
 
+/* Every string setting is valid UTF-8 (they become labels in the output
+ * files); otherwise "FILE:LINE: path: not valid UTF-8 (...)", SANC_ECONFIG. */
+int  cfg_check_utf8(const cfg *c, errbuf *e);
+
 /* Apply one command-line override "PATH=VALUE" (PATH in libconfig syntax,
  * e.g. "trade.sigma" or "events.[0].partial_effect").  The value is parsed
  * as a libconfig value and must have the type of the setting it replaces

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 
 /* Size limits, checked before the big arrays are allocated: a world array
  * holds nc*nc*ns doubles and a run keeps about a dozen of them. */
@@ -384,8 +385,12 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
         char *dot = strrchr(stem, '.');
         if (dot)
             *dot = '\0';
+        /* a file name is not a label the user checked: '?' for bad UTF-8 */
+        char *clean = utf8_sanitize(stem);
         config_setting_t *n = config_setting_add(b, "name", CONFIG_TYPE_STRING);
-        if (n == NULL || !config_setting_set_string(n, stem))
+        int ok = clean != NULL && n != NULL && config_setting_set_string(n, clean);
+        free(clean);
+        if (!ok)
             return err_set(e, SANC_ENOMEM, "out of memory");
         sc->name = config_setting_get_string(n);
     }
@@ -883,6 +888,8 @@ int scenario_load(scenario *sc, const char *path, char *const *overrides, int no
     int rc = cfg_load(&sc->cfg, path, e);
     for (int i = 0; i < noverrides && rc == SANC_OK; i++)
         rc = cfg_apply_set(&sc->cfg, overrides[i], e);
+    if (rc == SANC_OK)
+        rc = cfg_check_utf8(&sc->cfg, e); /* names become labels in the output */
     if (rc != SANC_OK)
         return rc;
     rc = cfg_check_keys(config_root_setting(&sc->cfg.lc), sc_top_keys, e);

@@ -520,6 +520,11 @@ static int payments_init(struct model *m, const struct scenario *sc, struct worl
     pay_compute(P, w, 1);
     pay_reach(P, w->pay_access, P->cost, P->N0, P->G0);
     world_set_dim(w, DIM_PAYMENT_SYSTEM, np, P->names);
+    /* without payment systems only the fallback settles, at one cost
+     * everywhere: nothing to record (DESIGN 10: no variables for absent
+     * features) */
+    if (nsys == 0)
+        return SANC_OK;
 
     const schema_var vars[] = {
         {"adoption", "1", "payment-system access",
