@@ -662,18 +662,21 @@ static int swf_write_var_row(hid_t ds, const sweep_var *v, int T, int64_t run, c
 static int swf_write_status(hid_t status, hid_t error, int64_t run, int st, const char *msg)
 {
     signed char s = (signed char)st;
-    hid_t vt = h5util_vlen_str();
-    /* a message may quote a path or a setting in foreign bytes */
-    char *m = utf8_sanitize(msg);
-    const char *mp = m;
-    int rc = vt >= 0 && m != NULL && swf_write_rows(error, vt, run, 1, 0, &mp) == 0 &&
-                     swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s) == 0
-                 ? 0
-                 : -1;
-    free(m);
-    if (vt >= 0)
-        H5Tclose(vt);
-    return rc;
+    /* run_error was created with "" everywhere: only a message is written
+     * (a variable-length write costs a chunk rewrite and a heap object) */
+    if (msg != NULL && msg[0] != '\0') {
+        hid_t vt = h5util_vlen_str();
+        /* a message may quote a path or a setting in foreign bytes */
+        char *m = utf8_sanitize(msg);
+        const char *mp = m;
+        int rc = vt >= 0 && m != NULL && swf_write_rows(error, vt, run, 1, 0, &mp) == 0 ? 0 : -1;
+        free(m);
+        if (vt >= 0)
+            H5Tclose(vt);
+        if (rc < 0)
+            return rc;
+    }
+    return swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s);
 }
 
 int sweep_h5_write(sweep_h5 *h, int64_t run, int status, const char *msg, const void *row, errbuf *e)
@@ -1174,8 +1177,10 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
                          t = strtok_r(NULL, " ", &save))
                         if (swf_copy_row(p[i].file, out, t, r, buf, bufsize) < 0)
                             rc = swf_fail(e, parts[i], t);
-                if (rc == SANC_OK && (swf_copy_row(p[i].file, out, "run_error", r, buf, bufsize) < 0 ||
-                                      swf_copy_row(p[i].file, out, "run_status", r, buf, bufsize) < 0))
+                /* run_error holds "" unless the run failed (no costly vlen write) */
+                if (rc == SANC_OK &&
+                    ((sb[k] == SWEEP_FAILED && swf_copy_row(p[i].file, out, "run_error", r, buf, bufsize) < 0) ||
+                     swf_copy_row(p[i].file, out, "run_status", r, buf, bufsize) < 0))
                     rc = swf_fail(e, parts[i], "run_status");
                 sa[k] = sb[k];
             }
