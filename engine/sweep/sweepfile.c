@@ -9,8 +9,14 @@
  * variable-length UTF-8 labels on every axis, `units`/`long_name`/
  * `description`/`dims` on every dataset, provenance as root attributes,
  * `complete = 1` written last.  Kept variables are chunked by whole runs
- * and filled with NaN, so a pending or failed run reads as NaN and a run
- * that is never written costs no space (part files stay sparse).
+ * and filled with NaN (ints: netCDF's default fill), declared as
+ * `_FillValue`, so a pending or failed run reads as missing and a run that
+ * is never written costs no space (part files stay sparse).
+ *
+ * netCDF-4 compatible (DESIGN section 10): `run` and `point` are int64
+ * coordinates, every string variable (`run_error`, the categorical values
+ * `run_param_<j>`) is variable-length UTF-8 without filters and fully
+ * written, `run_status` carries CF flag attributes, the root `history`.
  */
 #include "sweepfile.h"
 #include "h5util.h"
@@ -150,7 +156,6 @@ static int swf_fill_attr(hid_t ds, hid_t ftype, hid_t mtype, const void *fill)
     return h5util_attr_num(ds, "_FillValue", ftype, mtype, fill);
 }
 
-
 static int swf_describe(hid_t ds, const char *units, const char *long_name, const char *desc, const char *dims)
 {
     return h5util_attr_str(ds, "units", units) < 0 || h5util_attr_str(ds, "long_name", long_name) < 0 ||
@@ -262,9 +267,10 @@ static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
     return ds;
 }
 
-/* A dataset (lead, rest...) with its scales attached; deflate > 0 compresses. */
-static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                           const hsize_t *chunk, const void *fill, const hid_t *scales, int deflate)
+/* A dataset (lead, rest...) with its scales attached; no filters (netCDF-C
+ * refuses them on strings). */
+static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                         const hsize_t *chunk, const void *fill, const hid_t *scales)
 {
     hsize_t maxd[SWF_MAXRANK];
     for (int d = 0; d < rank; d++)
@@ -273,8 +279,7 @@ static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, 
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t ds = -1;
     if (space >= 0 && dcpl >= 0 && (chunk == NULL || H5Pset_chunk(dcpl, rank, chunk) >= 0) &&
-        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0) &&
-        (deflate == 0 || H5Pset_deflate(dcpl, (unsigned)deflate) >= 0))
+        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0))
         ds = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     for (int d = 0; ds >= 0 && d < rank; d++)
         if (H5DSattach_scale(ds, scales[d], (unsigned)d) < 0) {
@@ -286,12 +291,6 @@ static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, 
     if (space >= 0)
         H5Sclose(space);
     return ds;
-}
-
-static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                         const hsize_t *chunk, const void *fill, const hid_t *scales)
-{
-    return swf_dataset_z(file, name, ftype, rank, dims, chunk, fill, scales, 0);
 }
 
 /* Write rows [first, first+count) of a 1-D or 2-D dataset. */
