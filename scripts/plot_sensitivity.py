@@ -85,8 +85,14 @@ def main(argv=None):
                 continue
             lv, vals = X[m, j], y[m]
             lo, hi = vals[np.argmin(vals)], vals[np.argmax(vals)]
-            levels = ds["run_param"].attrs.get("levels_%d" % j)
-            name = lambda v: (_s(levels).split("\n")[int(v)] if levels is not None else "%g" % v)  # noqa: E731
+            # a categorical parameter: run_param holds the level index, the
+            # string variable run_param_<j> the value of each run
+            cat = "run_param_%d" % j
+            if cat in ds.variables:
+                labs, idx = ds[cat].values, ds["run_param"].values[:, j]
+                name = lambda v, labs=labs, idx=idx: _s(labs[np.nonzero(idx == v)[0][0]])  # noqa: E731
+            else:
+                name = lambda v: "%g" % v  # noqa: E731
             rows.append((hi - lo, p, lo, hi, name(lv[np.argmin(vals)]), name(lv[np.argmax(vals)])))
             if ref is None:
                 ref = vals[lv == mid[j]][0] if (lv == mid[j]).any() else np.mean(vals)

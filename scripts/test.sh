@@ -20,10 +20,11 @@ for a in "$@"; do
     esac
 done
 
-# R and hdf5r for the check that R users can read the files; scipy for the
-# oracle; OpenMPI and the openmpi HDF5 flavour for sancsim-mpi (the serial
-# sancsim never links them)
-sancsim_install_deps r-base-core r-cran-hdf5r python3-scipy libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
+# R and hdf5r for the check that R users can read the files; the netCDF
+# readers every file must open (ncdump, netCDF4-python, xarray with both
+# engines, R's ncdf4: test_netcdf); scipy for the oracle; OpenMPI and the
+# openmpi HDF5 flavour for sancsim-mpi (the serial sancsim never links them)
+sancsim_install_deps r-base-core r-cran-hdf5r netcdf-bin python3-netcdf4 python3-xarray python3-h5netcdf r-cran-ncdf4 python3-scipy libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 cd "$SANCSIM_ROOT"
 if [ "$mode" = sanitize ]; then
     build=${SANCSIM_BUILD_DIR:-build-asan}

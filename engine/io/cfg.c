@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "utf8.h"
+
 /* Marks settings whose value came from --set, so that errors about them name
  * the override instead of a file line that no longer holds the value. */
 static const char cfg__set_marker[] = "--set";
@@ -788,6 +790,37 @@ int cfg_get_strings(const config_setting_t *g, const char *key, int required, co
     if (where != NULL)
         *where = s;
     return SANC_OK;
+}
+
+/* Every string in the tree must be valid UTF-8: names of groups, sanctions,
+ * hubs, systems, events and sectors become labels in the output files. */
+static int cfg__check_utf8(const config_setting_t *s, errbuf *e)
+{
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_STRING) {
+        const char *v = config_setting_get_string(s);
+        long off = utf8_check_str(v);
+        if (off >= 0) {
+            char what[64];
+            return cfg_fail(s, e, "not valid UTF-8 (%s); save the file as UTF-8 (ASCII recommended)",
+                            utf8_describe(v, off, what, sizeof what));
+        }
+        return SANC_OK;
+    }
+    if (t == CONFIG_TYPE_GROUP || t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) {
+        int n = config_setting_length(s);
+        for (int i = 0; i < n; i++) {
+            int rc = cfg__check_utf8(config_setting_get_elem(s, (unsigned)i), e);
+            if (rc != SANC_OK)
+                return rc;
+        }
+    }
+    return SANC_OK;
+}
+
+int cfg_check_utf8(const cfg *c, errbuf *e)
+{
+    return cfg__check_utf8(config_root_setting(&c->lc), e);
 }
 
 /* ------------------------------------------------------------------ */

@@ -42,6 +42,10 @@ void cfg_destroy(cfg *c);
  * outlive dst (the copy shares its file-name strings). */
 int  cfg_copy(cfg *dst, const cfg *src, errbuf *e);
 
+/* Every string setting is valid UTF-8 (they become labels in the output
+ * files); otherwise "FILE:LINE: path: not valid UTF-8 (...)", SANC_ECONFIG. */
+int  cfg_check_utf8(const cfg *c, errbuf *e);
+
 /* Apply one command-line override "PATH=VALUE" (PATH in libconfig syntax,
  * e.g. "trade.sigma" or "events.[0].partial_effect").  The value is parsed
  * as a libconfig value and must have the type of the setting it replaces

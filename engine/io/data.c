@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "utf8.h"
+
 #define DATA__MAXF 16                       /* fields kept per line; more are only counted */
 /* Dense tables beyond these are refused before anything is allocated; the
  * same limits as the scenario's (SC_MAX_* in scenario.c, README "Limits"). */
@@ -188,6 +190,18 @@ static int data__next(data__file *df, errbuf *e)
 nul:
     return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
                    df->line);
+}
+
+/* Labels (codes, names, groups, sectors) go into the output files, which
+ * every reader decodes as UTF-8: a Latin-1 export is refused here. */
+static int data__utf8(const data__file *df, const char *col, const char *s, errbuf *e)
+{
+    long off = utf8_check_str(s);
+    if (off < 0)
+        return SANC_OK;
+    char what[64];
+    return err_set(e, SANC_EDATA, "%s:%d: %s: not valid UTF-8 (%s); save the file as UTF-8 (ASCII recommended)",
+                   df->path, df->line, col, utf8_describe(s, off, what, sizeof what));
 }
 
 /* Rebuild the header as "a,b,c" for messages. */
@@ -452,6 +466,9 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
             rc = err_set(e, SANC_EDATA, "%s:%d: code: empty country code", path, df.line);
             goto fail;
         }
+        if ((rc = data__utf8(&df, "code", code, e)) < 0 || (rc = data__utf8(&df, "name", df.f[1], e)) < 0 ||
+            (has_groups && (rc = data__utf8(&df, "groups", df.f[2], e)) < 0))
+            goto fail;
         for (const char *q = code; *q; q++)
             if (isspace((unsigned char)*q)) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: code: country code '%s' contains a space",
@@ -635,6 +652,8 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
                 rc = err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df.line, col[c]);
                 goto done;
             }
+            if ((rc = data__utf8(&df, col[c], code, e)) < 0)
+                goto done;
             if (known != NULL) {
                 ij[c] = data__hash_find(&known_h, code);
                 if (ij[c] < 0) {
@@ -662,6 +681,8 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
             if (prev[2] != NULL && strcmp(df.f[2], prev[2]) == 0) {
                 row.k = prev_idx[2];
             } else {
+                if ((rc = data__utf8(&df, "sector", df.f[2], e)) < 0)
+                    goto done;
                 row.k = data__names_intern(&sectors, df.f[2]);
                 if (row.k < 0) {
                     rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
@@ -838,6 +859,8 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
         int ij[2];
         for (int c = 0; c < 2; c++) {
             ij[c] = data__hash_find(&ch, df.f[c]);
+            if (ij[c] < 0 && (rc = data__utf8(&df, col[c], df.f[c], e)) < 0)
+                goto done;
             if (ij[c] < 0) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path, df.line,
                              col[c], df.f[c]);
@@ -848,6 +871,8 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
         row.j = ij[1];
         if (has_sector) {
             row.k = data__hash_find(&sh, df.f[2]);
+            if (row.k < 0 && (rc = data__utf8(&df, "sector", df.f[2], e)) < 0)
+                goto done;
             if (row.k < 0) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: sector: unknown sector '%s'", path, df.line,
                              df.f[2]);

@@ -6,7 +6,10 @@
  * scale per dimension in use (labels as variable-length UTF-8 strings, time
  * as float64 "days since YYYY-MM-01") attached to every axis, so netCDF-4
  * readers (xarray/h5netcdf, R) see named dimensions; provenance as root
- * attributes and /provenance/config; `complete = 1` written last.
+ * attributes (with CF `history`) and /provenance/config; `complete = 1`
+ * written last.  netCDF-4 compatible (DESIGN section 10): strings are
+ * variable-length UTF-8, time is proleptic Gregorian, and a variable along
+ * an empty axis (a run without sanctions) is not written, nor is the axis.
  *
  * Crash safety: everything goes to ".NAME.tmp.XXXXXX" in the target folder,
  * closed, fsync'ed and renamed onto NAME only after `complete` is written,
@@ -60,6 +63,7 @@ typedef struct h5out_var {
     hsize_t dims[H5OUT_MAXRANK];  /* dims[0] = periods written */
     size_t n;                     /* values per period */
     int is_int;
+    int absent;                   /* an axis is empty: not written (DESIGN 10) */
 } h5out_var;
 
 struct h5out {
@@ -205,7 +209,7 @@ static int h5out_time_scale(h5out *o, const schema *s, errbuf *e)
     o->time_ds = H5Dcreate2(o->file, "time", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (o->time_ds < 0 || H5DSset_scale(o->time_ds, "time") < 0 ||
         h5util_attr_str(o->time_ds, "units", units) < 0 ||
-        h5util_attr_str(o->time_ds, "calendar", "standard") < 0 ||
+        h5util_attr_str(o->time_ds, "calendar", H5UTIL_CALENDAR) < 0 ||
         h5util_attr_str(o->time_ds, "long_name", "time") < 0 ||
         h5util_attr_str(o->time_ds, "standard_name", "time") < 0 ||
         h5util_attr_str(o->time_ds, "axis", "T") < 0)
@@ -440,16 +444,23 @@ int h5out_create(h5out **out, const char *path, int force, const schema *s, int 
 
     if ((rc = h5out_time_scale(o, s, e)) < 0)
         goto fail;
+    /* A feature the scenario lacks (no sanctions, no hubs) leaves an axis
+     * empty: netCDF readers and xarray's to_dataframe() stumble on
+     * zero-length dimensions, so such variables and axes are left out. */
     int used[DIM_COUNT] = { 0 };
-    for (int i = 0; i < s->nvars; i++)
+    for (int i = 0; i < s->nvars; i++) {
         for (int k = 0; k < s->vars[i].ndims; k++)
+            if (s->dim_n[s->vars[i].dims[k]] == 0)
+                o->var[i].absent = 1;
+        for (int k = 0; k < s->vars[i].ndims && !o->var[i].absent; k++)
             used[s->vars[i].dims[k]] = 1;
+    }
     for (int d = 1; d < DIM_COUNT; d++)
         if (used[d] && (rc = h5out_label_scale(o, s, d, e)) < 0)
             goto fail;
     o->nvars = s->nvars;
     for (int i = 0; i < s->nvars; i++)
-        if ((rc = h5out_var_create(o, s, i, compression, units, e)) < 0)
+        if (!o->var[i].absent && (rc = h5out_var_create(o, s, i, compression, units, e)) < 0)
             goto fail;
     if (h5util_attr_str(o->file, "Conventions", "CF-1.8") < 0) {
         rc = h5out_fail(e, path, "attributes");
@@ -519,6 +530,8 @@ int h5out_append(h5out *o, const schema *s, int t, errbuf *e)
         return h5out_fail(e, o->path, "time");
     for (int i = 0; i < o->nvars; i++) {
         h5out_var *v = &o->var[i];
+        if (v->absent)
+            continue;
         if (s->vars[i].data == NULL && v->n > 0)
             return err_set(e, SANC_EINTERNAL, "%s: variable %s has no data", o->path, s->vars[i].name);
         if (h5out_write_period(v->ds, v->rank, v->dims, o->nt,
@@ -567,7 +580,7 @@ static int h5out_root_attrs(h5out *o, const h5out_prov *p)
     unsigned long long seed = p->seed;
     hid_t f = o->file;
     if (h5util_software_attrs(f) < 0 || h5util_attr_num(f, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0 ||
-        h5util_attr_str(f, "command_line", p->command_line) < 0 ||
+        h5util_attr_str(f, "command_line", p->command_line) < 0 || h5util_history(f, p->command_line) < 0 ||
         h5util_attr_str(f, "config_sha256", p->config_sha256) < 0 ||
         h5util_attr_str(f, "scenario", p->scenario_name) < 0)
         return -1;

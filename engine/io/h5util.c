@@ -2,11 +2,14 @@
 #include "h5util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <gsl/gsl_version.h>
 #include <libconfig.h>
+
+#include "utf8.h"
 
 #ifdef __VERSION__
 #define H5UTIL_COMPILER __VERSION__
@@ -68,12 +71,24 @@ int h5util_attr_str(hid_t loc, const char *name, const char *value)
 {
     if (value == NULL)
         value = "";
-    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
+    /* labels are checked at load; free text (command lines, paths, error
+     * messages) may still hold foreign bytes: readers decode UTF-8 */
+    char *clean = NULL;
+    if (utf8_check_str(value) >= 0) {
+        if ((clean = utf8_sanitize(value)) == NULL)
+            return -1;
+        value = clean;
+    }
+    if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0) {
+        free(clean);
         return -1;
+    }
     size_t len = strlen(value);
     hid_t type = H5Tcopy(H5T_C_S1);
-    if (type < 0)
+    if (type < 0) {
+        free(clean);
         return -1;
+    }
     hid_t space = -1, attr = -1;
     int rc = -1;
     if (H5Tset_size(type, len > 0 ? len : 1) >= 0 && H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0 &&
@@ -87,6 +102,7 @@ int h5util_attr_str(hid_t loc, const char *name, const char *value)
     if (space >= 0)
         H5Sclose(space);
     H5Tclose(type);
+    free(clean);
     h5util_err_restore(es);
     return rc;
 }
@@ -140,6 +156,50 @@ int h5util_software_attrs(hid_t f)
         h5util_attr_str(f, "rng", "mt19937") < 0 || h5util_attr_str(f, "created", created) < 0)
         return -1;
     return 0;
+}
+
+int h5util_history(hid_t file, const char *command_line)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(stamp, sizeof stamp, "unknown");
+    if (command_line == NULL)
+        command_line = "";
+    /* CF: one line per step, oldest first (a merge appends to its parts') */
+    char *old = NULL;
+    size_t oldlen = 0;
+    if (H5Aexists(file, "history") > 0) {
+        hid_t a = H5Aopen(file, "history", H5P_DEFAULT);
+        hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+        if (ft >= 0 && H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) == 0) {
+            size_t sz = H5Tget_size(ft);
+            if ((old = calloc(sz + 1, 1)) != NULL && H5Aread(a, ft, old) < 0) {
+                free(old);
+                old = NULL;
+            }
+        }
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (a >= 0)
+            H5Aclose(a);
+        oldlen = old ? strlen(old) : 0;
+    }
+    size_t n = oldlen + strlen(stamp) + strlen(command_line) + 4;
+    char *h = malloc(n);
+    if (h == NULL) {
+        free(old);
+        return -1;
+    }
+    if (oldlen > 0)
+        snprintf(h, n, "%s\n%s: %s", old, stamp, command_line);
+    else
+        snprintf(h, n, "%s: %s", stamp, command_line);
+    int rc = h5util_attr_str(file, "history", h);
+    free(h);
+    free(old);
+    return rc;
 }
 
 int h5util_config_dataset(hid_t file, const char *text, const char *long_name)

@@ -22,9 +22,14 @@ void h5util_error_text(char *buf, size_t n);
 hid_t h5util_err_save(int failed);
 void  h5util_err_restore(hid_t stack);
 
+/* CF calendar of every time axis: the day counts from scenario.start are
+ * proleptic Gregorian (exact also before 1582-10-15). */
+#define H5UTIL_CALENDAR "proleptic_gregorian"
+
 /* Scalar attributes, replacing an existing one of the same name.  Text is
  * written as netCDF-4 does (fixed length, UTF-8, NUL-terminated) so every
- * reader (netCDF-C, h5py, hdf5r) gets a plain string.  0 or -1. */
+ * reader (netCDF-C, h5py, hdf5r) gets a plain string; bytes that are not
+ * valid UTF-8 are written as '?'.  0 or -1. */
 int h5util_attr_str(hid_t loc, const char *name, const char *value);
 int h5util_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v);
 
@@ -32,6 +37,10 @@ int h5util_attr_num(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const
  * software_version, git_revision, compiler, hdf5_version, gsl_version,
  * libconfig_version, rng and created (now, ISO 8601 UTC).  0 or -1. */
 int h5util_software_attrs(hid_t file);
+
+/* The CF `history` attribute: "TIME: COMMAND_LINE" appended as a new line
+ * to an existing history (merges), else written alone.  0 or -1. */
+int h5util_history(hid_t file, const char *command_line);
 
 /* /provenance/config: the resolved configuration as a scalar string
  * dataset (group created when missing).  0 or -1. */

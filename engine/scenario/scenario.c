@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 
 /* Size limits, checked before the big arrays are allocated: a world array
  * holds nc*nc*ns doubles and a run keeps about a dozen of them. */
@@ -384,8 +385,12 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
         char *dot = strrchr(stem, '.');
         if (dot)
             *dot = '\0';
+        /* a file name is not a label the user checked: '?' for bad UTF-8 */
+        char *clean = utf8_sanitize(stem);
         config_setting_t *n = config_setting_add(b, "name", CONFIG_TYPE_STRING);
-        if (n == NULL || !config_setting_set_string(n, stem))
+        int ok = clean != NULL && n != NULL && config_setting_set_string(n, clean);
+        free(clean);
+        if (!ok)
             return err_set(e, SANC_ENOMEM, "out of memory");
         sc->name = config_setting_get_string(n);
     }
@@ -878,7 +883,9 @@ static int sc_load_events(scenario *sc, errbuf *e)
 /* Everything after the configuration is in sc->cfg (overrides applied). */
 static int sc_build(scenario *sc, const char *path, int64_t seed_override, const dataset *shared, errbuf *e)
 {
-    int rc = cfg_check_keys(config_root_setting(&sc->cfg.lc), sc_top_keys, e);
+    int rc = cfg_check_utf8(&sc->cfg, e); /* names become labels in the output */
+    if (rc == SANC_OK)
+        rc = cfg_check_keys(config_root_setting(&sc->cfg.lc), sc_top_keys, e);
     if (rc == SANC_OK)
         rc = sc_load_scenario_block(sc, path, seed_override, e);
     if (rc == SANC_OK)

@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "rng.h"
 #include "scenario.h"
+#include "utf8.h"
 
 /* A manifest this long is surely a typo; it also keeps run indices far
  * from anything that could wrap in 32-bit seeds' XOR. */
@@ -366,7 +367,7 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
                     rc = err_set(e, SANC_ENOMEM, "out of memory");
                     break;
                 }
-                if (tok[0] == '\0' || strpbrk(tok, "= \t\"") != NULL)
+                if (tok[0] == '\0' || strpbrk(tok, "= \t\"") != NULL || utf8_check_str(tok) >= 0)
                     rc = err_set(e, SANC_EDATA, "%s:%lld: bad setting path '%s' in the header", path,
                                  (long long)lineno, tok);
                 config_setting_t *t = config_lookup((config_t *)&sc->cfg.lc, tok);

@@ -146,6 +146,13 @@ static int sw_capture_cb(const world *w, void *ctx, errbuf *e)
             s->dims[a] = v->dims[a];
             s->n *= (size_t)w->out.dim_n[v->dims[a]];
             int dd = v->dims[a];
+            if (w->out.dim_n[dd] == 0) {
+                /* no zero-length axes in the file (DESIGN 10) */
+                err_set(&c->err, SANC_ECONFIG, "%s: sweep.keep: variable '%s' is along the %s axis, which this "
+                        "scenario leaves empty (it has no %s)", sc->cfg.path, v->name, schema_dim_names[dd],
+                        schema_dim_long_names[dd]);
+                return err_set(e, SANC_ECONFIG, "%s", c->err.msg);
+            }
             if (L->dim_labels[dd] == NULL && w->out.dim_n[dd] > 0) {
                 L->dim_n[dd] = w->out.dim_n[dd];
                 L->dim_labels[dd] = calloc((size_t)w->out.dim_n[dd], sizeof(char *));

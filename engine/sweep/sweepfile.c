@@ -9,11 +9,18 @@
  * variable-length UTF-8 labels on every axis, `units`/`long_name`/
  * `description`/`dims` on every dataset, provenance as root attributes,
  * `complete = 1` written last.  Kept variables are chunked by whole runs
- * and filled with NaN, so a pending or failed run reads as NaN and a run
- * that is never written costs no space (part files stay sparse).
+ * and filled with NaN (ints: netCDF's default fill), declared as
+ * `_FillValue`, so a pending or failed run reads as missing and a run that
+ * is never written costs no space (part files stay sparse).
+ *
+ * netCDF-4 compatible (DESIGN section 10): `run` and `point` are int64
+ * coordinates, every string variable (`run_error`, the categorical values
+ * `run_param_<j>`) is variable-length UTF-8 without filters and fully
+ * written, `run_status` carries CF flag attributes, the root `history`.
  */
 #include "sweepfile.h"
 #include "h5util.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +49,7 @@
 #define SWF_MAXRANK (SCHEMA_VAR_MAXDIMS + 2)
 #define SWF_BLOCK 65536            /* rows per write of the manifest */
 #define SWF_CHUNK_BYTES (64 << 10) /* runs share a chunk up to this size */
-#define SWF_ERRLEN 1024            /* run_error: bytes per message, NUL included */
+#define SWF_INT_FILL (-2147483647) /* netCDF's default int fill: a kept int of a run not done */
 
 static const char *const swf_stat_names[4] = {"mean", "p05", "p50", "p95"};
 
@@ -143,18 +150,10 @@ static void swf_read_str(hid_t loc, const char *name, char *buf, size_t n)
     H5Aclose(a);
 }
 
-/* run_error: fixed-length UTF-8 (readers see the same bytes through h5py
- * and xarray; variable-length strings come back as bytes in one and str in
- * the other), compressed, since most runs leave it empty. */
-static hid_t swf_err_type(void)
+/* _FillValue of a dataset, in its own type (netCDF readers mask it). */
+static int swf_fill_attr(hid_t ds, hid_t ftype, hid_t mtype, const void *fill)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, SWF_ERRLEN) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-                   H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
+    return h5util_attr_num(ds, "_FillValue", ftype, mtype, fill);
 }
 
 static int swf_describe(hid_t ds, const char *units, const char *long_name, const char *desc, const char *dims)
@@ -168,7 +167,7 @@ static int swf_describe(hid_t ds, const char *units, const char *long_name, cons
 /* ------------------------------------------------------------------ */
 /* creation                                                            */
 
-/* A 1-D string scale; labels NULL means "0".."n-1" (run, point). */
+/* A 1-D string scale (labels, n >= 1). */
 static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name, int64_t n,
                              char *const *labels)
 {
@@ -185,30 +184,8 @@ static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name
     if (ok)
         ds = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     ok = ds >= 0;
-    if (ok && labels != NULL && n > 0)
+    if (ok && n > 0)
         ok = H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0;
-    if (ok && labels == NULL && n > 0) {
-        char *buf = malloc((size_t)SWF_BLOCK * 24);
-        char **ptr = malloc(sizeof *ptr * SWF_BLOCK);
-        ok = buf && ptr;
-        for (int64_t b = 0; ok && b < n; b += SWF_BLOCK) {
-            hsize_t cnt = (hsize_t)(n - b < SWF_BLOCK ? n - b : SWF_BLOCK), st = (hsize_t)b;
-            for (hsize_t i = 0; i < cnt; i++) {
-                ptr[i] = buf + i * 24;
-                snprintf(ptr[i], 24, "%lld", (long long)(b + (int64_t)i));
-            }
-            hid_t ms = H5Screate_simple(1, &cnt, NULL);
-            hid_t fs = H5Dget_space(ds);
-            ok = ms >= 0 && fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &cnt, NULL) >= 0 &&
-                 H5Dwrite(ds, type, ms, fs, H5P_DEFAULT, ptr) >= 0;
-            if (ms >= 0)
-                H5Sclose(ms);
-            if (fs >= 0)
-                H5Sclose(fs);
-        }
-        free(buf);
-        free(ptr);
-    }
     if (ok)
         ok = H5DSset_scale(ds, name) >= 0 && h5util_attr_str(ds, "long_name", long_name) >= 0;
     if (!ok && ds >= 0) {
@@ -224,6 +201,52 @@ static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name
     return ds;
 }
 
+/* A 1-D int64 scale holding 0..n-1 (run, point): an integer coordinate,
+ * so that xarray's sel(run=3) and R's indexing work. */
+static hid_t swf_index_scale(hid_t file, const char *name, const char *long_name, int64_t n)
+{
+    hsize_t dim = (hsize_t)n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = -1;
+    int ok = space >= 0 && dcpl >= 0;
+    if (ok && n > SWF_BLOCK) {
+        hsize_t chunk = SWF_BLOCK;
+        ok = H5Pset_chunk(dcpl, 1, &chunk) >= 0;
+    }
+    if (ok)
+        ds = H5Dcreate2(file, name, H5T_STD_I64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ok = ds >= 0;
+    long long *buf = ok ? malloc(sizeof *buf * SWF_BLOCK) : NULL;
+    ok = ok && buf != NULL;
+    for (int64_t b = 0; ok && b < n; b += SWF_BLOCK) {
+        hsize_t cnt = (hsize_t)(n - b < SWF_BLOCK ? n - b : SWF_BLOCK), st = (hsize_t)b;
+        for (hsize_t i = 0; i < cnt; i++)
+            buf[i] = (long long)(b + (int64_t)i);
+        hid_t ms = H5Screate_simple(1, &cnt, NULL);
+        hid_t fs = H5Dget_space(ds);
+        ok = ms >= 0 && fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &cnt, NULL) >= 0 &&
+             H5Dwrite(ds, H5T_NATIVE_LLONG, ms, fs, H5P_DEFAULT, buf) >= 0;
+        if (ms >= 0)
+            H5Sclose(ms);
+        if (fs >= 0)
+            H5Sclose(fs);
+    }
+    free(buf);
+    if (ok)
+        ok = H5DSset_scale(ds, name) >= 0 && h5util_attr_str(ds, "long_name", long_name) >= 0 &&
+             h5util_attr_str(ds, "units", "1") >= 0;
+    if (!ok && ds >= 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return ds;
+}
+
 static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
 {
     char units[64];
@@ -234,7 +257,7 @@ static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
                           : -1;
     if (ds >= 0 && (H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, L->time_days) < 0 ||
                     H5DSset_scale(ds, "time") < 0 || h5util_attr_str(ds, "units", units) < 0 ||
-                    h5util_attr_str(ds, "calendar", "standard") < 0 || h5util_attr_str(ds, "long_name", "time") < 0 ||
+                    h5util_attr_str(ds, "calendar", H5UTIL_CALENDAR) < 0 || h5util_attr_str(ds, "long_name", "time") < 0 ||
                     h5util_attr_str(ds, "standard_name", "time") < 0 || h5util_attr_str(ds, "axis", "T") < 0)) {
         H5Dclose(ds);
         ds = -1;
@@ -244,9 +267,10 @@ static hid_t swf_time_scale(hid_t file, const sweep_layout *L)
     return ds;
 }
 
-/* A dataset (lead, rest...) with its scales attached; deflate > 0 compresses. */
-static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                           const hsize_t *chunk, const void *fill, const hid_t *scales, int deflate)
+/* A dataset (lead, rest...) with its scales attached; no filters (netCDF-C
+ * refuses them on strings). */
+static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
+                         const hsize_t *chunk, const void *fill, const hid_t *scales)
 {
     hsize_t maxd[SWF_MAXRANK];
     for (int d = 0; d < rank; d++)
@@ -255,8 +279,7 @@ static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, 
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t ds = -1;
     if (space >= 0 && dcpl >= 0 && (chunk == NULL || H5Pset_chunk(dcpl, rank, chunk) >= 0) &&
-        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0) &&
-        (deflate == 0 || H5Pset_deflate(dcpl, (unsigned)deflate) >= 0))
+        (fill == NULL || H5Pset_fill_value(dcpl, ftype, fill) >= 0))
         ds = H5Dcreate2(file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     for (int d = 0; ds >= 0 && d < rank; d++)
         if (H5DSattach_scale(ds, scales[d], (unsigned)d) < 0) {
@@ -268,12 +291,6 @@ static hid_t swf_dataset_z(hid_t file, const char *name, hid_t ftype, int rank, 
     if (space >= 0)
         H5Sclose(space);
     return ds;
-}
-
-static hid_t swf_dataset(hid_t file, const char *name, hid_t ftype, int rank, const hsize_t *dims,
-                         const hsize_t *chunk, const void *fill, const hid_t *scales)
-{
-    return swf_dataset_z(file, name, ftype, rank, dims, chunk, fill, scales, 0);
 }
 
 /* Write rows [first, first+count) of a 1-D or 2-D dataset. */
@@ -294,6 +311,62 @@ static int swf_write_rows(hid_t ds, hid_t mtype, int64_t first, int64_t count, h
     return rc;
 }
 
+/* A string variable along `run`: variable-length UTF-8, no filter (netCDF-C
+ * refuses filters on strings, and libnetcdf 4.9.0 corrupts memory on
+ * fixed-length string arrays), every entry written so no reader meets an
+ * unwritten string: "" or, with levels, the level of parameter j of each
+ * run's design point. */
+static hid_t swf_string_var(hid_t file, const char *name, int64_t n, hid_t run_scale, char *const *levels,
+                            const sweep_design *d, int j)
+{
+    hid_t type = h5util_vlen_str();
+    hsize_t dim = (hsize_t)n, ch = (hsize_t)(n < 4096 ? (n > 0 ? n : 1) : 4096);
+    hid_t ds = type >= 0 ? swf_dataset(file, name, type, 1, &dim, &ch, NULL, &run_scale) : -1;
+    const char **ptr = ds >= 0 ? malloc(sizeof *ptr * SWF_BLOCK) : NULL;
+    int ok = ptr != NULL;
+    for (int64_t b = 0; ok && b < n; b += SWF_BLOCK) {
+        int64_t cnt = n - b < SWF_BLOCK ? n - b : SWF_BLOCK;
+        for (int64_t i = 0; i < cnt; i++)
+            ptr[i] = levels ? levels[(int)d->point[(b + i) / d->replicates * d->nparams + j]] : "";
+        ok = swf_write_rows(ds, type, b, cnt, 0, ptr) == 0;
+    }
+    free(ptr);
+    if (!ok && ds >= 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    return ds;
+}
+
+/* A categorical value as a label: the libconfig text, a string without its
+ * quotes ("additive", not "\"additive\""). */
+static char *swf_level_label(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n + 1);
+    if (out == NULL)
+        return NULL;
+    int simple = n >= 2 && text[0] == '"' && text[n - 1] == '"';
+    size_t k = 0;
+    for (size_t i = simple ? 1 : 0; i < (simple ? n - 1 : n); i++) {
+        if (simple && text[i] == '"') {
+            simple = 0; /* several strings: keep the text as it is */
+            break;
+        }
+        if (simple && text[i] == '\\' && i + 1 < n - 1)
+            i++;
+        out[k++] = text[i];
+    }
+    if (!simple) {
+        memcpy(out, text, n);
+        k = n;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 static int swf_manifest(sweep_h5 *h, const sweep_design *d, hid_t run_scale, hid_t par_scale, errbuf *e)
 {
     hid_t f = h->file;
@@ -312,8 +385,8 @@ static int swf_manifest(sweep_h5 *h, const sweep_design *d, hid_t run_scale, hid
         goto out;
     }
     if (swf_describe(rp, "1", "parameter value of the run",
-                     "the value of each swept setting in the run (categorical parameters: index into the "
-                     "levels_<j> attribute, one label per line)",
+                     "the value of each swept setting in the run (a categorical parameter j: the index of "
+                     "its level; the value itself is the string variable run_param_<j>)",
                      "run parameter") < 0 ||
         swf_describe(pt, "1", "design point", "index of the run's design point (run = point * replicates + "
                      "replicate)", "run") < 0 ||
@@ -322,27 +395,34 @@ static int swf_manifest(sweep_h5 *h, const sweep_design *d, hid_t run_scale, hid
         rc = swf_fail(e, h->path, "manifest attributes");
         goto out;
     }
+    /* categorical parameters: the value of each run as its own string
+     * variable run_param_<j> (run_param holds the level index) */
     for (int j = 0; j < P; j++)
         if (d->param[j].categorical) {
-            size_t len = 1;
-            for (int i = 0; i < d->param[j].nlevels; i++)
-                len += strlen(d->param[j].label[i]) + 1;
-            char *s = malloc(len), name[32];
-            if (s == NULL) {
-                rc = err_set(e, SANC_ENOMEM, "out of memory");
-                goto out;
-            }
-            s[0] = '\0';
-            for (int i = 0; i < d->param[j].nlevels; i++) {
-                if (i)
-                    strcat(s, "\n");
-                strcat(s, d->param[j].label[i]);
-            }
-            snprintf(name, sizeof name, "levels_%d", j);
-            int bad = h5util_attr_str(rp, name, s) < 0;
-            free(s);
+            const sweep_param *q = &d->param[j];
+            char **lev = calloc((size_t)q->nlevels, sizeof *lev), name[32], ln[300];
+            int bad = lev == NULL;
+            for (int i = 0; !bad && i < q->nlevels; i++)
+                bad = (lev[i] = swf_level_label(q->label[i])) == NULL;
+            snprintf(name, sizeof name, "run_param_%d", j);
+            snprintf(ln, sizeof ln, "value of %s", q->path);
+            hid_t sv = bad ? -1 : swf_string_var(f, name, d->nruns, run_scale, lev, d, j);
+            if (lev != NULL)
+                for (int i = 0; i < q->nlevels; i++)
+                    free(lev[i]);
+            free(lev);
+            long long jj = j;
+            bad = sv < 0 ||
+                  swf_describe(sv, "", ln,
+                               "the value of a categorical swept setting in each run (libconfig text; strings "
+                               "without their quotes); run_param holds the index of the level",
+                               "run") < 0 ||
+                  h5util_attr_str(sv, "parameter", q->path) < 0 ||
+                  h5util_attr_num(sv, "parameter_index", H5T_STD_I64LE, H5T_NATIVE_LLONG, &jj) < 0;
+            if (sv >= 0)
+                H5Dclose(sv);
             if (bad) {
-                rc = swf_fail(e, h->path, "parameter levels");
+                rc = swf_fail(e, h->path, name);
                 goto out;
             }
         }
@@ -433,13 +513,19 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     }
     for (int j = 0; j < d->nparams; j++)
         plab[j] = d->param[j].path;
-    run_scale = swf_label_scale(h->file, "run", "sweep run", d->nruns, NULL);
+    run_scale = swf_index_scale(h->file, "run", "sweep run", d->nruns);
     par_scale = swf_label_scale(h->file, "parameter", "swept setting (--set path)", d->nparams, plab);
     free(plab);
     if (run_scale < 0 || par_scale < 0) {
         rc = swf_fail(e, path, "run and parameter axes");
         goto out;
     }
+    /* the categorical parameters' string variables as auxiliary coordinates
+     * (CF): xarray attaches them, so to_dataframe() carries their values */
+    char coords[64 * 16] = "";
+    for (int j = 0, cl = 0; j < d->nparams && cl < (int)sizeof coords - 16; j++)
+        if (d->param[j].categorical)
+            cl += snprintf(coords + cl, sizeof coords - (size_t)cl, "%srun_param_%d", cl ? " " : "", j);
     for (int i = 0; i < L->nvars; i++) {
         const sweep_var *v = &L->var[i];
         hsize_t dims[SWF_MAXRANK], chunk[SWF_MAXRANK];
@@ -469,14 +555,20 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
         if ((hsize_t)per > dims[0] && dims[0] > 0)
             per = (size_t)dims[0];
         chunk[0] = (hsize_t)per;
+        /* a pending or failed run reads as the fill value: NaN, or netCDF's
+         * default int fill, announced as _FillValue so readers mask it */
         double nan = NAN;
-        h->var[i] = swf_dataset(h->file, v->name, v->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE, rank, dims, chunk,
-                                v->is_int ? NULL : &nan, sc);
+        int ifill = SWF_INT_FILL;
+        hid_t ft = v->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE, mt = v->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
+        const void *fill = v->is_int ? (const void *)&ifill : (const void *)&nan;
+        h->var[i] = swf_dataset(h->file, v->name, ft, rank, dims, chunk, fill, sc);
         const char *u = v->units ? v->units : "";
         if (strcmp(u, "$units") == 0)
             u = L->units ? L->units : "";
-        if (h->var[i] < 0 || swf_describe(h->var[i], u, v->long_name ? v->long_name : v->name,
-                                          v->description ? v->description : "", dattr) < 0) {
+        if (h->var[i] < 0 || swf_fill_attr(h->var[i], ft, mt, fill) < 0 ||
+            (coords[0] != '\0' && h5util_attr_str(h->var[i], "coordinates", coords) < 0) ||
+            swf_describe(h->var[i], u, v->long_name ? v->long_name : v->name,
+                         v->description ? v->description : "", dattr) < 0) {
             rc = swf_fail(e, path, v->name);
             goto out;
         }
@@ -484,14 +576,23 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     hsize_t n1 = (hsize_t)d->nruns, ch = (hsize_t)(d->nruns < 4096 ? (d->nruns > 0 ? d->nruns : 1) : 4096);
     signed char zero = 0;
     h->status = swf_dataset(h->file, "run_status", H5T_STD_I8LE, 1, &n1, &ch, &zero, &run_scale);
-    hid_t st = swf_err_type();
-    hsize_t ech = ch < 256 ? ch : 256;
-    h->error = st >= 0 ? swf_dataset_z(h->file, "run_error", st, 1, &n1, &ech, NULL, &run_scale, 4) : -1;
-    if (st >= 0)
-        H5Tclose(st);
-    if (h->status < 0 || h->error < 0 ||
+    h->error = swf_string_var(h->file, "run_error", d->nruns, run_scale, NULL, NULL, 0);
+    /* CF flags; no _FillValue: a pending run is the real value 0 */
+    signed char flags[3] = {SWEEP_PENDING, SWEEP_DONE, SWEEP_FAILED};
+    hsize_t nflags = 3;
+    hid_t fspace = H5Screate_simple(1, &nflags, NULL);
+    hid_t fattr = h->status >= 0 && fspace >= 0
+                      ? H5Acreate2(h->status, "flag_values", H5T_STD_I8LE, fspace, H5P_DEFAULT, H5P_DEFAULT)
+                      : -1;
+    int flags_ok = fattr >= 0 && H5Awrite(fattr, H5T_NATIVE_SCHAR, flags) >= 0;
+    if (fattr >= 0 && H5Aclose(fattr) < 0)
+        flags_ok = 0;
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    if (h->status < 0 || h->error < 0 || !flags_ok ||
+        h5util_attr_str(h->status, "flag_meanings", "pending done failed") < 0 ||
         swf_describe(h->status, "1", "run status", "0 pending, 1 done, 2 failed", "run") < 0 ||
-        swf_describe(h->error, "1", "run error", "the message of a failed run (empty otherwise)", "run") < 0) {
+        swf_describe(h->error, "", "run error", "the message of a failed run (empty otherwise)", "run") < 0) {
         rc = swf_fail(e, path, "run status");
         goto out;
     }
@@ -560,17 +661,21 @@ static int swf_write_var_row(hid_t ds, const sweep_var *v, int T, int64_t run, c
 static int swf_write_status(hid_t status, hid_t error, int64_t run, int st, const char *msg)
 {
     signed char s = (signed char)st;
-    hid_t vt = swf_err_type();
-    char m[SWF_ERRLEN];
-    memset(m, 0, sizeof m);
-    snprintf(m, sizeof m, "%s", msg ? msg : "");
-    int rc = vt >= 0 && swf_write_rows(error, vt, run, 1, 0, m) == 0 &&
-                     swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s) == 0
-                 ? 0
-                 : -1;
-    if (vt >= 0)
-        H5Tclose(vt);
-    return rc;
+    /* run_error was created with "" everywhere: only a message is written
+     * (a variable-length write costs a chunk rewrite and a heap object) */
+    if (msg != NULL && msg[0] != '\0') {
+        hid_t vt = h5util_vlen_str();
+        /* a message may quote a path or a setting in foreign bytes */
+        char *m = utf8_sanitize(msg);
+        const char *mp = m;
+        int rc = vt >= 0 && m != NULL && swf_write_rows(error, vt, run, 1, 0, &mp) == 0 ? 0 : -1;
+        free(m);
+        if (vt >= 0)
+            H5Tclose(vt);
+        if (rc < 0)
+            return rc;
+    }
+    return swf_write_rows(status, H5T_NATIVE_SCHAR, run, 1, 0, &s);
 }
 
 int sweep_h5_write(sweep_h5 *h, int64_t run, int status, const char *msg, const void *row, errbuf *e)
@@ -609,7 +714,7 @@ static int swf_summaries(hid_t file, const char *path, errbuf *e)
         return err_set(e, SANC_EIO, "%s: not a sweep file", path);
     if (H5Lexists(file, "point", H5P_DEFAULT) > 0)
         return SANC_OK; /* already there (a merge of a merged file) */
-    hid_t pscale = swf_label_scale(file, "point", "design point", P, NULL);
+    hid_t pscale = swf_index_scale(file, "point", "design point", P);
     if (pscale < 0)
         return swf_fail(e, path, "point axis");
     int rc = SANC_OK;
@@ -708,7 +813,8 @@ static int swf_summaries(hid_t file, const char *path, errbuf *e)
                      "none did)", s == 0 ? "mean" : s == 1 ? "5th percentile" : s == 2 ? "median" : "95th percentile");
             double nan = NAN;
             out[s] = swf_dataset(file, nm, H5T_IEEE_F64LE, rank, odims, och, &nan, scales);
-            if (out[s] < 0 || swf_describe(out[s], units, ln, desc, dattr) < 0)
+            if (out[s] < 0 || swf_fill_attr(out[s], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) < 0 ||
+                swf_describe(out[s], units, ln, desc, dattr) < 0)
                 rc = swf_fail(e, path, nm);
         }
         for (int64_t p = 0; rc == SANC_OK && p < P; p++) {
@@ -797,7 +903,7 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
     unsigned long long seed = p->seed;
     if (h5util_software_attrs(file) < 0 ||
         (p->config_text != NULL && h5util_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_ULLONG, &seed) < 0) ||
-        h5util_attr_str(file, "command_line", p->command_line) < 0 ||
+        h5util_attr_str(file, "command_line", p->command_line) < 0 || h5util_history(file, p->command_line) < 0 ||
         (p->config_sha256 && h5util_attr_str(file, "config_sha256", p->config_sha256) < 0) ||
         (p->scenario_name && h5util_attr_str(file, "scenario", p->scenario_name) < 0) ||
         (p->manifest_sha256 && h5util_attr_str(file, "manifest_sha256", p->manifest_sha256) < 0) ||
@@ -1043,8 +1149,8 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
             H5Sclose(fs);
             H5Dclose(ds);
         }
-        if (bufsize < 2 * SWF_ERRLEN)
-            bufsize = 2 * SWF_ERRLEN;
+        if (bufsize < 64)
+            bufsize = 64;
         if ((buf = malloc(bufsize)) == NULL)
             rc = err_set(e, SANC_ENOMEM, "out of memory");
     }
@@ -1070,8 +1176,10 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
                          t = strtok_r(NULL, " ", &save))
                         if (swf_copy_row(p[i].file, out, t, r, buf, bufsize) < 0)
                             rc = swf_fail(e, parts[i], t);
-                if (rc == SANC_OK && (swf_copy_row(p[i].file, out, "run_error", r, buf, bufsize) < 0 ||
-                                      swf_copy_row(p[i].file, out, "run_status", r, buf, bufsize) < 0))
+                /* run_error holds "" unless the run failed (no costly vlen write) */
+                if (rc == SANC_OK &&
+                    ((sb[k] == SWEEP_FAILED && swf_copy_row(p[i].file, out, "run_error", r, buf, bufsize) < 0) ||
+                     swf_copy_row(p[i].file, out, "run_status", r, buf, bufsize) < 0))
                     rc = swf_fail(e, parts[i], "run_status");
                 sa[k] = sb[k];
             }

@@ -70,8 +70,9 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     }
 
     /* Period t starts step_months * t months after the start; days since
-     * the start computed on the proleptic Gregorian calendar (CF "standard"
-     * equals it for dates after 1582). */
+     * the start computed on the proleptic Gregorian calendar, which the
+     * files declare (calendar = "proleptic_gregorian"; CF "standard" would
+     * switch to Julian before 1582-10-15). */
     for (int t = 0; t < w->T; t++) {
         long m0 = (long)sc->start_year * 12 + (sc->start_month - 1);
         long m = m0 + (long)t * sc->step_months;

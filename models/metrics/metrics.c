@@ -148,7 +148,7 @@ static void metrics_compute(metrics *mt, const struct world *w)
     for (int a = 0; a < nc; a++)
         for (int b = 0; b < nc; b++)
             mt->power[W2(w, a, b)] = mt->dependence[W2(w, a, b)] - mt->dependence[W2(w, b, a)];
-    if (mt->pv != NULL)
+    if (mt->settle != NULL)
         metrics_settlement(mt, w);
 
     for (int m = 0; m < mt->nsanc; m++) {
@@ -198,7 +198,7 @@ static int metrics_register(struct world *w, metrics *mt, errbuf *e)
     for (size_t v = 0; v < sizeof always / sizeof always[0]; v++)
         if ((rc = world_add_var(w, &always[v], e)) != SANC_OK)
             return rc;
-    if (mt->pv != NULL) {
+    if (mt->pv != NULL && mt->pv->nsys > 0) { /* only the fallback: nothing to record (DESIGN 10) */
         const schema_var pvars[] = {
             {"settlement_share", "1", "settlement shares",
              "share of the country's two-way cross-border trade settled through each system: bank-pair channel "
@@ -267,7 +267,7 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     mt->ex = calloc((size_t)w->nc, sizeof *mt->ex);
     mt->im = calloc((size_t)w->nc, sizeof *mt->im);
     mt->rsum = calloc(mt->nhubs > 0 ? n2 * (size_t)w->ns : 1, sizeof *mt->rsum);
-    if (mt->pv != NULL) {
+    if (mt->pv != NULL && mt->pv->nsys > 0) { /* with only the fallback there is nothing to record */
         mt->settle = calloc((size_t)w->nc * (size_t)(mt->pv->nsys + 1), sizeof *mt->settle);
         mt->pcost = calloc((size_t)w->nc, sizeof *mt->pcost);
         if (mt->settle == NULL || mt->pcost == NULL)

@@ -41,7 +41,7 @@ f <- tryCatch(H5File$new(file, mode = "r"), error = function(e) {
 
 root_str <- c("software", "software_version", "git_revision", "compiler", "hdf5_version",
               "gsl_version", "libconfig_version", "rng", "command_line", "created",
-              "config_sha256", "scenario", "Conventions")
+              "config_sha256", "scenario", "Conventions", "history")
 for (a in root_str) {
   if (!f$attr_exists(a)) err("root attribute ", a, " missing")
   else if (!is.character(h5attr(f, a))) err("root attribute ", a, " is not a string")
@@ -63,7 +63,7 @@ if (!f$exists("provenance") || !f[["provenance"]]$exists("config")) {
 }
 
 scale_names <- c("time", "country", "partner", "exporter", "importer", "sector",
-                 "payment_system", "hub", "sanction", "run", "parameter")
+                 "payment_system", "hub", "sanction", "run", "parameter", "point")
 if (!f$exists("time")) err("dimension scale time missing")
 
 listing <- f$ls()
@@ -77,8 +77,15 @@ for (name in as.character(listing$name[as.character(listing$obj_type) == "H5I_DA
       if (length(tv) > 1 && any(diff(tv) <= 0)) err("time is not strictly increasing")
       if (!ds$attr_exists("units") || !grepl("^days since [0-9]{4}-[0-9]{2}-01$", h5attr(ds, "units")))
         err("time: units is not 'days since YYYY-MM-01'")
-    } else if (prod(ds$dims) > 0) {
-      # hdf5r 1.3.8 fails reading an empty variable-length string dataset
+      if (!ds$attr_exists("calendar") || !identical(h5attr(ds, "calendar"), "proleptic_gregorian"))
+        err("time: calendar is not 'proleptic_gregorian'")
+    } else if (name %in% c("run", "point")) {
+      # integer coordinates 0..n-1 (int64: hdf5r gives integer64 or double)
+      idx <- as.numeric(ds$read())
+      if (!identical(idx, as.numeric(seq_len(ds$dims) - 1))) err(name, ": not the coordinate 0..n-1")
+    } else if (prod(ds$dims) == 0) {
+      err(name, ": zero-length axis")
+    } else {
       lab <- ds$read()
       if (!is.character(lab)) err(name, ": labels are not strings")
       else if (anyDuplicated(lab)) err(name, ": duplicate labels")
@@ -96,7 +103,7 @@ for (name in as.character(listing$name[as.character(listing$obj_type) == "H5I_DA
     err(name, ": dims attribute has ", length(dn), " names, R sees rank ", length(rdims))
     next
   }
-  if (!(dn[1] %in% c("time", "run"))) err(name, ": first dimension is not time")  # sweeps: run first
+  if (!(dn[1] %in% c("time", "run", "point"))) err(name, ": first dimension is not time")  # sweeps: run first
   # R's dims are the HDF5 dims reversed
   want <- rev(vapply(dn, function(d) if (f$exists(d)) as.numeric(f[[d]]$dims) else NA_real_, 0))
   if (any(is.na(want)) || any(want != rdims))
@@ -113,7 +120,8 @@ for (name in as.character(listing$name[as.character(listing$obj_type) == "H5I_DA
         err(name, ": axis ", k, " attached to ", attached, ", dims says ", dn[k])
     }
   }
-  if (ds$get_type()$get_class() == "H5T_FLOAT" && prod(rdims) > 0) {
+  # (in a sweep, runs that failed or are pending hold the NaN fill value)
+  if (ds$get_type()$get_class() == "H5T_FLOAT" && prod(rdims) > 0 && dn[1] == "time") {
     x <- ds$read()
     if (any(!is.finite(x))) err(name, ": ", sum(!is.finite(x)), " NaN/Inf values")
   }

@@ -10,11 +10,17 @@ Checks (DESIGN sections 5 and 7):
 - h5py: root provenance attributes, complete == 1 (int), /provenance/config
   a scalar string whose sha256 is config_sha256; every data variable has
   units/long_name/description/dims, time first, every axis attached to the
-  dimension scale its `dims` attribute names; no NaN/Inf in float data.
+  dimension scale its `dims` attribute names; no NaN/Inf in float data (of
+  the runs that are done, in a sweep).
+- netCDF-4 compatibility (DESIGN section 10): no fixed-length string
+  datasets, no filters on string datasets, no zero-length axes, time with
+  calendar "proleptic_gregorian", a `history` attribute; in sweeps an int64
+  `run` (and `point`) coordinate 0..n-1, `_FillValue` on the variables kept
+  along `run`, `flag_values`/`flag_meanings` on `run_status`.
 - xarray (engine="h5netcdf"): opens without warnings, no phony_dim_*, each
   variable's xarray dims equal its `dims` attribute, time decodes to
   datetime64 starting at scenario.start on first days of months, values read
-  through xarray equal the raw HDF5 values (no fill-value masking).
+  through xarray equal the raw HDF5 values (only `_FillValue` masked).
 """
 import argparse
 import datetime
@@ -27,7 +33,8 @@ import numpy as np
 
 ROOT_STR_ATTRS = ["software", "software_version", "git_revision", "compiler", "hdf5_version",
                   "gsl_version", "libconfig_version", "rng", "command_line", "created",
-                  "config_sha256", "scenario", "Conventions"]
+                  "config_sha256", "scenario", "Conventions", "history"]
+INDEX_SCALES = {"run", "point"}  # int64 0..n-1
 VAR_ATTRS = ["units", "long_name", "description", "dims"]
 DIM_NAMES = {"time", "country", "partner", "exporter", "importer", "sector", "payment_system",
              "hub", "sanction", "run", "parameter", "point"}
@@ -101,6 +108,32 @@ def _check_h5py(path, expect_vars, errs):
 
         if "time" not in f:
             errs.append("dimension scale time missing")
+        elif _str(f["time"].attrs.get("calendar")) != "proleptic_gregorian":
+            errs.append("time: calendar is %r, want 'proleptic_gregorian'" % _str(f["time"].attrs.get("calendar")))
+        done = point_done = None
+        if "run_status" in f:
+            done = f["run_status"][()] == 1
+            reps = int(a.get("sweep_replicates", 1))
+            if reps >= 1 and done.size % reps == 0:
+                point_done = done.reshape(-1, reps).any(axis=1)
+            st = f["run_status"]
+            fv = st.attrs.get("flag_values")
+            if fv is None or list(np.asarray(fv)) != [0, 1, 2] or np.asarray(fv).dtype != st.dtype:
+                errs.append("run_status: flag_values %r, want [0, 1, 2] of its type" % (fv,))
+            if _str(st.attrs.get("flag_meanings")) != "pending done failed":
+                errs.append("run_status: flag_meanings is %r" % _str(st.attrs.get("flag_meanings")))
+
+        def visit(name, ds):
+            if not isinstance(ds, h5py.Dataset):
+                return
+            if ds.dtype.kind == "S":
+                errs.append("%s: fixed-length strings (netCDF-C cannot read them)" % name)
+            if h5py.check_string_dtype(ds.dtype) is not None and ds.chunks is not None \
+                    and (ds.compression or ds.shuffle or ds.fletcher32 or ds.scaleoffset):
+                errs.append("%s: filter on a string dataset" % name)
+            if 0 in ds.shape:
+                errs.append("%s: zero-length axis %s" % (name, ds.shape))
+        f.visititems(visit)
         for name, ds in f.items():
             if not isinstance(ds, h5py.Dataset):
                 continue
@@ -110,7 +143,10 @@ def _check_h5py(path, expect_vars, errs):
                     errs.append("%s: unexpected dimension scale" % name)
                 if ds.ndim != 1:
                     errs.append("%s: dimension scale is not 1-D" % name)
-                if name != "time" and name in DIM_NAMES:
+                if name in INDEX_SCALES:
+                    if ds.dtype != np.int64 or not np.array_equal(ds[()], np.arange(ds.shape[0])):
+                        errs.append("%s: not an int64 coordinate 0..n-1" % name)
+                elif name != "time" and name in DIM_NAMES:
                     if ds.dtype.kind != "O" or h5py.check_string_dtype(ds.dtype) is None:
                         errs.append("%s: labels are not variable-length strings" % name)
                     else:
@@ -129,6 +165,9 @@ def _check_h5py(path, expect_vars, errs):
             # a sweep puts `run` (or, for per-point summaries, `point`) before time
             if not dims or dims[0] not in ("time", "run", "point"):
                 errs.append("%s: first dimension is not time" % name)
+            if len(dims) > 1 and dims[0] in ("run", "point") and dims[1] == "time" \
+                    and "_FillValue" not in ds.attrs:
+                errs.append("%s: no _FillValue (a run that is not done must read as missing)" % name)
             for i, d in enumerate(dims):
                 sc = ds.dims[i]
                 if len(sc) != 1:
@@ -141,6 +180,10 @@ def _check_h5py(path, expect_vars, errs):
             if ds.dtype.kind == "f":
                 # period by period, so a big run does not need to fit in memory
                 for t in range(ds.shape[0] if ds.ndim else 0):
+                    if dims[0] == "run" and done is not None and not done[t]:
+                        continue  # a pending or failed run holds the fill value
+                    if dims[0] == "point" and point_done is not None and not point_done[t]:
+                        continue  # no replicate of the point finished
                     x = ds[t]
                     if not np.all(np.isfinite(x)):
                         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
@@ -198,7 +241,16 @@ def _check_xarray(path, info, errs):
             if v.size and v.size <= 50_000_000:
                 raw = f[name][()]
                 got = v.values
-                if got.shape != raw.shape or not np.array_equal(got, raw, equal_nan=raw.dtype.kind == "f"):
+                if h5py.check_string_dtype(f[name].dtype) is not None:
+                    raw = np.array([_str(x) for x in raw.ravel()], dtype=object).reshape(raw.shape)
+                    got = np.array([str(x) for x in got.ravel()], dtype=object).reshape(got.shape)
+                elif "_FillValue" in f[name].attrs:
+                    fill = np.asarray(f[name].attrs["_FillValue"])
+                    raw = raw.astype(float)
+                    if fill.dtype.kind != "f" or not np.isnan(fill):
+                        raw[raw == float(fill)] = np.nan
+                kind_nan = raw.dtype.kind == "f"
+                if got.shape != raw.shape or not np.array_equal(got, raw, equal_nan=kind_nan):
                     errs.append("%s: values through xarray differ from the stored values "
                                 "(fill-value masking or scaling?)" % name)
 

@@ -352,6 +352,30 @@ static void test_check_keys(void **state)
     cfg_destroy(&c);
 }
 
+/* Every string of the tree is UTF-8 (they become labels in the files). */
+static void test_check_utf8(void **state)
+{
+    (void)state;
+    cfg c;
+    errbuf e;
+    assert_int_equal(load_str(&c, "groups = { WEST = [\"USA\"]; };\n"
+                                  "sanctions = ( { name = \"SWIFT \xc3\xa0 part\"; },\n"
+                                  "              { name = \"Mir \xe0 part\"; } );\n", &e), SANC_OK);
+    assert_int_equal(cfg_check_utf8(&c, &e), SANC_ECONFIG);
+    assert_string_equal(e.msg, "mem.cfg:3: sanctions.[1].name: not valid UTF-8 (byte 0xE0 at character 5); "
+                               "save the file as UTF-8 (ASCII recommended)");
+    cfg_destroy(&c);
+    assert_int_equal(load_str(&c, "x = { tags = [\"\xc3\xa9t\xc3\xa9\"]; };\n", &e), SANC_OK);
+    assert_int_equal(cfg_check_utf8(&c, &e), SANC_OK);
+    /* an override is checked as well, and named as such */
+    err_init(&e);
+    assert_int_equal(cfg_apply_set(&c, "x.tags=[\"\xff\"]", &e), SANC_OK);
+    assert_int_equal(cfg_check_utf8(&c, &e), SANC_ECONFIG);
+    assert_contains(e.msg, "--set x.tags");
+    assert_contains(e.msg, "not valid UTF-8");
+    cfg_destroy(&c);
+}
+
 static const char *set_cfg =
     "scenario = { name = \"base\"; seed = 1; big = 7L; open = true; };\n"
     "trade = { sigma = 4.0; shares = [0.5, 0.25]; ids = [1, 2]; tags = [\"a\"]; };\n"
@@ -550,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_getters),
         cmocka_unit_test(test_get_strings),
         cmocka_unit_test(test_check_keys),
+        cmocka_unit_test(test_check_utf8),
         cmocka_unit_test(test_apply_set),
         cmocka_unit_test(test_round_trip),
     };

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "data.h"
+#include "utf8.h"
 
 #include "testutil.h"
 
@@ -97,6 +98,12 @@ static void test_countries_bad(void **state)
         { "", ":1: empty file" },
         { "code,name\n\"A,a\n", ":2: field 1: unterminated quoted field" },
         { "code,name\n\"A\"x,a\n", ":2: field 1: unexpected text after a closing quote" },
+        /* labels must be UTF-8 (Latin-1 exports are the usual culprit) */
+        { "code,name\nA,a\nCIV,C\xf4te d'Ivoire\n", ":3: name: not valid UTF-8 (byte 0xF4 at character 2)" },
+        { "code,name\n\xc9X,a\n", ":2: code: not valid UTF-8 (byte 0xC9 at character 1)" },
+        { "code,name,groups\nA,a,W\xc9ST\n", ":2: groups: not valid UTF-8" },
+        { "code,name\nA,\xc0\xaf\n", ":2: name: not valid UTF-8" },        /* overlong '/' */
+        { "code,name\nA,\xed\xa0\x80\n", ":2: name: not valid UTF-8" },  /* surrogate */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *p = write_file(f, "c.csv", cases[i].text);
@@ -118,6 +125,30 @@ static void test_countries_bad(void **state)
     snprintf(missing, sizeof missing, "%s/none.csv", f->dir);
     assert_int_equal(data_load_countries(missing, &c, &e), SANC_EDATA);
     assert_contains(e.msg, "none.csv: cannot open: No such file");
+}
+
+/* UTF-8 labels load as they are; the checker's edge cases. */
+static void test_utf8(void **state)
+{
+    fixture *f = *state;
+    const char *p = write_file(f, "c.csv", "code,name\nCIV,C\xc3\xb4te d'Ivoire\nX,\xf0\x9f\x8c\x8d\n");
+    data_countries c;
+    errbuf e;
+    err_init(&e);
+    assert_int_equal(data_load_countries(p, &c, &e), SANC_OK);
+    assert_string_equal(c.name[0], "C\xc3\xb4te d'Ivoire");
+    data_countries_free(&c);
+
+    assert_int_equal(utf8_check_str("plain ASCII"), -1);
+    assert_int_equal(utf8_check_str("\xc3\xa9\xe2\x82\xac\xf4\x8f\xbf\xbf"), -1); /* U+E9, U+20AC, U+10FFFF */
+    assert_int_equal(utf8_check_str("ab\xe9"), 2);          /* Latin-1 */
+    assert_int_equal(utf8_check_str("\xc3"), 0);            /* truncated */
+    assert_int_equal(utf8_check_str("\xe0\x80\x80"), 0);    /* overlong */
+    assert_int_equal(utf8_check_str("\xf4\x90\x80\x80"), 0); /* beyond U+10FFFF */
+    assert_int_equal(utf8_check_str("x\xed\xb0\x80"), 1);   /* surrogate */
+    char *s = utf8_sanitize("a\xe9" "b\xc3\xa9");
+    assert_string_equal(s, "a?" "b\xc3\xa9");
+    free(s);
 }
 
 static void test_trade_no_sector(void **state)
@@ -224,6 +255,8 @@ static void test_trade_bad(void **state)
           ": country 'B' has no domestic sales row (exporter == importer)" },
         { "exporter,importer,value\nA,,1\n", ":2: importer: empty country code" },
         { "exporter,importer,sector,value\nA,A,,1\n", ":2: sector: empty sector name" },
+        { "exporter,importer,sector,value\nA,A,x,1\nA,A,\xe9nergie,1\n", ":3: sector: not valid UTF-8" },
+        { "exporter,importer,value\nA,A,1\nA,\xc7,1\n", ":3: importer: not valid UTF-8" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_trade_error(f, cases[i].text, NULL, SANC_EDATA, cases[i].msg);
@@ -307,6 +340,7 @@ static void test_shocks(void **state)
           ":3: duplicate row RUS,IRN (first at line 2)" },
         { "exporter,importer,factor\n", ":2: no data rows" },
         { "exporter,importer,sector,factor\nRUS,IRN,1\n", ":2: expected 4 fields, got 3" },
+        { "exporter,importer,factor\nRUS,IR\xc9,1\n", ":2: importer: not valid UTF-8" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         p = write_file(f, "s.csv", cases[i].text);
@@ -362,6 +396,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_countries_good, setup, teardown),
         cmocka_unit_test_setup_teardown(test_countries_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_no_sector, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_sectors_and_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_bad, setup, teardown),

@@ -297,17 +297,18 @@ static void check_file(const fixture *f)
     static const char *const s_country[] = { "time", "country" };
     static const char *const s_power[] = { "time", "country", "partner" };
     static const char *const s_time[] = { "time" };
-    static const char *const s_sanction[] = { "time", "sanction" };
     hsize_t d_flows[] = { NT, NC, NC, NS }, d_country[] = { NT, NC }, d_power[] = { NT, NC, NC },
-            d_time[] = { NT }, d_sanction[] = { NT, 0 };
+            d_time[] = { NT };
     check_dims(fid, "flows", 4, d_flows, s_flows);
     check_dims(fid, "welfare", 2, d_country, s_country);
     check_dims(fid, "power_balance", 3, d_power, s_power);
     check_dims(fid, "solver_iterations", 1, d_time, s_time);
-    check_dims(fid, "sanction_intensity", 2, d_sanction, s_sanction);
-    /* scales for unused dims are not written */
+    /* scales for unused dims are not written; a variable along an empty
+     * axis (no sanctions) is left out with its axis (DESIGN 10) */
     assert_int_equal(H5Lexists(fid, "hub", H5P_DEFAULT), 0);
     assert_int_equal(H5Lexists(fid, "payment_system", H5P_DEFAULT), 0);
+    assert_int_equal(H5Lexists(fid, "sanction", H5P_DEFAULT), 0);
+    assert_int_equal(H5Lexists(fid, "sanction_intensity", H5P_DEFAULT), 0);
 
     double flows[NT * NC * NC * NS], welfare[NT * NC], power[NT * NC * NC], tdays[NT];
     int iters[NT];
@@ -348,7 +349,7 @@ static void check_file(const fixture *f)
     check_labels(fid, "sector", NS, sectors);
 
     check_str_attr(fid, "time", "units", "days since 2022-01-01");
-    check_str_attr(fid, "time", "calendar", "standard");
+    check_str_attr(fid, "time", "calendar", "proleptic_gregorian");
     check_str_attr(fid, "time", "axis", "T");
     check_str_attr(fid, "flows", "units", "USD million");
     check_str_attr(fid, "flows", "dims", "time exporter importer sector");
@@ -358,7 +359,6 @@ static void check_file(const fixture *f)
     check_str_attr(fid, "welfare", "dims", "time country");
     check_str_attr(fid, "power_balance", "dims", "time country partner");
     check_str_attr(fid, "solver_iterations", "dims", "time");
-    check_str_attr(fid, "sanction_intensity", "dims", "time sanction");
 
     check_str_attr(fid, ".", "software", "sancsim");
     check_str_attr(fid, ".", "software_version", SANCSIM_VERSION);
@@ -374,6 +374,9 @@ static void check_file(const fixture *f)
     char want[64];
     snprintf(want, sizeof want, "%u.%u.%u", maj, min, rel);
     check_str_attr(fid, ".", "hdf5_version", want);
+    read_str_attr(fid, ".", "history", buf, sizeof buf);
+    /* CF history: "YYYY-MM-DDTHH:MM:SSZ: command line" */
+    assert_string_equal(buf + 20, ": sancsim run unit.cfg");
     read_str_attr(fid, ".", "created", buf, sizeof buf);
     /* YYYY-MM-DDTHH:MM:SSZ */
     assert_int_equal(strlen(buf), 20);

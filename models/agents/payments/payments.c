@@ -564,6 +564,11 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
         .nsys = nsys, .sys_name = P->names, .sys_cost = P->sys_cost, .access = P->access, .share = P->share,
     };
     ctx->views->payments = &P->view;
+    /* without payment systems only the fallback settles, at one cost
+     * everywhere: nothing to record (DESIGN 10: no variables for absent
+     * features) */
+    if (nsys == 0)
+        return SANC_OK;
 
     const schema_var vars[] = {
         {"adoption", "1", "payment-system access",
