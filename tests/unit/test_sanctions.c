@@ -106,7 +106,7 @@ static void h_step(harness *h, int t)
 {
     errbuf e;
     err_init(&e);
-    h->w.t = t;
+    world_begin_period(&h->w, t);
     assert_int_equal(h->m.ops->step(&h->m, &h->w, t, &e), SANC_OK);
 }
 
@@ -265,7 +265,7 @@ static void test_secondary(void **state)
     assert_double_equal(h.views.sanctions->pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
     assert_true(h.views.sanctions->pressure[h.B * nc + h.C] == 0.0);
     assert_true(h.views.sanctions->pressure[h.A * nc + h.B] == 0.0);
-    /* exposure follows the flows in w->X: double CCC's trade with AAA */
+    /* exposure follows last period's flows (X before the step): double CCC's trade with AAA */
     for (int k = 0; k < h.w.ns; k++) {
         h.w.X[W3(&h.w, h.C, h.A, k)] *= 2.0;
         h.w.X[W3(&h.w, h.A, h.C, k)] *= 2.0;

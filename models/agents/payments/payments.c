@@ -84,8 +84,8 @@ static void pay_select(payments *P, int i, int p, int join, int skip_barred, dou
     }
 }
 
-/* Two-way cross-border trade by pair from w->X (the last period's flows
- * when payments steps). */
+/* Two-way cross-border trade by pair from last period's flows (X_prev; at
+ * init the baseline). */
 static void pay_trade(payments *P, const struct world *w)
 {
     int nc = w->nc, ns = w->ns;
@@ -94,7 +94,7 @@ static void pay_trade(payments *P, const struct world *w)
             double v = 0.0;
             if (i != j)
                 for (int k = 0; k < ns; k++)
-                    v += w->X[W3(w, i, j, k)] + w->X[W3(w, j, i, k)];
+                    v += w->X_prev[W3(w, i, j, k)] + w->X_prev[W3(w, j, i, k)];
             P->pair[W2(w, i, j)] = v;
         }
 }

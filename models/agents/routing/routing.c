@@ -718,7 +718,7 @@ static int routing_solve_kappa(routing *r, struct world *w, int t, errbuf *e)
     }
     if (!any || t == 0)
         return SANC_OK;
-    int rc = routing_build(r, w, t, w->X, 0, e);
+    int rc = routing_build(r, w, t, w->X_prev, 0, e); /* volumes from last period */
     if (rc != SANC_OK)
         return rc;
     for (int p = 0; p < r->ncap; p++)

@@ -167,8 +167,8 @@ static double sanctions_level(const sanc_measure *m, int t)
     return m->enforcement * r;
 }
 
-/* Two-way cross-border trade by pair and by country from w->X, which at
- * sanctions' turn still holds the last period's flows. */
+/* Two-way cross-border trade by pair and by country from last period's
+ * flows (X_prev; at init the baseline). */
 static void sanctions_trade(const struct world *w, sanctions *s)
 {
     int nc = w->nc, ns = w->ns;
@@ -178,7 +178,7 @@ static void sanctions_trade(const struct world *w, sanctions *s)
             double v = 0.0;
             if (i != j)
                 for (int k = 0; k < ns; k++)
-                    v += w->X[W3(w, i, j, k)] + w->X[W3(w, j, i, k)];
+                    v += w->X_prev[W3(w, i, j, k)] + w->X_prev[W3(w, j, i, k)];
             s->pair[W2(w, i, j)] = v;
             s->total[i] += v;
         }
