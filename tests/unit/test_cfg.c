@@ -20,7 +20,7 @@
 
 #include "cfg.h"
 
-#include "testutil.h"
+#include "harness.h"
 
 static int load_str(cfg *c, const char *text, errbuf *e)
 {

@@ -21,7 +21,7 @@
 #include "data.h"
 #include "utf8.h"
 
-#include "testutil.h"
+#include "harness.h"
 
 /* Load `text` as a trade table and expect an error "PATH:<where>" + msg. */
 static void expect_trade_error(fixture *f, const char *text, const data_countries *known,

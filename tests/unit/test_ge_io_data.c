@@ -15,7 +15,7 @@
 
 #include "err.h"
 #include "iodata.h"
-#include "testutil.h"
+#include "harness.h"
 
 /* A two-country, two-sector world in canonical columns. */
 static const char *TRADE =

@@ -22,7 +22,7 @@
 #include "lookahead.h"
 #include "run.h"
 #include "scenario.h"
-#include "testutil.h"
+#include "harness.h"
 #include "world.h"
 
 /* symmetric flows: every country's output equals its expenditure (D = 0) */

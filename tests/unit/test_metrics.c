@@ -21,6 +21,7 @@
 
 #include "model.h"
 #include "world.h"
+#include "harness.h"
 
 /* A world of nc countries, one sector, with optional hubs and sanctions:
  * the routing and sanctions views metrics reads are the test's own. */
@@ -100,11 +101,8 @@ static const double *var(const world *w, const char *name)
     return NULL;
 }
 
-static void assert_close(double got, double want, double tol)
-{
-    if (!(fabs(got - want) <= tol * fmax(1.0, fabs(want))))
-        fail_msg("got %.17g, want %.17g", got, want);
-}
+/* relative to max(1, |want|) */
+#define assert_near(got, want, tol) assert_close((got), (want), (tol) * fmax(1.0, fabs((double)(want))))
 
 static void assert_all_finite(const world *w)
 {
@@ -143,11 +141,11 @@ static void test_customs_hand(void **state)
     const double *cu = var(w, "customs_flows"), *tr = var(w, "transit");
     assert_non_null(cu);
     assert_non_null(tr);
-    assert_close(tr[0], 30.0, 1e-15);
+    assert_near(tr[0], 30.0, 1e-15);
     double want[3][3] = {{0, 70, 10 + 30}, {40, 0, 0}, {0, 5 + 30, 0}};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            assert_close(cu[W2(w, i, j)], want[i][j], 1e-15);
+            assert_near(cu[W2(w, i, j)], want[i][j], 1e-15);
     hw_free(h);
 }
 
@@ -196,11 +194,11 @@ static void test_customs_identities(void **state)
             if (via[q] == i)
                 hub += tr[q];
         assert_true(cu[W2(w, i, i)] == 0.0);
-        assert_close(cex, ex[i] + hub, 1e-13);
-        assert_close(cim, im[i] + hub, 1e-13);
+        assert_near(cex, ex[i] + hub, 1e-13);
+        assert_near(cim, im[i] + hub, 1e-13);
     }
     assert_true(ttot > 0.0);
-    assert_close(ctot, total + ttot, 1e-13);
+    assert_near(ctot, total + ttot, 1e-13);
     hw_free(h);
 }
 
@@ -215,13 +213,13 @@ static void test_dependence(void **state)
     assert_non_null(XD);
     assert_non_null(P);
     /* importer-first: D[j][i] = imports of j from i / imports of j (true origin) */
-    assert_close(D[W2(w, 1, 0)], 100.0 / 105.0, 1e-15); /* B's imports from A */
-    assert_close(D[W2(w, 1, 2)], 5.0 / 105.0, 1e-15);
-    assert_close(D[W2(w, 0, 1)], 1.0, 1e-15);         /* A imports only from B */
-    assert_close(D[W2(w, 2, 0)], 1.0, 1e-15);         /* C imports only from A */
-    assert_close(XD[W2(w, 0, 1)], 100.0 / 110.0, 1e-15);
-    assert_close(XD[W2(w, 2, 1)], 1.0, 1e-15);
-    assert_close(XD[W2(w, 1, 2)], 0.0, 1e-15);
+    assert_near(D[W2(w, 1, 0)], 100.0 / 105.0, 1e-15); /* B's imports from A */
+    assert_near(D[W2(w, 1, 2)], 5.0 / 105.0, 1e-15);
+    assert_near(D[W2(w, 0, 1)], 1.0, 1e-15);         /* A imports only from B */
+    assert_near(D[W2(w, 2, 0)], 1.0, 1e-15);         /* C imports only from A */
+    assert_near(XD[W2(w, 0, 1)], 100.0 / 110.0, 1e-15);
+    assert_near(XD[W2(w, 2, 1)], 1.0, 1e-15);
+    assert_near(XD[W2(w, 1, 2)], 0.0, 1e-15);
     for (int a = 0; a < 3; a++) {
         double s = 0.0, sx = 0.0;
         for (int b = 0; b < 3; b++) {
@@ -229,13 +227,13 @@ static void test_dependence(void **state)
             sx += XD[W2(w, a, b)];
             assert_true(P[W2(w, a, b)] == -P[W2(w, b, a)]);
         }
-        assert_close(s, 1.0, 1e-14);
-        assert_close(sx, 1.0, 1e-14);
+        assert_near(s, 1.0, 1e-14);
+        assert_near(sx, 1.0, 1e-14);
         assert_true(D[W2(w, a, a)] == 0.0);
     }
     /* power_balance[country][partner] = D[country][partner] - D[partner][country] */
-    assert_close(P[W2(w, 0, 1)], 1.0 - 100.0 / 105.0, 1e-15);
-    assert_close(P[W2(w, 1, 2)], 5.0 / 105.0 - 0.0, 1e-15);
+    assert_near(P[W2(w, 0, 1)], 1.0 - 100.0 / 105.0, 1e-15);
+    assert_near(P[W2(w, 1, 2)], 5.0 / 105.0 - 0.0, 1e-15);
     hw_free(h);
 }
 
@@ -281,18 +279,18 @@ static void test_sanction_metrics(void **state)
     const double *rem = var(w, "sanction_remaining"), *rer = var(w, "sanction_rerouted");
     assert_non_null(rem);
     assert_non_null(rer);
-    assert_close(rem[0], 1.0, 1e-15);
-    assert_close(rer[0], 10.0 / 140.0, 1e-15); /* baseline hub traffic counts */
+    assert_near(rem[0], 1.0, 1e-15);
+    assert_near(rer[0], 10.0 / 140.0, 1e-15); /* baseline hub traffic counts */
     /* the period: A->B falls to 60, 70% of it via the hub; B->A to 20; A->C to 0 */
     w->X[W3(w, 0, 1, 0)] = 60.0;
     h->share[W3(w, 0, 1, 0)] = 0.7;
     w->X[W3(w, 1, 0, 0)] = 20.0;
     w->X[W3(w, 0, 2, 0)] = 0.0;
     hw_step(h);
-    assert_close(rem[0], 80.0 / 140.0, 1e-15);
-    assert_close(rer[0], 42.0 / 140.0, 1e-15);
-    assert_close(rem[1], 0.0, 1e-15);
-    assert_close(rer[1], 0.0, 1e-15);
+    assert_near(rem[0], 80.0 / 140.0, 1e-15);
+    assert_near(rer[0], 42.0 / 140.0, 1e-15);
+    assert_near(rem[1], 0.0, 1e-15);
+    assert_near(rer[1], 0.0, 1e-15);
     assert_all_finite(w);
     hw_free(h);
 }
@@ -333,18 +331,18 @@ static void test_settlement_same_period(void **state)
     const double *st = var(w, "settlement_share"), *pc = var(w, "payment_cost");
     assert_non_null(st);
     assert_non_null(pc);
-    assert_close(st[0 * 2 + 0], (2 * 0.8 + 2 * 0.2) / 4.0, 1e-15); /* period 0: baseline flows */
+    assert_near(st[0 * 2 + 0], (2 * 0.8 + 2 * 0.2) / 4.0, 1e-15); /* period 0: baseline flows */
     w->X[W3(w, 0, 1, 0)] = 30.0;
     w->X[W3(w, 1, 0, 0)] = 10.0;
     w->X[W3(w, 0, 2, 0)] = 5.0;
     w->X[W3(w, 2, 0, 0)] = 15.0;
     w->X[W3(w, 1, 2, 0)] = w->X[W3(w, 2, 1, 0)] = 0.0;
     hw_step(h);
-    assert_close(st[0 * 2 + 0], 0.6, 1e-15);
-    assert_close(st[0 * 2 + 1], 0.4, 1e-15);
-    assert_close(pc[0], 0.026, 1e-15);
-    assert_close(st[1 * 2 + 0], 0.8, 1e-15);
-    assert_close(st[2 * 2 + 0], 0.2, 1e-15);
+    assert_near(st[0 * 2 + 0], 0.6, 1e-15);
+    assert_near(st[0 * 2 + 1], 0.4, 1e-15);
+    assert_near(pc[0], 0.026, 1e-15);
+    assert_near(st[1 * 2 + 0], 0.8, 1e-15);
+    assert_near(st[2 * 2 + 0], 0.2, 1e-15);
     assert_true(st[3 * 2 + 1] == 1.0 && st[3 * 2 + 0] == 0.0);
     assert_true(pc[3] == 0.05);
     hw_free(h);

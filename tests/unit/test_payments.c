@@ -25,6 +25,7 @@
 #include "run.h"
 #include "scenario.h"
 #include "world.h"
+#include "harness.h"
 
 /* One sector.  Two-way cross-border trade:
  *   AAA: BBB 10+30 = 40, CCC 20+10 = 30, DDD 6+4 = 10   (total 80)
@@ -44,130 +45,61 @@ static const char cfg_head[] =
     "groups = { PAIR = [\"AAA\", \"BBB\"]; };\n"
     "trade = { sigma = 5.0; };\n";
 
-#define H_MAXMOD 5
+#define assert_double_equal assert_close
 
-typedef struct harness {
-    char dir[256];
-    scenario sc;
-    world w;
-    model m[H_MAXMOD];
-    int nm, loaded, world_ok;
+/* The test's country indices, on top of the common harness. */
+typedef struct ph {
+    harness H;
     int A, B, C, D;
-    model_views views;
-} harness;
+} ph;
 
-#define assert_double_equal(a, b, tol)                                                              \
-    do {                                                                                            \
-        double a_ = (a), b_ = (b);                                                                  \
-        if (!(a_ == b_ || fabs(a_ - b_) <= (tol)))                                                  \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));             \
-    } while (0)
-
-static void h_write(const char *dir, const char *name, const char *text)
+/* Write the scenario (the four header lines, then body) and load it. */
+static int h_load(ph *h, const char *body, int64_t seed, errbuf *e)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static const char *h_path(harness *h, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/x.cfg", h->dir);
-    return buf;
-}
-
-/* Write the scenario and load it (no modules yet). */
-static int h_load(harness *h, const char *body, int64_t seed, errbuf *e)
-{
-    memset(h, 0, sizeof *h);
-    snprintf(h->dir, sizeof h->dir, "/tmp/test_payments.XXXXXX");
-    assert_non_null(mkdtemp(h->dir));
-    h_write(h->dir, "trade.csv", trade_csv);
+    harness_init(&h->H, "payments");
+    harness_write(&h->H, "trade.csv", trade_csv);
     size_t n = strlen(cfg_head) + strlen(body) + 1;
     char *text = malloc(n);
     assert_non_null(text);
     snprintf(text, n, "%s%s", cfg_head, body);
-    h_write(h->dir, "x.cfg", text);
+    int rc = harness_load(&h->H, text, NULL, 0, seed);
     free(text);
-    char path[512];
-    err_init(e);
-    h->loaded = 1;
-    return scenario_load(&h->sc, h_path(h, path, sizeof path), NULL, 0, seed, e);
+    *e = h->H.e;
+    return rc;
 }
 
 /* Load and initialise the sanctions and payments modules (policy first, so
- * that the pipeline prefix is the real one). */
-static int h_open(harness *h, const char *body, int64_t seed, errbuf *e)
+ * that the pipeline prefix is the real one) and metrics. */
+static int h_open(ph *h, const char *body, int64_t seed, errbuf *e)
 {
-    int rc = h_load(h, body, seed, e);
-    if (rc != SANC_OK)
-        return rc;
-    if ((rc = world_init(&h->w, &h->sc, e)) != SANC_OK)
-        return rc;
-    h->world_ok = 1;
-    h->A = scenario_country_index(&h->sc, "AAA");
-    h->B = scenario_country_index(&h->sc, "BBB");
-    h->C = scenario_country_index(&h->sc, "CCC");
-    h->D = scenario_country_index(&h->sc, "DDD");
     static const char *const names[] = {"policy", "sanctions", "payments", "metrics"};
-    for (int i = 0; i < 4; i++) {
-        model *m = &h->m[h->nm++];
-        m->ops = model_lookup(names[i]);
-        assert_non_null(m->ops);
-        if ((rc = model_start(m, names[i], &h->sc, &h->w, &h->views, e)) != SANC_OK)
-            return rc;
+    int rc = h_load(h, body, seed, e);
+    if (rc == SANC_OK) {
+        h->A = scenario_country_index(&h->H.sc, "AAA");
+        h->B = scenario_country_index(&h->H.sc, "BBB");
+        h->C = scenario_country_index(&h->H.sc, "CCC");
+        h->D = scenario_country_index(&h->H.sc, "DDD");
+        rc = harness_pipeline(&h->H, names, 4);
+        *e = h->H.e;
     }
-    return SANC_OK;
+    return rc;
 }
 
-static void h_ok(harness *h, const char *body, int64_t seed)
+static void h_ok(ph *h, const char *body, int64_t seed)
 {
     errbuf e;
     if (h_open(h, body, seed, &e) != SANC_OK)
         fail_msg("init failed: %s", e.msg);
 }
 
-static void h_step(harness *h, int t)
-{
-    errbuf e;
-    err_init(&e);
-    world_begin_period(&h->w, t);
-    for (int i = 0; i < h->nm; i++)
-        if (h->m[i].ops->step(&h->m[i], &h->w, t, &e) != SANC_OK)
-            fail_msg("step %d of %s: %s", t, h->m[i].name, e.msg);
-}
+#define h_step(h, t) harness_step(&(h)->H, (t))
+#define h_close(h) harness_close(&(h)->H)
+#define h_var(h, name) ((const double *)harness_var(&(h)->H, (name)))
 
-static void h_close(harness *h)
-{
-    for (int i = h->nm - 1; i >= 0; i--)
-        if (h->m[i].ops->finish)
-            h->m[i].ops->finish(&h->m[i]);
-    if (h->world_ok)
-        world_destroy(&h->w);
-    if (h->loaded)
-        scenario_destroy(&h->sc);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", h->dir);
-}
-
-static const double *h_var(harness *h, const char *name)
-{
-    for (int v = 0; v < h->w.out.nvars; v++)
-        if (strcmp(h->w.out.vars[v].name, name) == 0)
-            return h->w.out.vars[v].data;
-    fail_msg("variable %s not registered", name);
-    return NULL;
-}
-
-#define PV(h) ((h)->views.payments)
+#define PV(h) ((h)->H.views.payments)
 #define ACC(h, i, p) (PV(h)->access[(size_t)(i) * (PV(h)->nsys + 1) + (p)])
-#define SHARE(h, i, j, p) (PV(h)->share[((size_t)(i) * (h)->w.nc + (j)) * (PV(h)->nsys + 1) + (p)])
-#define LOGW(h, i, j) ((h)->w.pay_logw[(size_t)(i) * (h)->w.nc + (j)])
+#define SHARE(h, i, j, p) (PV(h)->share[((size_t)(i) * (h)->H.w.nc + (j)) * (PV(h)->nsys + 1) + (p)])
+#define LOGW(h, i, j) ((h)->H.w.pay_logw[(size_t)(i) * (h)->H.w.nc + (j)])
 
 /* Two systems, A (0.01) and B (0.02), fallback 0.06, mu 0.05; two banks per
  * country with Zipf weights 2/3 and 1/3.  CCC's partial coverage 0.5 takes
@@ -182,14 +114,14 @@ static const char two_systems[] =
 static void test_logit_two_systems(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h, two_systems, -1);
-    world *w = &h.w;
-    assert_int_equal(h.views.payments->nsys, 2);
+    world *w = &h.H.w;
+    assert_int_equal(h.H.views.payments->nsys, 2);
     assert_int_equal(w->out.dim_n[DIM_PAYMENT_SYSTEM], 3);
     assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][0], "A");
     assert_string_equal(w->out.dim_labels[DIM_PAYMENT_SYSTEM][2], "fb");
-    assert_true(h.views.payments->sys_cost[0] == 0.01 && h.views.payments->sys_cost[1] == 0.02 && h.views.payments->sys_cost[2] == 0.06);
+    assert_true(h.H.views.payments->sys_cost[0] == 0.01 && h.H.views.payments->sys_cost[1] == 0.02 && h.H.views.payments->sys_cost[2] == 0.06);
 
     const double mu = 0.05, eA = exp(-0.01 / mu), eB = exp(-0.02 / mu), ef = exp(-0.06 / mu);
     assert_double_equal(ACC(&h, h.A, 0), 1.0, 1e-15);
@@ -262,7 +194,7 @@ static void test_logit_two_systems(void **state)
 static void test_small_mu(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 1e-5; fallback = { name = \"fb\"; cost = 0.06; }; banks = { per_country = 2; zipf = 1.0; };\n"
          "  systems = ( { name = \"A\"; cost = 0.01; members = [\"PAIR\"]; },\n"
@@ -299,7 +231,7 @@ static double zipf5(int b)
 static void test_financial_revocation(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 5; zipf = 1.0; };\n"
          "  systems = ( { name = \"SWIFT\"; cost = 0.004; members = [\"ALL\"]; } ); };\n"
@@ -311,7 +243,7 @@ static void test_financial_revocation(void **state)
          "  { name = \"out\"; type = \"exit\"; start = 5; country = \"BBB\"; system = \"SWIFT\"; coverage = 0.2; },\n"
          "  { name = \"back\"; type = \"join\"; start = 6; country = \"BBB\"; system = \"SWIFT\"; coverage = 0.1; } );\n",
          -1);
-    assert_string_equal(h.views.payments->sys_name[1], "fallback");
+    assert_string_equal(h.H.views.payments->sys_name[1], "fallback");
     h_step(&h, 1);
     assert_double_equal(ACC(&h, h.B, 0), 1.0, 1e-15);
     /* coverage 0.5: bank 1 (0 < 0.5), bank 2 (0.438 < 0.5), then 0.657: stop -> banks 3..5 stay */
@@ -341,7 +273,7 @@ static void test_financial_revocation(void **state)
 static void test_financial_handover(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 5; zipf = 1.0; };\n"
          "  systems = ( { name = \"SWIFT\"; cost = 0.004; members = [\"ALL\"]; } ); };\n"
@@ -365,7 +297,7 @@ static void test_financial_handover(void **state)
 static void test_bar_blocks_spontaneous_joins(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 5; zipf = 1.0; };\n"
          "  adoption = { base = 50.0; };\n"
@@ -393,7 +325,7 @@ static void test_bar_blocks_spontaneous_joins(void **state)
 static void test_network_adoption(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 400; zipf = 0.0; };\n"
          "  adoption = { network = 1.0; };\n"
@@ -421,7 +353,7 @@ static void test_network_adoption(void **state)
 static void test_gain_adoption(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.001; fallback = { cost = 0.06; }; banks = { per_country = 400; zipf = 0.0; };\n"
          "  adoption = { gain = 100.0; };\n"
@@ -441,17 +373,17 @@ static void test_gain_adoption(void **state)
 
 static void run_path(int64_t seed, double *path, size_t n)
 {
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 50; zipf = 1.0; };\n"
          "  adoption = { base = 0.2; };\n"
          "  systems = ( { name = \"Mir\"; cost = 0.01; members = [\"AAA\"]; } ); };\n",
          seed);
-    size_t per = (size_t)h.w.nc * (h.views.payments->nsys + 1);
+    size_t per = (size_t)h.H.w.nc * (h.H.views.payments->nsys + 1);
     assert_true(per * 6 == n);
     for (int t = 1; t <= 6; t++) {
         h_step(&h, t);
-        memcpy(path + (t - 1) * per, h.views.payments->access, per * sizeof *path);
+        memcpy(path + (t - 1) * per, h.H.views.payments->access, per * sizeof *path);
     }
     h_close(&h);
 }
@@ -477,7 +409,7 @@ static void test_seed(void **state)
 static void test_secondary_exit(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 20; zipf = 1.0; };\n"
          "  adoption = { secondary_exit = 1e6; };\n"
@@ -489,7 +421,7 @@ static void test_secondary_exit(void **state)
     h_step(&h, 1);
     assert_double_equal(ACC(&h, h.A, 0), 1.0, 1e-15);
     h_step(&h, 2);
-    assert_double_equal(h.views.sanctions->pressure[h.A * h.w.nc + h.B], 10.0 / 80.0, 1e-15);
+    assert_double_equal(h.H.views.sanctions->pressure[h.A * h.H.w.nc + h.B], 10.0 / 80.0, 1e-15);
     assert_true(ACC(&h, h.A, 0) == 0.0);              /* probability 1 - exp(-1e6/8) */
     assert_double_equal(ACC(&h, h.A, 1), 1.0, 1e-15); /* no home: no exit */
     assert_double_equal(ACC(&h, h.C, 0), 1.0, 1e-15); /* no exposure */
@@ -501,18 +433,18 @@ static void test_secondary_exit(void **state)
 static void test_no_payments_block(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h, "", -1);
-    assert_int_equal(h.views.payments->nsys, 0);
-    assert_int_equal(h.w.out.dim_n[DIM_PAYMENT_SYSTEM], 1);
-    assert_string_equal(h.views.payments->sys_name[0], "fallback");
+    assert_int_equal(h.H.views.payments->nsys, 0);
+    assert_int_equal(h.H.w.out.dim_n[DIM_PAYMENT_SYSTEM], 1);
+    assert_string_equal(h.H.views.payments->sys_name[0], "fallback");
     /* only the fallback: nothing worth recording, so no payment variables
      * (and no payment_system axis in the file; DESIGN 10) */
-    for (int v = 0; v < h.w.out.nvars; v++)
-        for (int k = 0; k < h.w.out.vars[v].ndims; k++)
-            assert_int_not_equal(h.w.out.vars[v].dims[k], DIM_PAYMENT_SYSTEM);
-    for (int v = 0; v < h.w.out.nvars; v++)
-        assert_string_not_equal(h.w.out.vars[v].name, "payment_cost");
+    for (int v = 0; v < h.H.w.out.nvars; v++)
+        for (int k = 0; k < h.H.w.out.vars[v].ndims; k++)
+            assert_int_not_equal(h.H.w.out.vars[v].dims[k], DIM_PAYMENT_SYSTEM);
+    for (int v = 0; v < h.H.w.out.nvars; v++)
+        assert_string_not_equal(h.H.w.out.vars[v].name, "payment_cost");
     for (int t = 1; t < 3; t++) {
         h_step(&h, t);
         for (int i = 0; i < 4; i++) {
@@ -536,20 +468,20 @@ static const char quiet[] =
 static void test_quiet_baseline(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h, quiet, -1);
-    size_t na = (size_t)h.w.nc * 3, ns = (size_t)h.w.nc * h.w.nc * 3;
+    size_t na = (size_t)h.H.w.nc * 3, ns = (size_t)h.H.w.nc * h.H.w.nc * 3;
     double *a0 = malloc(na * sizeof *a0), *s0 = malloc(ns * sizeof *s0);
     assert_non_null(a0);
     assert_non_null(s0);
-    memcpy(a0, h.views.payments->access, na * sizeof *a0);
-    memcpy(s0, h.views.payments->share, ns * sizeof *s0);
+    memcpy(a0, h.H.views.payments->access, na * sizeof *a0);
+    memcpy(s0, h.H.views.payments->share, ns * sizeof *s0);
     for (int t = 1; t < 7; t++) {
         h_step(&h, t);
-        assert_memory_equal(a0, h.views.payments->access, na * sizeof *a0);
-        assert_memory_equal(s0, h.views.payments->share, ns * sizeof *s0);
-        for (int c = 0; c < h.w.nc * h.w.nc; c++)
-            assert_true(h.w.pay_logw[c] == 0.0);
+        assert_memory_equal(a0, h.H.views.payments->access, na * sizeof *a0);
+        assert_memory_equal(s0, h.H.views.payments->share, ns * sizeof *s0);
+        for (int c = 0; c < h.H.w.nc * h.H.w.nc; c++)
+            assert_true(h.H.w.pay_logw[c] == 0.0);
     }
     free(a0);
     free(s0);
@@ -558,10 +490,10 @@ static void test_quiet_baseline(void **state)
     /* the whole pipeline validates and runs (no output file) */
     errbuf e;
     assert_int_equal(h_load(&h, quiet, -1, &e), SANC_OK);
-    assert_int_equal(run_check(&h.sc, &e), SANC_OK);
+    assert_int_equal(run_check(&h.H.sc, &e), SANC_OK);
     run_opts o;
     memset(&o, 0, sizeof o);
-    if (run_scenario(&h.sc, &o, &e) != SANC_OK)
+    if (run_scenario(&h.H.sc, &o, &e) != SANC_OK)
         fail_msg("run: %s", e.msg);
     h_close(&h);
 }
@@ -591,7 +523,7 @@ static void test_bank_pair_counter_example(void **state)
     for (int mo = 0; mo < 2; mo++) {
         char body[1024];
         snprintf(body, sizeof body, counter_example, modes[mo]);
-        harness h;
+        ph h;
         h_ok(&h, body, -1);
         h_step(&h, 1);
         double eX = 1.0, eY = exp(-3.0), ef = exp(-4.0);
@@ -631,7 +563,7 @@ static void test_bank_pair_counter_example(void **state)
 static void test_mean_field_shares(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.04; }; banks = { per_country = 3; zipf = 1.0; };\n"
          "  adoption = { mode = \"mean_field\"; base = 0.6931471805599453; };\n"
@@ -661,7 +593,7 @@ static void test_mean_field_shares(void **state)
 static void test_mean_field_hazards(void **state)
 {
     (void)state;
-    harness h;
+    ph h;
     h_ok(&h,
          "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 4; zipf = 0.0; };\n"
          "  adoption = { mode = \"mean_field\"; network = 1.0; secondary_exit = 2.0; };\n"
@@ -709,7 +641,7 @@ static void test_mean_field_hazards(void **state)
 
 static void run_path_mode(int64_t seed, const char *mode, double *path, size_t n)
 {
-    harness h;
+    ph h;
     char body[1024];
     snprintf(body, sizeof body,
              "payments = { mu = 0.01; fallback = { cost = 0.06; }; banks = { per_country = 50; zipf = 1.0; };\n"
@@ -717,7 +649,7 @@ static void run_path_mode(int64_t seed, const char *mode, double *path, size_t n
              "  systems = ( { name = \"Mir\"; cost = 0.01; members = [\"AAA\"]; } ); };\n",
              mode);
     h_ok(&h, body, seed);
-    size_t per = (size_t)h.w.nc * (PV(&h)->nsys + 1), nsh = (size_t)h.w.nc * h.w.nc * (PV(&h)->nsys + 1);
+    size_t per = (size_t)h.H.w.nc * (PV(&h)->nsys + 1), nsh = (size_t)h.H.w.nc * h.H.w.nc * (PV(&h)->nsys + 1);
     assert_true((per + nsh) * 6 == n);
     for (int t = 1; t <= 6; t++) {
         h_step(&h, t);
@@ -805,7 +737,7 @@ static void test_config_errors(void **state)
          "start = 1; } );\n", 6},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        harness h;
+        ph h;
         errbuf e;
         int rc = h_open(&h, bad[i].body, -1, &e);
         if (getenv("TEST_VERBOSE"))

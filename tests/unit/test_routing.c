@@ -27,6 +27,7 @@
 #include "rng.h"
 #include "scenario.h"
 #include "world.h"
+#include "harness.h"
 
 #define A 0
 #define B 1
@@ -37,42 +38,25 @@ static const char *const trade_csv = "exporter,importer,value\n"
                                      "BBB,AAA,15\nBBB,BBB,80\nBBB,CCC,5\n"
                                      "CCC,AAA,8\nCCC,BBB,6\nCCC,CCC,50\n";
 
-/* A loaded scenario, its world and the modules routing -> gravity -> metrics. */
+/* A loaded scenario, its world and the modules routing -> gravity -> metrics
+ * (the common harness), with a hand-set sanctions view. */
 typedef struct fx {
-    char dir[256];
-    scenario sc;
-    world w;
-    model md[3];
-    int nmd;
-    int loaded, world_ok;
-    errbuf e;
+    harness H;
     /* the sanctions view routing reads, set by hand (no sanctions module) */
     double *slf, *se, *slg; /* trade factor F, trade enforcement, secondary factor G (logs) */
     sanctions_view sv;
-    model_views views;
 } fx;
 
 /* the routing module's route shares (writable here to stage vintages) */
-#define RSN(f) ((double *)(f)->views.routing->share_new)
-#define RS(f) ((double *)(f)->views.routing->share)
+#define RSN(f) ((double *)(f)->H.views.routing->share_new)
+#define RS(f) ((double *)(f)->H.views.routing->share)
 
 static void fx_free(fx *f)
 {
-    for (int i = f->nmd - 1; i >= 0; i--)
-        if (f->md[i].ops->finish)
-            f->md[i].ops->finish(&f->md[i]);
-    f->nmd = 0;
-    if (f->world_ok)
-        world_destroy(&f->w);
-    if (f->loaded)
-        scenario_destroy(&f->sc);
+    harness_close(&f->H);
     free(f->slf);
     free(f->se);
     free(f->slg);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
     free(f);
 }
 
@@ -87,55 +71,31 @@ static int fx_make_csv(fx **out, const char *csv, const char *trade_block, const
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     *out = f;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_routing.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/trade.csv", f->dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(csv ? csv : trade_csv, fp);
-    fclose(fp);
-    snprintf(path, sizeof path, "%s/s.cfg", f->dir);
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fprintf(fp,
-            "scenario = { name = \"r\"; start = \"2022-01\"; step = \"month\"; periods = %d; seed = 7; };\n"
-            "data = { trade = \"trade.csv\"; units = \"USD million\"; };\n"
-            "trade = { %s };\n"
-            "%s\n",
-            periods, trade_block ? trade_block : "sigma = 5.0;", routing_block ? routing_block : "");
-    fclose(fp);
-    err_init(&f->e);
-    int rc = scenario_load(&f->sc, path, NULL, 0, -1, &f->e);
+    harness_init(&f->H, "routing");
+    harness_write(&f->H, "trade.csv", csv ? csv : trade_csv);
+    char text[8192];
+    snprintf(text, sizeof text,
+             "scenario = { name = \"r\"; start = \"2022-01\"; step = \"month\"; periods = %d; seed = 7; };\n"
+             "data = { trade = \"trade.csv\"; units = \"USD million\"; };\n"
+             "trade = { %s };\n"
+             "%s\n",
+             periods, trade_block ? trade_block : "sigma = 5.0;", routing_block ? routing_block : "");
+    int rc = harness_load(&f->H, text, NULL, 0, -1);
     if (rc != SANC_OK)
         return rc;
-    f->loaded = 1;
-    rc = world_init(&f->w, &f->sc, &f->e);
-    if (rc != SANC_OK)
-        return rc;
-    f->world_ok = 1;
-    size_t n3 = (size_t)f->w.nc * f->w.nc * f->w.ns;
+    const char *names[] = {"routing", "gravity", "metrics"};
+    const char *with_sanctions[] = {"sanctions", "routing"}; /* the real sanctions module in front of routing */
+    if (routing_only == 2)
+        return harness_pipeline(&f->H, with_sanctions, 2);
+    /* the world first, so that the hand-set view can be sized, then the modules */
+    size_t n3 = (size_t)f->H.sc.nc * f->H.sc.nc * f->H.sc.ns;
     f->slf = calloc(n3, sizeof *f->slf);
     f->se = calloc(n3, sizeof *f->se);
     f->slg = calloc(n3, sizeof *f->slg);
     assert_true(f->slf != NULL && f->se != NULL && f->slg != NULL);
     f->sv = (sanctions_view){.n = 0, .logF = f->slf, .enf = f->se, .logG = f->slg};
-    const char *names[] = {"routing", "gravity", "metrics"}, *with_sanctions[] = {"sanctions", "routing"};
-    int n = routing_only ? 1 : 3;
-    if (routing_only == 2) { /* the real sanctions module in front of routing */
-        names[0] = with_sanctions[0];
-        names[1] = with_sanctions[1];
-        n = 2;
-    } else {
-        f->views.sanctions = &f->sv;
-    }
-    for (int i = 0; i < n && rc == SANC_OK; i++) {
-        model *m = &f->md[f->nmd++];
-        m->ops = model_lookup(names[i]);
-        assert_non_null(m->ops);
-        rc = model_start(m, names[i], &f->sc, &f->w, &f->views, &f->e);
-    }
-    return rc;
+    f->H.views.sanctions = &f->sv;
+    return harness_pipeline(&f->H, names, routing_only ? 1 : 3);
 }
 
 static int fx_make(fx **out, const char *trade_block, const char *routing_block, int periods, int routing_only)
@@ -148,19 +108,11 @@ static fx *fx_ok(const char *trade_block, const char *routing_block, int periods
     fx *f;
     int rc = fx_make(&f, trade_block, routing_block, periods, routing_only);
     if (rc != SANC_OK)
-        fail_msg("init failed: %s", f->e.msg);
+        fail_msg("init failed: %s", f->H.e.msg);
     return f;
 }
 
-static void fx_step(fx *f, int t)
-{
-    world_begin_period(&f->w, t);
-    for (int i = 0; i < f->nmd; i++) {
-        int rc = f->md[i].ops->step(&f->md[i], &f->w, t, &f->e);
-        if (rc != SANC_OK)
-            fail_msg("step %d of %s failed: %s", t, f->md[i].name, f->e.msg);
-    }
-}
+#define fx_step(f, t) harness_step(&(f)->H, (t))
 
 static const double *var(const world *w, const char *name)
 {
@@ -175,11 +127,8 @@ static size_t cell(const world *w, int i, int j)
     return W3(w, i, j, 0);
 }
 
-static void assert_close(double got, double want, double rtol)
-{
-    if (!(fabs(got - want) <= rtol * fmax(1.0, fabs(want))))
-        fail_msg("got %.17g, want %.17g (rtol %g)", got, want, rtol);
-}
+/* relative to max(1, |want|) */
+#define assert_near(got, want, rtol) assert_close((got), (want), (rtol) * fmax(1.0, fabs((double)(want))))
 
 /* ---- tests ------------------------------------------------------------- */
 
@@ -187,8 +136,8 @@ static void test_no_hubs_identity(void **state)
 {
     (void)state;
     fx *f = fx_ok(NULL, NULL, 3, 1);
-    world *w = &f->w;
-    assert_int_equal(f->views.routing->nhubs, 0);
+    world *w = &f->H.w;
+    assert_int_equal(f->H.views.routing->nhubs, 0);
     assert_int_equal(w->out.dim_n[DIM_HUB], 0);
     assert_null(var(w, "hub_markup"));
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
@@ -209,16 +158,16 @@ static void test_two_routes_closed_form(void **state)
 {
     (void)state;
     fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
-    world *w = &f->w;
+    world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    assert_int_equal(f->views.routing->nhubs, 1);
-    assert_int_equal(f->views.routing->hub_via[0], C);
+    assert_int_equal(f->H.views.routing->nhubs, 1);
+    assert_int_equal(f->H.views.routing->hub_via[0], C);
     assert_string_equal(w->out.dim_labels[DIM_HUB][0], "H");
     double d = 4.0;
     double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
     /* period 0: baseline shares, no wedge */
-    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);
-    assert_close(RS(f)[cell(w, A, B)], w0, 1e-14);
+    assert_near(RSN(f)[cell(w, A, B)], w0, 1e-14);
+    assert_near(RS(f)[cell(w, A, B)], w0, 1e-14);
     assert_true(RSN(f)[cell(w, B, A)] == 0.0);
     for (size_t c = 0; c < n3; c++)
         assert_true(w->route_logM[c] == 0.0);
@@ -229,8 +178,8 @@ static void test_two_routes_closed_form(void **state)
     fx_step(f, 1);
     double s = pow(2.0, -d) + pow(1.5, -d);
     double M = pow(s, -1.0 / d), M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
-    assert_close(RSN(f)[cell(w, A, B)], pow(1.5, -d) / s, 1e-14);
-    assert_close(w->route_logM[cell(w, A, B)], log(M / M0), 1e-14);
+    assert_near(RSN(f)[cell(w, A, B)], pow(1.5, -d) / s, 1e-14);
+    assert_near(w->route_logM[cell(w, A, B)], log(M / M0), 1e-14);
     /* not admitted (origin filter): the sanction wedge exactly */
     assert_true(w->route_logM[cell(w, B, A)] == log(3.0));
     assert_true(RSN(f)[cell(w, B, A)] == 0.0);
@@ -241,8 +190,8 @@ static void test_two_routes_closed_form(void **state)
     fx_step(f, 2);
     double m1 = 1.5 * 1.1 * (1.0 + 0.3 * 0.5);
     s = pow(2.0, -d) + pow(m1, -d);
-    assert_close(RSN(f)[cell(w, A, B)], pow(m1, -d) / s, 1e-14);
-    assert_close(w->route_logM[cell(w, A, B)], log(pow(s, -1.0 / d) / M0), 1e-14);
+    assert_near(RSN(f)[cell(w, A, B)], pow(m1, -d) / s, 1e-14);
+    assert_near(w->route_logM[cell(w, A, B)], log(pow(s, -1.0 / d) / M0), 1e-14);
     fx_free(f);
 }
 
@@ -250,12 +199,12 @@ static void test_closed_direct_route(void **state)
 {
     (void)state;
     fx *f = fx_ok(NULL, ROUTE_AB, 3, 1);
-    world *w = &f->w;
+    world *w = &f->H.w;
     double d = 4.0, M0 = pow(1.0 + pow(1.5, -d), -1.0 / d);
     f->slf[cell(w, A, B)] = INFINITY;
     fx_step(f, 1);
     assert_true(RSN(f)[cell(w, A, B)] == 1.0);
-    assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-14);
+    assert_near(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-14);
     /* every route closed: infinite wedge, no shares, no NaN */
     f->slf[cell(w, C, B)] = INFINITY;
     fx_step(f, 2);
@@ -266,7 +215,7 @@ static void test_closed_direct_route(void **state)
     f->slf[cell(w, A, B)] = 1e6;
     fx_step(f, 3);
     assert_true(RSN(f)[cell(w, A, B)] == 1.0);
-    assert_close(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-12);
+    assert_near(w->route_logM[cell(w, A, B)], log(1.5 / M0), 1e-12);
     fx_free(f);
 }
 
@@ -277,7 +226,7 @@ static void test_evasion_only(void **state)
                   "routing = { dispersion = 4.0; hubs = ( { name = \"E\"; via = \"CCC\"; markup = 1.2; "
                   "evasion_only = true; } ); };",
                   3, 1);
-    world *w = &f->w;
+    world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (size_t c = 0; c < n3; c++)
         assert_true(RSN(f)[c] == 0.0);
@@ -285,8 +234,8 @@ static void test_evasion_only(void **state)
     fx_step(f, 1);
     double d = 4.0, s = pow(2.0, -d) + pow(1.2, -d);
     /* M(0) = 1: the hub is not in the baseline (no sanctioned cells then) */
-    assert_close(RSN(f)[cell(w, A, B)], pow(1.2, -d) / s, 1e-14);
-    assert_close(w->route_logM[cell(w, A, B)], -log(s) / d, 1e-14);
+    assert_near(RSN(f)[cell(w, A, B)], pow(1.2, -d) / s, 1e-14);
+    assert_near(w->route_logM[cell(w, A, B)], -log(s) / d, 1e-14);
     assert_true(RSN(f)[cell(w, B, A)] == 0.0);
     assert_true(w->route_logM[cell(w, B, A)] == 0.0);
     fx_free(f);
@@ -308,7 +257,7 @@ static void test_capacity_equation(void **state)
                   "routing = { dispersion = 4.0; hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.5; "
                   "origins = [\"AAA\"]; destinations = [\"BBB\"]; capacity = 5.0; congestion = 2.0; } ); };",
                   3, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     const double *kappa = var(w, "hub_markup");
     assert_non_null(kappa);
     assert_true(kappa[0] == 1.5);
@@ -317,22 +266,22 @@ static void test_capacity_equation(void **state)
 
     /* routing alone (X still holds period 0's flows), then metrics */
     f->slf[cell(w, A, B)] = log(2.0);
-    world_begin_period(&f->w, 1);
-    assert_int_equal(f->md[0].ops->step(&f->md[0], w, 1, &f->e), SANC_OK);
+    world_begin_period(&f->H.w, 1);
+    assert_int_equal(f->H.m[0].ops->step(&f->H.m[0], w, 1, &f->H.e), SANC_OK);
     double k = kappa[0];
     double V = share_of(0, &k, 1, 2.0, d) * X;
     double rhs = mk * (1.0 + pow(fmax(0.0, V - V0) / 5.0, 2.0));
     assert_true(k > mk);
-    assert_close(k, rhs, 1e-12);
-    assert_close(RSN(f)[cell(w, A, B)], share_of(0, &k, 1, 2.0, d), 1e-13);
+    assert_near(k, rhs, 1e-12);
+    assert_near(RSN(f)[cell(w, A, B)], share_of(0, &k, 1, 2.0, d), 1e-13);
     /* transit at these shares: finite and below the uncongested level */
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     memcpy(RS(f), RSN(f), n3 * sizeof *RS(f));
-    assert_int_equal(f->md[2].ops->step(&f->md[2], w, 1, &f->e), SANC_OK);
+    assert_int_equal(f->H.m[2].ops->step(&f->H.m[2], w, 1, &f->H.e), SANC_OK);
     const double *transit = var(w, "transit");
     assert_non_null(transit);
     assert_true(isfinite(transit[0]));
-    assert_close(transit[0], V, 1e-12);
+    assert_near(transit[0], V, 1e-12);
     assert_true(transit[0] < share_of(0, &mk, 1, 2.0, d) * X);
     assert_true(transit[0] > V0);
     fx_free(f);
@@ -348,7 +297,7 @@ static void test_capacity_two_hubs(void **state)
                   "{ name = \"H2\"; via = \"CCC\"; markup = 1.4; origins = [\"AAA\"]; destinations = [\"BBB\"]; "
                   "  capacity = 3.0; congestion = 1.5; } ); };",
                   3, 1);
-    world *w = &f->w;
+    world *w = &f->H.w;
     const double *kappa = var(w, "hub_markup");
     double d = 6.0, mk[2] = {1.2, 1.4}, cap[2] = {2.0, 3.0}, cong[2] = {1.0, 1.5}, X = 20.0;
     f->slf[cell(w, A, B)] = log(2.5);
@@ -357,8 +306,8 @@ static void test_capacity_two_hubs(void **state)
         double V0 = share_of(h, mk, 2, 1.0, d) * X;
         double V = share_of(h, kappa, 2, 2.5, d) * X;
         assert_true(kappa[h] > mk[h]);
-        assert_close(kappa[h], mk[h] * (1.0 + pow(fmax(0.0, V - V0) / cap[h], cong[h])), 1e-10);
-        assert_close(RSN(f)[h * (size_t)9 + cell(w, A, B)], share_of(h, kappa, 2, 2.5, d), 1e-13);
+        assert_near(kappa[h], mk[h] * (1.0 + pow(fmax(0.0, V - V0) / cap[h], cong[h])), 1e-10);
+        assert_near(RSN(f)[h * (size_t)9 + cell(w, A, B)], share_of(h, kappa, 2, 2.5, d), 1e-13);
     }
     fx_free(f);
 }
@@ -373,7 +322,7 @@ static void test_no_cobweb(void **state)
                   "routing = { dispersion = 8.0; hubs = ( { name = \"H\"; via = \"CCC\"; markup = 1.3; "
                   "capacity = 0.5; congestion = 3.0; } ); };",
                   T, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     const double *kappa = var(w, "hub_markup");
     double path[T];
     path[0] = kappa[0];
@@ -406,7 +355,7 @@ static void test_vintages(void **state)
 {
     (void)state;
     fx *f = fx_ok("sigma = 5.0; adjustment = 0.5;", ROUTE_AB, 3, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     double d = 4.0, sigma = 5.0, lam = 0.5;
     double w0 = pow(1.5, -d) / (1.0 + pow(1.5, -d));
     double s = pow(2.0, -d) + pow(1.5, -d);
@@ -418,18 +367,18 @@ static void test_vintages(void **state)
 
     f->slf[cell(w, A, B)] = log(2.0);
     fx_step(f, 1);
-    assert_close(w->phi[cell(w, A, B)], phi1, 1e-13);
-    assert_close(RS(f)[cell(w, A, B)], want, 1e-13);
+    assert_near(w->phi[cell(w, A, B)], phi1, 1e-13);
+    assert_near(RS(f)[cell(w, A, B)], want, 1e-13);
     assert_true(RS(f)[cell(w, A, B)] < wn); /* old flows keep the old mix */
     assert_true(RS(f)[cell(w, A, B)] > w0);
     const double *transit = var(w, "transit");
-    assert_close(transit[0], want * w->X[cell(w, A, B)], 1e-13);
+    assert_near(transit[0], want * w->X[cell(w, A, B)], 1e-13);
 
     /* second period, same target: the vintage recursion once more */
     double rs1 = RS(f)[cell(w, A, B)];
     double phi2 = (1.0 - lam) * phi1 + lam * phistar;
     fx_step(f, 2);
-    assert_close(RS(f)[cell(w, A, B)], ((1.0 - lam) * phi1 * rs1 + lam * phistar * wn) / phi2, 1e-13);
+    assert_near(RS(f)[cell(w, A, B)], ((1.0 - lam) * phi1 * rs1 + lam * phistar * wn) / phi2, 1e-13);
     fx_free(f);
 }
 
@@ -441,16 +390,16 @@ static void test_hub_window(void **state)
                   "routing = { dispersion = 4.0; hubs = ( { name = \"L\"; via = \"CCC\"; markup = 1.1; "
                   "start = 2; end = 3; } ); };",
                   5, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     double d = 4.0;
     fx_step(f, 1);
     assert_true(w->route_logM[cell(w, A, B)] == 0.0);
     assert_true(RS(f)[cell(w, A, B)] == 0.0);
     fx_step(f, 2);
     /* a new corridor lowers M below the baseline's (no hub then) */
-    assert_close(w->route_logM[cell(w, A, B)], -log(1.0 + pow(1.1, -d)) / d, 1e-14);
-    assert_close(RS(f)[cell(w, A, B)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
-    assert_close(RS(f)[cell(w, B, A)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_near(w->route_logM[cell(w, A, B)], -log(1.0 + pow(1.1, -d)) / d, 1e-14);
+    assert_near(RS(f)[cell(w, A, B)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
+    assert_near(RS(f)[cell(w, B, A)], pow(1.1, -d) / (1.0 + pow(1.1, -d)), 1e-14);
     assert_true(RS(f)[cell(w, A, C)] == 0.0); /* the via country's own trade */
     fx_step(f, 3); /* end is exclusive */
     assert_true(w->route_logM[cell(w, A, B)] == 0.0);
@@ -462,7 +411,7 @@ static void test_noise_ar1(void **state)
 {
     (void)state;
     fx *f = fx_ok("sigma = 5.0; noise = { sd = 0.2; rho = 0.6; };", NULL, 4, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     int nc = w->nc;
     gsl_rng *r = rng_stream_new(7, RNG_NOISE);
     assert_non_null(r);
@@ -477,7 +426,7 @@ static void test_noise_ar1(void **state)
                 }
                 double eps = gsl_ran_gaussian_ziggurat(r, 1.0);
                 z[i * nc + j] = 0.6 * z[i * nc + j] + sqrt(1.0 - 0.36) * eps;
-                assert_close(w->noise_logphi[W2(w, i, j)], 0.2 * z[i * nc + j] - 0.02, 1e-14);
+                assert_near(w->noise_logphi[W2(w, i, j)], 0.2 * z[i * nc + j] - 0.02, 1e-14);
             }
     }
     gsl_rng_free(r);
@@ -494,7 +443,7 @@ static void test_baseline_reproduced(void **state)
                   "{ name = \"H\"; via = \"CCC\"; markup = 1.3; capacity = 1e-3; congestion = 0.5; }, "
                   "{ name = \"G\"; via = \"AAA\"; markup = 1.1; } ); };",
                   6, 0);
-    world *w = &f->w;
+    world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     const double *kappa = var(w, "hub_markup");
     double *rs0 = malloc(2 * n3 * sizeof *rs0);
@@ -506,10 +455,10 @@ static void test_baseline_reproduced(void **state)
         assert_true(kappa[1] == 1.1);
         for (size_t c = 0; c < n3; c++) {
             assert_true(w->route_logM[c] == 0.0);
-            assert_close(w->X[c], w->X0[c], 1e-12);
+            assert_near(w->X[c], w->X0[c], 1e-12);
         }
         for (size_t c = 0; c < 2 * n3; c++)
-            assert_close(RS(f)[c], rs0[c], 1e-14);
+            assert_near(RS(f)[c], rs0[c], 1e-14);
     }
     free(rs0);
     fx_free(f);
@@ -565,7 +514,7 @@ static const thub hubs5[] = {
 static void routes_def(const fx *f, const thub *H, int nh, int t, const double *kappa, int baseline,
                        double delta, double det, double *share, double *logM)
 {
-    const world *w = &f->w;
+    const world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     for (int i = 0; i < w->nc; i++)
         for (int j = 0; j < w->nc; j++)
@@ -582,13 +531,13 @@ static void routes_def(const fx *f, const thub *H, int nh, int t, const double *
                 lw[0] = lf == INFINITY ? -INFINITY : -delta * lf;
                 for (int h = 0; h < nh; h++) {
                     lw[1 + h] = -INFINITY;
-                    int v = scenario_country_index(&f->sc, H[h].via);
+                    int v = scenario_country_index(&f->H.sc, H[h].via);
                     int adm = t >= H[h].start && v != i && v != j && (!H[h].evasion || lf > 0.0);
                     if (H[h].orig[0] != NULL)
-                        adm &= i == scenario_country_index(&f->sc, H[h].orig[0]) ||
-                               i == scenario_country_index(&f->sc, H[h].orig[1]);
+                        adm &= i == scenario_country_index(&f->H.sc, H[h].orig[0]) ||
+                               i == scenario_country_index(&f->H.sc, H[h].orig[1]);
                     if (H[h].sect != NULL)
-                        adm &= k == scenario_sector_index(&f->sc, H[h].sect);
+                        adm &= k == scenario_sector_index(&f->H.sc, H[h].sect);
                     if (!adm)
                         continue;
                     double l1 = baseline ? 0.0 : f->slf[W3(w, i, v, k)];
@@ -630,7 +579,7 @@ static double volume_def(const world *w, const double *share, int h, const doubl
 /* The module's kappa, shares and wedge against the definition. */
 static void check_routes5(fx *f, int nh, int t, int expect_congested)
 {
-    world *w = &f->w;
+    world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     const double *kappa = var(w, "hub_markup");
     double delta = 6.0, det = 0.4, mk[5];
@@ -649,7 +598,7 @@ static void check_routes5(fx *f, int nh, int t, int expect_congested)
         double V0 = hubs5[h].start > 0 ? 0.0 : volume_def(w, sh0, h, w->X0);
         double V = volume_def(w, sh, h, w->X);
         double want = hubs5[h].markup * (1.0 + pow(fmax(0.0, V - V0) / hubs5[h].capacity, hubs5[h].congestion));
-        assert_close(kappa[h], want, 1e-11);
+        assert_near(kappa[h], want, 1e-11);
         if (expect_congested && !(kappa[h] > hubs5[h].markup * (1.0 + 1e-6)))
             fail_msg("hub %d not congested: V %g, V0 %g, kappa %g", h, V, V0, kappa[h]);
     }
@@ -683,14 +632,14 @@ static void test_many_cells_match_definition(void **state)
     int rc = fx_make_csv(&f, csv, "sigma = 5.0;", ROUTE5 ROUTE5_L " ); };", 4, 1);
     free(csv);
     if (rc != SANC_OK)
-        fail_msg("init failed: %s", f->e.msg);
-    world *w = &f->w;
-    assert_int_equal(f->views.routing->nhubs, 5);
+        fail_msg("init failed: %s", f->H.e.msg);
+    world *w = &f->H.w;
+    assert_int_equal(f->H.views.routing->nhubs, 5);
     assert_int_equal(w->ns, 2);
-    int ca = scenario_country_index(&f->sc, "AAA"), cb = scenario_country_index(&f->sc, "BBB");
-    int cc = scenario_country_index(&f->sc, "CCC"), cd = scenario_country_index(&f->sc, "DDD");
-    int ce = scenario_country_index(&f->sc, "EEE");
-    int s1 = scenario_sector_index(&f->sc, "s1"), s2 = scenario_sector_index(&f->sc, "s2");
+    int ca = scenario_country_index(&f->H.sc, "AAA"), cb = scenario_country_index(&f->H.sc, "BBB");
+    int cc = scenario_country_index(&f->H.sc, "CCC"), cd = scenario_country_index(&f->H.sc, "DDD");
+    int ce = scenario_country_index(&f->H.sc, "EEE");
+    int s1 = scenario_sector_index(&f->H.sc, "s1"), s2 = scenario_sector_index(&f->H.sc, "s2");
     check_routes5(f, 5, 0, 0);
     struct {
         int i, j, k;
@@ -747,8 +696,8 @@ static void test_many_cells_baseline_exact(void **state)
     int rc = fx_make_csv(&f, csv, "sigma = 5.0;", ROUTE5 " ); };", 4, 1);
     free(csv);
     if (rc != SANC_OK)
-        fail_msg("init failed: %s", f->e.msg);
-    world *w = &f->w;
+        fail_msg("init failed: %s", f->H.e.msg);
+    world *w = &f->H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     const double *kappa = var(w, "hub_markup");
     double *s0 = malloc(4 * n3 * sizeof *s0);
@@ -785,7 +734,7 @@ static fx *fx_sanctions(const char *routing, const char *sanctions)
     snprintf(block, sizeof block, "%s\nsanctions = ( %s );\n", routing, sanctions);
     fx *f;
     if (fx_make(&f, NULL, block, 3, 2) != SANC_OK)
-        fail_msg("init failed: %s", f->e.msg);
+        fail_msg("init failed: %s", f->H.e.msg);
     return f;
 }
 
@@ -797,16 +746,16 @@ static void test_secondary_same_on_every_route(void **state)
 {
     (void)state;
     fx *f = fx_sanctions(SEC_ROUTING, SEC_MEASURE);
-    world *w = &f->w;
+    world *w = &f->H.w;
     double d = 8.0, G = 1.0 + 0.5 * 18.0 / 53.0, w0 = pow(1.1, -d) / (1.0 + pow(1.1, -d));
-    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);
+    assert_near(RSN(f)[cell(w, A, B)], w0, 1e-14);
     fx_step(f, 1);
-    assert_close(f->views.sanctions->logG[cell(w, A, B)], log(G), 1e-15);
-    assert_true(f->views.sanctions->logF[cell(w, A, B)] == 0.0);
-    assert_true(f->views.sanctions->enf[cell(w, A, B)] == 0.0); /* no detection risk from a secondary measure */
-    assert_close(RSN(f)[cell(w, A, B)], w0, 1e-14);             /* the hub gains no share */
-    assert_close(w->route_logM[cell(w, A, B)], log(G), 1e-14);  /* direct or via the hub: G */
-    assert_close(w->route_logM[cell(w, B, A)], log(G), 1e-14);  /* both directions, no hub */
+    assert_near(f->H.views.sanctions->logG[cell(w, A, B)], log(G), 1e-15);
+    assert_true(f->H.views.sanctions->logF[cell(w, A, B)] == 0.0);
+    assert_true(f->H.views.sanctions->enf[cell(w, A, B)] == 0.0); /* no detection risk from a secondary measure */
+    assert_near(RSN(f)[cell(w, A, B)], w0, 1e-14);             /* the hub gains no share */
+    assert_near(w->route_logM[cell(w, A, B)], log(G), 1e-14);  /* direct or via the hub: G */
+    assert_near(w->route_logM[cell(w, B, A)], log(G), 1e-14);  /* both directions, no hub */
     assert_true(w->route_logM[cell(w, C, B)] == 0.0);           /* CCC is the sender */
     fx_free(f);
 }
@@ -823,14 +772,14 @@ static void test_detection_ignores_secondary(void **state)
     fx *f = fx_sanctions(SEC_ROUTING, SEC_MEASURE ", { name = \"ctl\"; type = \"trade\"; senders = \"AAA\"; "
                                      "targets = \"BBB\"; direction = \"export\"; intensity = 1.0; "
                                      "enforcement = 0.5; start = 1; }");
-    world *w = &f->w;
+    world *w = &f->H.w;
     double d = 8.0, G = 1.0 + 0.5 * 18.0 / 53.0, m0 = 1.5, mh = 1.1 * 1.2;
     fx_step(f, 1);
-    assert_close(f->views.sanctions->enf[cell(w, A, B)], 0.5, 1e-15);
+    assert_near(f->H.views.sanctions->enf[cell(w, A, B)], 0.5, 1e-15);
     double s = pow(m0, -d) + pow(mh, -d);
-    assert_close(RSN(f)[cell(w, A, B)], pow(mh, -d) / s, 1e-13);
+    assert_near(RSN(f)[cell(w, A, B)], pow(mh, -d) / s, 1e-13);
     double want = log(G) - log(s) / d - (-log(1.0 + pow(1.1, -d)) / d);
-    assert_close(w->route_logM[cell(w, A, B)], want, 1e-13);
+    assert_near(w->route_logM[cell(w, A, B)], want, 1e-13);
     fx_free(f);
 }
 
@@ -842,10 +791,10 @@ static void test_evasion_hub_needs_trade_measure(void **state)
     fx *f = fx_sanctions("routing = { dispersion = 8.0; hubs = ( { name = \"E\"; via = \"CCC\"; markup = 1.1; "
                          "evasion_only = true; } ); };",
                          SEC_MEASURE);
-    world *w = &f->w;
+    world *w = &f->H.w;
     fx_step(f, 1);
     assert_true(RSN(f)[cell(w, A, B)] == 0.0);
-    assert_close(w->route_logM[cell(w, A, B)], log(1.0 + 0.5 * 18.0 / 53.0), 1e-15);
+    assert_near(w->route_logM[cell(w, A, B)], log(1.0 + 0.5 * 18.0 / 53.0), 1e-15);
     fx_free(f);
 }
 
@@ -878,9 +827,9 @@ static void test_config_errors(void **state)
         fx *f;
         int rc = fx_make(&f, NULL, cases[q].block, 3, 1);
         if (rc != SANC_ECONFIG)
-            fail_msg("case %zu: expected a config error, got %d (%s)", q, rc, f->e.msg);
-        if (strstr(f->e.msg, cases[q].msg) == NULL || strstr(f->e.msg, "s.cfg:") == NULL)
-            fail_msg("case %zu: message '%s' lacks '%s' or FILE:LINE", q, f->e.msg, cases[q].msg);
+            fail_msg("case %zu: expected a config error, got %d (%s)", q, rc, f->H.e.msg);
+        if (strstr(f->H.e.msg, cases[q].msg) == NULL || strstr(f->H.e.msg, "x.cfg:") == NULL)
+            fail_msg("case %zu: message '%s' lacks '%s' or FILE:LINE", q, f->H.e.msg, cases[q].msg);
         fx_free(f);
     }
 }

@@ -22,6 +22,7 @@
 #include "model.h"
 #include "scenario.h"
 #include "world.h"
+#include "harness.h"
 
 /* Four countries: AAA sender, BBB target, CCC and DDD third countries.
  * Cross-border two-way trade (all sectors):
@@ -47,84 +48,38 @@ static const char cfg_head[] =
     "trade = { sigma = 5.0; sectors = ( { name = \"energy\"; sigma = 8.0; } ); };\n"
     "payments = { mu = 0.1; fallback = { cost = 0.05; }; systems = ( { name = \"SWIFT\"; cost = 0.01; members = [\"ALL\"]; } ); };\n";
 
-typedef struct harness {
-    char dir[256];
-    scenario sc;
-    world w;
-    model m;
-    int loaded, world_ok;
+/* The test's country and sector indices, on top of the common harness. */
+typedef struct sh {
+    harness H;
     int A, B, C, D, goods, energy;
-    model_views views;
-} harness;
-
-static void h_write(const char *dir, const char *name, const char *text)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+} sh;
 
 /* Load cfg_head + body and initialise the sanctions module; returns its rc. */
-static int h_open(harness *h, const char *body, errbuf *e)
+static int h_open(sh *h, const char *body, errbuf *e)
 {
-    memset(h, 0, sizeof *h);
-    snprintf(h->dir, sizeof h->dir, "/tmp/test_sanctions.XXXXXX");
-    assert_non_null(mkdtemp(h->dir));
-    h_write(h->dir, "trade.csv", trade_csv);
+    static const char *const names[] = {"sanctions"};
+    harness_init(&h->H, "sanctions");
+    harness_write(&h->H, "trade.csv", trade_csv);
     size_t n = strlen(cfg_head) + strlen(body) + 1;
     char *text = malloc(n);
     assert_non_null(text);
     snprintf(text, n, "%s%s", cfg_head, body);
-    h_write(h->dir, "x.cfg", text);
+    int rc = harness_load(&h->H, text, NULL, 0, -1);
     free(text);
-    char path[512];
-    snprintf(path, sizeof path, "%s/x.cfg", h->dir);
-    err_init(e);
-    int rc = scenario_load(&h->sc, path, NULL, 0, -1, e);
-    h->loaded = 1;
-    if (rc != SANC_OK)
-        return rc;
-    rc = world_init(&h->w, &h->sc, e);
-    if (rc != SANC_OK)
-        return rc;
-    h->world_ok = 1;
-    h->m.ops = model_lookup("sanctions");
-    assert_non_null(h->m.ops);
-    h->A = scenario_country_index(&h->sc, "AAA");
-    h->B = scenario_country_index(&h->sc, "BBB");
-    h->C = scenario_country_index(&h->sc, "CCC");
-    h->D = scenario_country_index(&h->sc, "DDD");
-    h->goods = scenario_sector_index(&h->sc, "goods");
-    h->energy = scenario_sector_index(&h->sc, "energy");
-    return model_start(&h->m, "sanctions", &h->sc, &h->w, &h->views, e);
+    if (rc == SANC_OK) {
+        h->A = scenario_country_index(&h->H.sc, "AAA");
+        h->B = scenario_country_index(&h->H.sc, "BBB");
+        h->C = scenario_country_index(&h->H.sc, "CCC");
+        h->D = scenario_country_index(&h->H.sc, "DDD");
+        h->goods = scenario_sector_index(&h->H.sc, "goods");
+        h->energy = scenario_sector_index(&h->H.sc, "energy");
+        rc = harness_pipeline(&h->H, names, 1);
+    }
+    *e = h->H.e;
+    return rc;
 }
 
-static void h_step(harness *h, int t)
-{
-    errbuf e;
-    err_init(&e);
-    world_begin_period(&h->w, t);
-    assert_int_equal(h->m.ops->step(&h->m, &h->w, t, &e), SANC_OK);
-}
-
-static void h_close(harness *h)
-{
-    if (h->m.ops && h->m.ops->finish)
-        h->m.ops->finish(&h->m);
-    if (h->world_ok)
-        world_destroy(&h->w);
-    if (h->loaded)
-        scenario_destroy(&h->sc);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", h->dir);
-}
-
-static void h_ok(harness *h, const char *body)
+static void h_ok(sh *h, const char *body)
 {
     errbuf e;
     int rc = h_open(h, body, &e);
@@ -132,35 +87,31 @@ static void h_ok(harness *h, const char *body)
         fail_msg("init failed: %s", e.msg);
 }
 
-/* cmocka 1.1 has no assert_double_equal; this one also accepts equal infinities */
-#define assert_double_equal(a, b, tol)                                                              \
-    do {                                                                                            \
-        double a_ = (a), b_ = (b);                                                                  \
-        if (!(a_ == b_ || fabs(a_ - b_) <= (tol)))                                                  \
-            fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));             \
-    } while (0)
+#define h_step(h, t) harness_step(&(h)->H, (t))
+#define h_close(h) harness_close(&(h)->H)
+#define assert_double_equal assert_close
 
-#define LOGF(h, i, j, k) ((h)->views.sanctions->logF[W3(&(h)->w, i, j, k)])
-#define ENF(h, i, j, k) ((h)->views.sanctions->enf[W3(&(h)->w, i, j, k)])
-#define LOGG(h, i, j, k) ((h)->views.sanctions->logG[W3(&(h)->w, i, j, k)])
+#define LOGF(h, i, j, k) ((h)->H.views.sanctions->logF[W3(&(h)->H.w, i, j, k)])
+#define ENF(h, i, j, k) ((h)->H.views.sanctions->enf[W3(&(h)->H.w, i, j, k)])
+#define LOGG(h, i, j, k) ((h)->H.views.sanctions->logG[W3(&(h)->H.w, i, j, k)])
 
 static void test_ramp_and_intensity(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "sanctions = ( { name = \"ctrl\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"trade\"; "
              "direction = \"export\"; sectors = [\"goods\"]; intensity = 0.6; enforcement = 0.8; ramp = 4; "
              "start = 2; end = 5; } );\n");
-    assert_int_equal(h.views.sanctions->n, 1);
-    assert_string_equal(h.views.sanctions->name[0], "ctrl");
-    assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 1);
-    assert_true(h.w.out.dim_labels[DIM_SANCTION] == h.views.sanctions->name);
+    assert_int_equal(h.H.views.sanctions->n, 1);
+    assert_string_equal(h.H.views.sanctions->name[0], "ctrl");
+    assert_int_equal(h.H.w.out.dim_n[DIM_SANCTION], 1);
+    assert_true(h.H.w.out.dim_labels[DIM_SANCTION] == h.H.views.sanctions->name);
     /* active in periods 2, 3, 4 (end exclusive): m-th active period e m/n */
     const double expect[] = {0.0, 0.0, 0.8 * 1 / 4, 0.8 * 2 / 4, 0.8 * 3 / 4, 0.0, 0.0, 0.0};
-    assert_true(h.views.sanctions->level[0] == 0.0);
+    assert_true(h.H.views.sanctions->level[0] == 0.0);
     for (int t = 1; t < 8; t++) {
         h_step(&h, t);
-        assert_double_equal(h.views.sanctions->level[0], expect[t], 1e-15);
+        assert_double_equal(h.H.views.sanctions->level[0], expect[t], 1e-15);
         assert_double_equal(LOGF(&h, h.A, h.B, h.goods), log(1.0 + 0.6 * expect[t]), 1e-15);
         assert_double_equal(ENF(&h, h.A, h.B, h.goods), expect[t], 1e-15);
         /* export only, goods only */
@@ -176,14 +127,14 @@ static void test_ramp_and_intensity(void **state)
 static void test_ramp_reaches_full(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "sanctions = ( { name = \"r\"; senders = \"AAA\"; targets = \"BBB\"; type = \"trade\"; "
              "intensity = 1.5; ramp = 2; start = 1; } );\n");
     h_step(&h, 1);
-    assert_double_equal(h.views.sanctions->level[0], 0.5, 1e-15);
+    assert_double_equal(h.H.views.sanctions->level[0], 0.5, 1e-15);
     for (int t = 2; t < 8; t++) {
         h_step(&h, t);
-        assert_double_equal(h.views.sanctions->level[0], 1.0, 1e-15);
+        assert_double_equal(h.H.views.sanctions->level[0], 1.0, 1e-15);
         /* default direction both: both directions, every sector */
         assert_double_equal(LOGF(&h, h.A, h.B, h.energy), log(2.5), 1e-15);
         assert_double_equal(LOGF(&h, h.B, h.A, h.goods), log(2.5), 1e-15);
@@ -194,7 +145,7 @@ static void test_ramp_reaches_full(void **state)
 static void test_ban(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "sanctions = ( { name = \"full\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"trade\"; "
              "direction = \"import\"; sectors = [\"energy\"]; ban = true; start = 1; },\n"
              "  { name = \"half\"; senders = [\"CCC\"]; targets = [\"BBB\"]; type = \"trade\"; "
@@ -217,7 +168,7 @@ static void test_ban(void **state)
 static void test_products_and_groups(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     /* PAIR = AAA, BBB; BBB is removed from the senders */
     h_ok(&h, "sanctions = ( { name = \"a\"; senders = [\"PAIR\"]; targets = [\"BBB\"]; type = \"trade\"; "
              "intensity = 0.2; enforcement = 0.5; start = 1; },\n"
@@ -238,12 +189,12 @@ static void test_products_and_groups(void **state)
 static void test_secondary(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "sanctions = ( { name = \"sec\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"secondary\"; "
              "sectors = [\"goods\"]; penalty = 0.3; enforcement = 0.5; start = 2; end = 4; } );\n");
-    int nc = h.w.nc;
+    int nc = h.H.w.nc;
     h_step(&h, 1);
-    assert_true(h.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
+    assert_true(h.H.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
     /* w->X still holds the baseline (no gravity step here): exposures from the table */
     h_step(&h, 2);
     double fc = 1.0 + 0.3 * 0.5 * W_CCC, fd = 1.0 + 0.3 * 0.5 * W_DDD;
@@ -261,19 +212,19 @@ static void test_secondary(void **state)
     assert_true(LOGG(&h, h.C, h.D, h.goods) == 0.0);
     assert_true(LOGG(&h, h.A, h.B, h.goods) == 0.0);
     /* pressure [i*nc + h]: third country i, target h */
-    assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * W_CCC, 1e-15);
-    assert_double_equal(h.views.sanctions->pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
-    assert_true(h.views.sanctions->pressure[h.B * nc + h.C] == 0.0);
-    assert_true(h.views.sanctions->pressure[h.A * nc + h.B] == 0.0);
+    assert_double_equal(h.H.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * W_CCC, 1e-15);
+    assert_double_equal(h.H.views.sanctions->pressure[h.D * nc + h.B], 0.3 * 0.5 * W_DDD, 1e-15);
+    assert_true(h.H.views.sanctions->pressure[h.B * nc + h.C] == 0.0);
+    assert_true(h.H.views.sanctions->pressure[h.A * nc + h.B] == 0.0);
     /* exposure follows last period's flows (X before the step): double CCC's trade with AAA */
-    for (int k = 0; k < h.w.ns; k++) {
-        h.w.X[W3(&h.w, h.C, h.A, k)] *= 2.0;
-        h.w.X[W3(&h.w, h.A, h.C, k)] *= 2.0;
+    for (int k = 0; k < h.H.w.ns; k++) {
+        h.H.w.X[W3(&h.H.w, h.C, h.A, k)] *= 2.0;
+        h.H.w.X[W3(&h.H.w, h.A, h.C, k)] *= 2.0;
     }
     h_step(&h, 3);
-    assert_double_equal(h.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * 80.0 / 145.0, 1e-15);
+    assert_double_equal(h.H.views.sanctions->pressure[h.C * nc + h.B], 0.3 * 0.5 * 80.0 / 145.0, 1e-15);
     h_step(&h, 4);
-    assert_true(h.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
+    assert_true(h.H.views.sanctions->pressure[h.C * nc + h.B] == 0.0);
     assert_true(LOGG(&h, h.C, h.B, h.goods) == 0.0);
     h_close(&h);
 }
@@ -281,29 +232,29 @@ static void test_secondary(void **state)
 static void test_cover(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "sanctions = ( { name = \"t\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"trade\"; "
              "direction = \"export\"; sectors = [\"energy\"]; intensity = 1.0; start = 1; },\n"
              "  { name = \"f\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"financial\"; system = \"SWIFT\"; "
              "coverage = 0.5; start = 1; },\n"
              "  { name = \"s\"; senders = [\"AAA\"]; targets = [\"BBB\"]; type = \"secondary\"; sectors = \"goods\"; "
              "penalty = 1.0; start = 3; } );\n");
-    world *w = &h.w;
+    world *w = &h.H.w;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     int count[3] = {0, 0, 0};
     for (int q = 0; q < 3; q++)
         for (size_t c = 0; c < n3; c++)
-            count[q] += h.views.sanctions->cover[q * n3 + c];
+            count[q] += h.H.views.sanctions->cover[q * n3 + c];
     assert_int_equal(count[0], 1);
-    assert_true(h.views.sanctions->cover[0 * n3 + W3(w, h.A, h.B, h.energy)]);
+    assert_true(h.H.views.sanctions->cover[0 * n3 + W3(w, h.A, h.B, h.energy)]);
     assert_int_equal(count[1], 4); /* A<->B, both sectors */
-    assert_true(h.views.sanctions->cover[1 * n3 + W3(w, h.B, h.A, h.goods)]);
+    assert_true(h.H.views.sanctions->cover[1 * n3 + W3(w, h.B, h.A, h.goods)]);
     assert_int_equal(count[2], 4); /* C<->B, D<->B in goods */
-    assert_true(h.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.goods)]);
-    assert_false(h.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.energy)]);
+    assert_true(h.H.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.goods)]);
+    assert_false(h.H.views.sanctions->cover[2 * n3 + W3(w, h.B, h.D, h.energy)]);
     /* financial measures put no factor on cost */
     h_step(&h, 1);
-    assert_true(h.views.sanctions->level[1] == 1.0);
+    assert_true(h.H.views.sanctions->level[1] == 1.0);
     assert_true(LOGF(&h, h.B, h.A, h.goods) == 0.0);
     assert_true(ENF(&h, h.B, h.A, h.goods) == 0.0);
     h_close(&h);
@@ -312,17 +263,17 @@ static void test_cover(void **state)
 static void test_no_sanctions(void **state)
 {
     (void)state;
-    harness h;
+    sh h;
     h_ok(&h, "");
-    assert_int_equal(h.views.sanctions->n, 0);
-    assert_int_equal(h.w.out.dim_n[DIM_SANCTION], 0);
+    assert_int_equal(h.H.views.sanctions->n, 0);
+    assert_int_equal(h.H.w.out.dim_n[DIM_SANCTION], 0);
     h_step(&h, 1);
-    size_t n3 = (size_t)h.w.nc * h.w.nc * h.w.ns;
+    size_t n3 = (size_t)h.H.w.nc * h.H.w.nc * h.H.w.ns;
     for (size_t c = 0; c < n3; c++)
-        assert_true(h.views.sanctions->logF[c] == 0.0 && h.views.sanctions->enf[c] == 0.0);
+        assert_true(h.H.views.sanctions->logF[c] == 0.0 && h.H.views.sanctions->enf[c] == 0.0);
     int found = 0;
-    for (int v = 0; v < h.w.out.nvars; v++)
-        found |= strcmp(h.w.out.vars[v].name, "sanction_intensity") == 0;
+    for (int v = 0; v < h.H.w.out.nvars; v++)
+        found |= strcmp(h.H.w.out.vars[v].name, "sanction_intensity") == 0;
     assert_true(found);
     h_close(&h);
 }
@@ -385,7 +336,7 @@ static void test_config_errors(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char body[1024];
         snprintf(body, sizeof body, "sanctions = ( %s );\n", bad[i]);
-        harness h;
+        sh h;
         errbuf e;
         int rc = h_open(&h, body, &e);
         if (rc != SANC_ECONFIG)
@@ -399,7 +350,7 @@ static void test_config_errors(void **state)
         h_close(&h);
     }
     /* a list of the wrong shape */
-    harness h;
+    sh h;
     errbuf e;
     assert_int_equal(h_open(&h, "sanctions = 3;\n", &e), SANC_ECONFIG);
     assert_non_null(strstr(e.msg, "x.cfg:6: "));

@@ -1,0 +1,120 @@
+/* harness.c - the unit tests' common harness (see harness.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+void harness_init(harness *h, const char *tag)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->dir, sizeof h->dir, "/tmp/sancsim_%s.XXXXXX", tag);
+    if (mkdtemp(h->dir) == NULL)
+        fail_msg("cannot create a temporary folder");
+    err_init(&h->e);
+}
+
+const char *harness_write(harness *h, const char *name, const char *text)
+{
+    const char *slash = strchr(name, '/');
+    if (slash != NULL) {
+        char sub[512], cmd[600];
+        snprintf(sub, sizeof sub, "%s/%.*s", h->dir, (int)(slash - name), name);
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", sub);
+        assert_int_equal(system(cmd), 0);
+    }
+    snprintf(h->path, sizeof h->path, "%s/%s", h->dir, name);
+    FILE *fp = fopen(h->path, "wb");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return h->path;
+}
+
+int harness_load(harness *h, const char *cfg_text, char *const *overrides, int noverrides, int64_t seed)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", harness_write(h, "x.cfg", cfg_text));
+    err_init(&h->e);
+    h->loaded = 1;
+    return scenario_load(&h->sc, path, overrides, noverrides, seed, &h->e);
+}
+
+int harness_pipeline(harness *h, const char *const *modules, int nmodules)
+{
+    int rc = world_init(&h->w, &h->sc, &h->e);
+    if (rc != SANC_OK)
+        return rc;
+    h->world_ok = 1;
+    for (int i = 0; i < nmodules && rc == SANC_OK; i++) {
+        if (h->nm == HARNESS_MAXMOD)
+            fail_msg("harness: too many modules");
+        model *m = &h->m[h->nm++];
+        m->ops = model_lookup(modules[i]); /* so that close can finish it whatever happens */
+        if (m->ops == NULL)
+            fail_msg("harness: unknown module %s", modules[i]);
+        rc = model_start(m, modules[i], &h->sc, &h->w, &h->views, &h->e);
+    }
+    return rc;
+}
+
+void harness_step(harness *h, int t)
+{
+    errbuf e;
+    err_init(&e);
+    world_begin_period(&h->w, t);
+    for (int i = 0; i < h->nm; i++)
+        if (h->m[i].ops->step(&h->m[i], &h->w, t, &e) != SANC_OK)
+            fail_msg("step %d of %s: %s", t, h->m[i].name, e.msg);
+}
+
+const void *harness_var(const harness *h, const char *name)
+{
+    for (int v = 0; v < h->w.out.nvars; v++)
+        if (strcmp(h->w.out.vars[v].name, name) == 0)
+            return h->w.out.vars[v].data;
+    fail_msg("variable %s not registered", name);
+    return NULL;
+}
+
+void harness_close(harness *h)
+{
+    for (int i = h->nm - 1; i >= 0; i--)
+        if (h->m[i].ops && h->m[i].ops->finish)
+            h->m[i].ops->finish(&h->m[i]);
+    h->nm = 0;
+    if (h->world_ok)
+        world_destroy(&h->w);
+    if (h->loaded)
+        scenario_destroy(&h->sc);
+    h->world_ok = h->loaded = 0;
+    if (h->dir[0] != '\0') {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", h->dir);
+        h->dir[0] = '\0';
+    }
+}
+
+int harness_setup(void **state)
+{
+    harness *h = malloc(sizeof *h);
+    if (h == NULL)
+        return -1;
+    harness_init(h, "test");
+    *state = h;
+    return 0;
+}
+
+int harness_teardown(void **state)
+{
+    harness *h = *state;
+    harness_close(h);
+    free(h);
+    return 0;
+}
