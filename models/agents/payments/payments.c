@@ -654,6 +654,10 @@ static int payments_step(struct model *m, struct world *w, int t, errbuf *e)
     payments *P = m->data;
     int nc = P->nc, ns = P->nsys;
     size_t n2 = (size_t)nc * nc;
+    /* without systems only the fallback settles: shares, costs and the
+     * (zero) wedge stay as init set them */
+    if (ns == 0)
+        return SANC_OK;
 
     /* everything (c) needs, from the last period's state and flows */
     memcpy(P->access_prev, P->access, (size_t)nc * (ns + 1) * sizeof *P->access_prev);
