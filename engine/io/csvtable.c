@@ -473,6 +473,8 @@ int csvtable_read(csvtable *t, const char *path, const csvtable_col *cols, int n
         hs[c].prev = -1;
     }
 
+    /* before the split: the hash is of the file as it is */
+    cfg_sha256_hex(r.buf, (size_t)(r.end - r.buf), t->sha256);
     rc = ct__next(&r, e);
     if (rc < 0)
         goto done;

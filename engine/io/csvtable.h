@@ -71,6 +71,7 @@ typedef struct csvtable_column {
 
 typedef struct csvtable {
     char *path;
+    char sha256[65];      /* of the whole file, for provenance */
     int ncols;
     int64_t nrows;        /* rows kept by the filters */
     int *line;            /* nrows: source line where each row starts */

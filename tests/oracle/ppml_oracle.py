@@ -76,6 +76,11 @@ def drops(y, fes, keep):
             return nsing, nsep
 
 
+def deviance(y, mu):
+    yl = np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / mu), 0.0)
+    return float(2 * np.sum(yl - (y - mu)))
+
+
 def design(X, fes):
     """Sparse [X | dummies of every fixed effect], or [X | 1] without any."""
     n = X.shape[0]
@@ -123,28 +128,38 @@ def ppml(y, X, fes, cluster=None, names=None):
     mu = 0.5 * (y + ybar)
     eta = np.log(mu)
     b = None
+    dev_old = np.inf
     for it in range(1, 100):
         z = eta + (y - mu) / mu
         W = sp.diags(mu)
         A = (Zk.T @ W @ Zk).toarray()
         rhs = Zk.T @ (mu * z)
-        cf = sla.cho_factor(A)
-        b_new = sla.cho_solve(cf, rhs)
+        # equilibrate: flows span ten orders of magnitude, and so do the
+        # weights; unscaled, the Cholesky solve loses the small effects
+        sc = 1.0 / np.sqrt(np.diag(A))
+        cf = sla.cho_factor(A * np.outer(sc, sc))
+        b_new = sc * sla.cho_solve(cf, sc * rhs)
         eta = Zk @ b_new
         mu = np.exp(eta)
-        # Newton converges quadratically: a step of 1e-10 leaves an error
-        # far below rounding, which is where further steps wander
-        if b is not None and np.max(np.abs(b_new[:k] - b[:k])) <= 1e-10 * max(1.0, np.max(np.abs(b_new[:k]))):
+        dev = deviance(y, mu)
+        # Newton converges quadratically, the coefficients long before the
+        # small effects: stop when both have settled to rounding (the
+        # deviance to 1e-12, or to 1e-14 of the flows for a perfect fit,
+        # where further steps only wander)
+        if (b is not None and np.max(np.abs(b_new[:k] - b[:k])) <= 1e-10 * max(1.0, np.max(np.abs(b_new[:k])))
+                and abs(dev - dev_old) <= 1e-12 * dev + 1e-14 * y.sum()):
             b = b_new
             break
         b = b_new
+        dev_old = dev
     else:
         raise OracleError("IRLS did not converge")
     # one more Newton step at the converged mu, for the sandwich
     W = sp.diags(mu)
     A = (Zk.T @ W @ Zk).toarray()
-    cf = sla.cho_factor(A)
-    Ainv_b = sla.cho_solve(cf, np.eye(A.shape[0])[:, :k])  # columns of A^-1 for beta
+    sc = 1.0 / np.sqrt(np.diag(A))
+    cf = sla.cho_factor(A * np.outer(sc, sc))
+    Ainv_b = sc[:, None] * sla.cho_solve(cf, (sc[:, None] * np.eye(A.shape[0])[:, :k]))  # columns of A^-1 for beta
     U = Zk.multiply((y - mu)[:, None]).tocsr()               # scores, n x rank
     if cl is not None:
         ids = group_ids([cl])
@@ -156,14 +171,13 @@ def ppml(y, X, fes, cluster=None, names=None):
         G = 0
         Q = U @ Ainv_b
         V = Q.T @ Q * (n / (n - 1))
-    yl = np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / mu), 0.0)
-    dev = 2 * np.sum(yl - (y - mu))
+    dev = deviance(y, mu)
     return {
         "beta": [float(v) for v in b[:k]],
         "se": [float(math.sqrt(V[j, j])) for j in range(k)],
         "vcov": [[float(V[a, c]) for c in range(k)] for a in range(k)],
         "observations": int(n), "dropped_singletons": nsing, "dropped_separated": nsep,
-        "nclusters": G, "deviance": float(dev), "iterations": it,
+        "nclusters": G, "deviance": dev, "iterations": it,
     }
 
 

@@ -207,6 +207,8 @@ static void test_source(void **state)
     csvtable t;
     assert_int_equal(csvtable_source_read(&src, &t, cols, 2, &e), SANC_OK);
     assert_int_equal(t.nrows, 2);
+    /* sha256sum of the file as written above */
+    assert_string_equal(t.sha256, "e5e68607b99e53bf7baea141579615eb51e51a69295dfebd95af8b53fd94a8a5");
     assert_string_equal(csvtable_label(&t, 0, 1), "C");
     assert_true(t.col[1].num[1] == 3.0);
     csvtable_free(&t);
@@ -252,6 +254,7 @@ static void test_large(void **state)
     assert_int_equal(csvtable_read(&t, path, panel_cols, 3, NULL, 0, &e), SANC_OK);
     assert_int_equal(t.nrows, 200000);
     assert_int_equal(t.col[0].nlevels, 500);
+    assert_int_equal(strlen(t.sha256), 64);
     assert_true(t.col[2].num[199999] == 199999.25);
     assert_string_equal(csvtable_label(&t, 0, 199999), "C499");
     csvtable_free(&t);

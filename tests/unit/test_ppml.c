@@ -37,16 +37,16 @@
 
 /* printed by tests/oracle/ppml_oracle.py --cases */
 /* case A: observations 18, singletons 0, separated 0, clusters 9 */
-static const double caseA_beta[] = { 2.2179698530356693, -0.061615474281646619 };
-static const double caseA_se[] = { 0.5387478904847709, 0.3771821683467016 };
-static const double caseA_deviance = 10.020461800785689;
+static const double caseA_beta[] = { 2.2179698530356649, -0.061615474281653329 };
+static const double caseA_se[] = { 0.53874789048477079, 0.3771821683467006 };
+static const double caseA_deviance = 10.020461800785686;
 /* case B: observations 30, singletons 1, separated 3, clusters 10 */
-static const double caseB_beta[] = { -1.8329557248284092, -0.18180013356086586 };
-static const double caseB_se[] = { 0.42835583831967833, 0.62181518424617821 };
-static const double caseB_deviance = 12.67541765513468;
+static const double caseB_beta[] = { -1.8329557248284647, -0.18180013356095459 };
+static const double caseB_se[] = { 0.42835583831967394, 0.62181518424617543 };
+static const double caseB_deviance = 12.675417655134678;
 /* case C: observations 34, singletons 0, separated 0, clusters 0 */
-static const double caseC_beta[] = { 0.40822749725074764, -0.6768689435798324 };
-static const double caseC_se[] = { 0.36647165708307156, 0.47821107710310728 };
+static const double caseC_beta[] = { 0.40822749725074986, -0.6768689435798374 };
+static const double caseC_se[] = { 0.36647165708307156, 0.47821107710310745 };
 static const double caseC_deviance = 66.581803674524139;
 
 #define MAXN 256
