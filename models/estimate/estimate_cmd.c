@@ -774,7 +774,7 @@ int estimate_command(const estimate_cmd_opts *o, errbuf *e)
         }
         est_progress pc = { o };
         ppml_boot_opts bo = { .replicates = s.replicates, .seed = s.seed, .jobs = o->jobs, .cluster = D.bcl,
-                              .nclusters = D.nbcl, .sample = f.used,
+                              .nclusters = D.nbcl, .sample = f.used, .start = f.mu,
                               .progress = o->progress != NULL ? est_on_replicate : NULL, .ctx = &pc };
         if ((rc = ppml_bootstrap(&p, &po, &bo, boot, status, &br, e)) != SANC_OK)
             goto done;

@@ -52,6 +52,7 @@ typedef struct ppml__data {
     double *y;             /* m */
     double *x;             /* k*m, column j at x + j*m */
     double *fw;            /* m frequency weights, or NULL (all 1) */
+    double *mu0;           /* m starting means, or NULL (the default start) */
     int *g[PPML_MAX_FE];   /* m group ids */
     int L[PPML_MAX_FE];    /* groups with observations */
     int *cl;               /* m cluster ids, or NULL */
@@ -63,6 +64,7 @@ static void ppml__data_free(ppml__data *D)
     free(D->y);
     free(D->x);
     free(D->fw);
+    free(D->mu0);
     for (int d = 0; d < PPML_MAX_FE; d++)
         free(D->g[d]);
     free(D->cl);
@@ -155,7 +157,8 @@ static int ppml__renumber(const int *id, int levels, const unsigned char *act, i
 }
 
 static int ppml__compact(const ppml_problem *p, const int *const *g, const int *L, int nfe, const double *fw,
-                         const unsigned char *act, const int *cluster, int nclusters, ppml__data *D, errbuf *e)
+                         const double *start, const unsigned char *act, const int *cluster, int nclusters,
+                         ppml__data *D, errbuf *e)
 {
     memset(D, 0, sizeof *D);
     int m = 0;
@@ -169,7 +172,9 @@ static int ppml__compact(const ppml_problem *p, const int *const *g, const int *
     D->x = malloc(sizeof *D->x * mm * (size_t)p->k);
     D->fw = fw != NULL ? malloc(sizeof *D->fw * mm) : NULL;
     D->cl = cluster != NULL ? malloc(sizeof *D->cl * mm) : NULL;
-    int bad = D->y == NULL || D->x == NULL || (fw != NULL && D->fw == NULL) || (cluster != NULL && D->cl == NULL);
+    D->mu0 = start != NULL ? malloc(sizeof *D->mu0 * mm) : NULL;
+    int bad = D->y == NULL || D->x == NULL || (fw != NULL && D->fw == NULL) || (cluster != NULL && D->cl == NULL) ||
+              (start != NULL && D->mu0 == NULL);
     for (int d = 0; d < nfe && !bad; d++)
         bad = (D->g[d] = malloc(sizeof *D->g[d] * mm)) == NULL ||
               ppml__renumber(g[d], L[d], act, p->n, D->g[d], &D->L[d]) < 0;
@@ -186,6 +191,8 @@ static int ppml__compact(const ppml_problem *p, const int *const *g, const int *
                 D->x[(size_t)j * mm + (size_t)r] = p->x[j][i];
             if (fw != NULL)
                 D->fw[r] = fw[i];
+            if (start != NULL)
+                D->mu0[r] = start[i];
             r++;
         }
     return SANC_OK;
@@ -382,6 +389,7 @@ static void ppml__chol_solve(const double *R, int k, double *b)
 
 typedef struct ppml__out {
     double *beta, *vcov;   /* k, k*k (vcov may be NULL: not wanted) */
+    double *mu;            /* m fitted means (may be NULL) */
     int iterations;
     double deviance;
     int culprit;
@@ -490,8 +498,13 @@ static int ppml__irls(const ppml__data *D, const ppml_opts *o, const char *const
         swy += f * D->y[i];
     }
     double ybar = swy / sw;
+    /* ppmlhdfe's start, or the caller's (a bootstrap replicate starts from
+     * the full sample's fit) when every value is usable */
+    int warm = D->mu0 != NULL;
+    for (int i = 0; i < m && warm; i++)
+        warm = D->mu0[i] > 0 && isfinite(D->mu0[i]);
     for (int i = 0; i < m; i++) {
-        mu[i] = 0.5 * (D->y[i] + ybar);
+        mu[i] = warm ? D->mu0[i] : 0.5 * (D->y[i] + ybar);
         eta[i] = log(mu[i]);
     }
     double dev_old = ppml__deviance(D, mu), itol = PPML__ITOL_START;
@@ -580,6 +593,8 @@ static int ppml__irls(const ppml__data *D, const ppml_opts *o, const char *const
                      max_iter, tol);
         goto done;
     }
+    if (out->mu != NULL)
+        memcpy(out->mu, mu, sizeof *mu * mm);
     if (out->vcov != NULL) {
         /* WLS residuals of the last step, in z (no longer needed) */
         for (int i = 0; i < m; i++) {
@@ -608,8 +623,9 @@ done:
 
 /* Fit on the observations with sample[i] (NULL: all) and fw[i] > 0 (NULL:
  * weight 1).  want_vcov fills f->vcov and f->se. */
-static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw, const unsigned char *sample,
-                     const int *cluster, int nclusters, int want_vcov, ppml_fit *f, errbuf *e)
+static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw, const double *start,
+                     const unsigned char *sample, const int *cluster, int nclusters, int want_vcov, ppml_fit *f,
+                     errbuf *e)
 {
     memset(f, 0, sizeof *f);
     f->culprit = -1;
@@ -634,11 +650,12 @@ static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw
     if (want_vcov) {
         f->se = calloc((size_t)p->k, sizeof *f->se);
         f->vcov = calloc((size_t)p->k * (size_t)p->k, sizeof *f->vcov);
+        f->mu = malloc(sizeof *f->mu * (size_t)(p->n > 0 ? p->n : 1));
     }
     int rc = SANC_OK;
     ppml__data D;
     memset(&D, 0, sizeof D);
-    if (f->used == NULL || f->beta == NULL || (want_vcov && (f->se == NULL || f->vcov == NULL))) {
+    if (f->used == NULL || f->beta == NULL || (want_vcov && (f->se == NULL || f->vcov == NULL || f->mu == NULL))) {
         rc = err_set(e, SANC_ENOMEM, "out of memory");
         goto done;
     }
@@ -646,7 +663,7 @@ static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw
         f->used[i] = (sample == NULL || sample[i]) && (fw == NULL || fw[i] > 0);
     if ((rc = ppml__drops(p, g, L, nfe, f->used, &f->dropped_singletons, &f->dropped_separated, e)) < 0)
         goto done;
-    if ((rc = ppml__compact(p, g, L, nfe, fw, f->used, cluster, nclusters, &D, e)) < 0)
+    if ((rc = ppml__compact(p, g, L, nfe, fw, start, f->used, cluster, nclusters, &D, e)) < 0)
         goto done;
     if (D.m == 0) {
         rc = err_set(e, SANC_EDATA,
@@ -660,8 +677,18 @@ static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw
     }
     f->observations = D.m;
     f->nclusters = cluster != NULL ? D.G : 0;
-    ppml__out out = { f->beta, want_vcov ? f->vcov : NULL, 0, 0.0, -1 };
+    double *mu = want_vcov ? malloc(sizeof *mu * (size_t)D.m) : NULL;
+    if (want_vcov && mu == NULL) {
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+        goto done;
+    }
+    ppml__out out = { f->beta, want_vcov ? f->vcov : NULL, mu, 0, 0.0, -1 };
     rc = ppml__irls(&D, o, p->xname, &out, e);
+    if (mu != NULL) {
+        for (int i = 0, r = 0; i < p->n; i++)
+            f->mu[i] = f->used[i] ? mu[r++] : NAN;
+        free(mu);
+    }
     f->culprit = out.culprit;
     f->iterations = out.iterations;
     f->deviance = out.deviance;
@@ -687,6 +714,7 @@ void ppml_fit_free(ppml_fit *f)
     free(f->beta);
     free(f->se);
     free(f->vcov);
+    free(f->mu);
     free(f->used);
     memset(f, 0, sizeof *f);
     f->culprit = -1;
@@ -717,7 +745,7 @@ int ppml_estimate(const ppml_problem *p, const ppml_opts *o, ppml_fit *f, errbuf
     int rc = ppml__check(p, p->cluster, p->nclusters, e);
     if (rc != SANC_OK)
         return rc;
-    return ppml__run(p, o, NULL, NULL, p->cluster, p->nclusters, 1, f, e);
+    return ppml__run(p, o, NULL, NULL, NULL, p->cluster, p->nclusters, 1, f, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -753,7 +781,7 @@ static int ppml__replicate(ppml__boot *B, int r, int *count, double *fw, errbuf 
     for (int i = 0; i < p->n; i++)
         fw[i] = b->sample == NULL || b->sample[i] ? (double)count[b->cluster[i]] : 0.0;
     ppml_fit f;
-    int rc = ppml__run(p, B->o, fw, NULL, NULL, 0, 0, &f, e);
+    int rc = ppml__run(p, B->o, fw, b->start, NULL, NULL, 0, 0, &f, e);
     if (rc == SANC_OK)
         memcpy(B->coef + (size_t)r * (size_t)p->k, f.beta, sizeof *f.beta * (size_t)p->k);
     ppml_fit_free(&f);

@@ -74,6 +74,7 @@ typedef struct ppml_fit {
     int iterations;              /* IRLS steps */
     double deviance;
     unsigned char *used;         /* n: 1 if the observation is in the fit */
+    double *mu;                  /* n fitted means (NaN where not used) */
     int culprit;                 /* collinearity error: the regressor; else -1 */
 } ppml_fit;
 
@@ -96,6 +97,9 @@ typedef struct ppml_boot_opts {
     const int *cluster;          /* n ids of the clusters drawn */
     int nclusters;
     const unsigned char *sample; /* n: observations to draw from (NULL: all) */
+    const double *start;         /* n starting means for IRLS, e.g. the full fit's mu
+                                    (NULL, or a value <= 0 or NaN among the drawn: the
+                                    default start (y + mean y) / 2) */
     /* optional, called after each replicate (under a lock, from any thread) */
     void (*progress)(int done, int total, void *ctx);
     void *ctx;

@@ -13,7 +13,8 @@
  *     independent oracle: `/usr/bin/python3 tests/oracle/ppml_oracle.py
  *     --cases` (dense dummies + Newton; keep the panels in step with its
  *     case_panels());
- *   - the bootstrap (panel D, noisy gravity with zeros): replicate r is rebuilt here from the documented draw
+ *   - the bootstrap (panel D, noisy gravity with zeros; replicates start
+ *     from the full fit): replicate r is rebuilt here from the documented draw
  *     (clusters in order of first appearance, stream rng_stream_new(
  *     rng_mix32(seed) ^ r, RNG_BOOTSTRAP)) as explicit copies of the drawn
  *     clusters and fitted with ppml_estimate; -j 1 and -j 3 must agree bit
@@ -403,10 +404,16 @@ static void test_bootstrap(void **state)
     double c1[R * 2], c3[R * 2];
     int s1[R], s3[R];
     ppml_opts o = { 1e-12, 0, 0 };
-    ppml_boot_opts b = { .replicates = R, .seed = 1234, .jobs = 1, .cluster = P.cl, .nclusters = P.ncl };
-    ppml_boot_result res;
     errbuf e;
     err_init(&e);
+    /* replicates start from the full sample's fit, as `sancsim estimate`
+     * runs them (no drops on this panel, so the sample is every cluster) */
+    ppml_fit full;
+    assert_int_equal(ppml_estimate(&p, &o, &full, &e), SANC_OK);
+    assert_int_equal(full.observations, P.n);
+    ppml_boot_opts b = { .replicates = R, .seed = 1234, .jobs = 1, .cluster = P.cl, .nclusters = P.ncl,
+                         .sample = full.used, .start = full.mu };
+    ppml_boot_result res;
     assert_int_equal(ppml_bootstrap(&p, &o, &b, c1, s1, &res, &e), SANC_OK);
     assert_int_equal(res.done + res.failed, R);
     b.jobs = 3;
@@ -431,6 +438,7 @@ static void test_bootstrap(void **state)
     }
     assert_int_equal(res.failed, 0); /* panel D resamples are all estimable */
     assert_true(distinct > 0);
+    ppml_fit_free(&full);
 }
 
 int main(void)
