@@ -669,6 +669,10 @@ static char *est_table(const est_spec *s, const ppml_fit *f, const char *varianc
         fprintf(m, "%-*s  %13.7g  %12.6g  %8.3f  %7.4f  %12.6g %12.6g\n", w, s->regressors[j], b, se, z,
                 erfc(fabs(z) / sqrt(2.0)), b - 1.959963984540054 * se, b + 1.959963984540054 * se);
     }
+    if (f->near_zero > 0)
+        fprintf(m, "\nwarning: %d observations with %s = 0 have fitted means below 1e-8 of the mean: the regressors "
+                "probably separate them (not checked; ppmlhdfe would drop them), and the coefficients of the "
+                "regressors involved are not meaningful\n", f->near_zero, s->outcome);
     if (s->replicates > 0) {
         fprintf(m, "\nbootstrap: %d replicates (%d done, %d failed), seed %llu, clusters %s\n", s->replicates,
                 br->done, br->failed, (unsigned long long)s->seed, s->boot_cluster.text);

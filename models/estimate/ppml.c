@@ -43,6 +43,7 @@
 #define PPML__ITOL_FINAL 1e-12
 #define PPML__COLLINEAR 1e-9 /* partialled-out norm / own norm */
 #define PPML__CG_FLOOR 1e-13 /* CG residual / norm of the variable */
+#define PPML__NEAR_ZERO 1e-8 /* fitted mean / mean outcome: "separated?" */
 
 /* ------------------------------------------------------------------ */
 /* the sample after the drops, compacted                               */
@@ -685,8 +686,16 @@ static int ppml__run(const ppml_problem *p, const ppml_opts *o, const double *fw
     ppml__out out = { f->beta, want_vcov ? f->vcov : NULL, mu, 0, 0.0, -1 };
     rc = ppml__irls(&D, o, p->xname, &out, e);
     if (mu != NULL) {
+        double ybar = 0;
+        for (int r = 0; r < D.m; r++)
+            ybar += D.y[r] / D.m;
         for (int i = 0, r = 0; i < p->n; i++)
-            f->mu[i] = f->used[i] ? mu[r++] : NAN;
+            if (f->used[i]) {
+                f->near_zero += rc == SANC_OK && D.y[r] == 0 && mu[r] < PPML__NEAR_ZERO * ybar;
+                f->mu[i] = mu[r++];
+            } else {
+                f->mu[i] = NAN;
+            }
         free(mu);
     }
     f->culprit = out.culprit;

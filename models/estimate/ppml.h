@@ -75,6 +75,9 @@ typedef struct ppml_fit {
     double deviance;
     unsigned char *used;         /* n: 1 if the observation is in the fit */
     double *mu;                  /* n fitted means (NaN where not used) */
+    int near_zero;               /* observations with y = 0 whose fitted mean fell below
+                                    1e-8 of the mean outcome: signs of separation by the
+                                    regressors, which is not checked */
     int culprit;                 /* collinearity error: the regressor; else -1 */
 } ppml_fit;
 

@@ -15,7 +15,8 @@ counted as the oracle counts them:
     `data.columns` and `data.filter`.
 
 Coefficients and standard errors must agree to 1e-6 relative, observation
-and drop counts exactly.  The bootstrap gives the same datasets with -j 1
+and drop counts exactly.  A regressor that separates zeros (not checked, as
+in the README) gets a warning counting them.  The bootstrap gives the same datasets with -j 1
 and -j 2.  Needs nothing from ../shared.
 """
 import csv
@@ -184,6 +185,32 @@ def main():
             check(abs(sd - float(h1["bootstrap_std_error"][0])) <= 1e-12 * sd, "bootstrap_std_error")
             print("bootstrap: %d done, -j 1 and -j 2 identical, bootstrap s.e. %.4g vs sandwich %.4g"
                   % (int((st == 1).sum()), sd, float(h1["std_error"][0])))
+        # separation by a regressor (not checked, as documented): a warning
+        # counts the zeros it drives to a fitted mean of ~0
+        rng = np.random.default_rng(1)
+        nsep = 0
+        with open(os.path.join(d, "sep.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["exporter", "importer", "year", "trade", "sep", "z"])
+            for i in range(8):
+                for j in range(8):
+                    for t in range(3):
+                        if i == j:
+                            continue
+                        y, sep = float(rng.gamma(2, 10)), 0
+                        if (i + j + t) % 7 == 0:
+                            y, sep = 0.0, 1
+                            nsep += 1
+                        w.writerow(["C%d" % i, "C%d" % j, 2000 + t, y, sep, float(rng.normal())])
+        spec = """estimate = { data = "sep.csv"; outcome = "trade"; regressors = ["sep", "z"];
+  fixed_effects = ["exporter#year", "importer#year", "exporter#importer"]; cluster = "exporter#importer"; };
+"""
+        p = run_estimate(d, spec, out)
+        check(p.returncode == 0 and ("warning: %d observations with trade = 0" % nsep) in p.stdout,
+              "separation by a regressor: exit %d, no warning about %d observations:\n%s%s"
+              % (p.returncode, nsep, p.stdout, p.stderr))
+        p = run_estimate(d, spec.replace('"sep", "z"', '"z"'), out)
+        check(p.returncode == 0 and "warning" not in p.stdout, "a warning without separation: %s" % p.stdout)
     print("%d failures" % len(fails))
     return 1 if fails else 0
 
