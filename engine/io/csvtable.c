@@ -612,7 +612,7 @@ const char *csvtable_source_header(const csvtable_source *src, const char *name)
     return name;
 }
 
-static int ct__scalar_value(const config_setting_t *s, csvtable_value *v, errbuf *e)
+int csvtable_value_parse(const config_setting_t *s, csvtable_value *v, errbuf *e)
 {
     int type = config_setting_type(s);
     memset(v, 0, sizeof *v);
@@ -624,7 +624,7 @@ static int ct__scalar_value(const config_setting_t *s, csvtable_value *v, errbuf
         v->is_number = 1;
         return cfg_elem_double(s, &v->number, e);
     }
-    return cfg_fail(s, e, "expected a number or a string (or an array of them)");
+    return cfg_fail(s, e, "expected a number or a string");
 }
 
 int csvtable_source_parse(const config_setting_t *g, const char *key, const char *base_dir,
@@ -710,13 +710,13 @@ int csvtable_source_parse(const config_setting_t *g, const char *key, const char
                 return rc;
             }
             for (int k = 0; k < len; k++)
-                if ((rc = ct__scalar_value(config_setting_get_elem(m, (unsigned)k), &src->values[used++], e)) < 0) {
+                if ((rc = csvtable_value_parse(config_setting_get_elem(m, (unsigned)k), &src->values[used++], e)) < 0) {
                     csvtable_source_free(src);
                     return rc;
                 }
             f->nvalues = len;
         } else {
-            if ((rc = ct__scalar_value(m, &src->values[used++], e)) < 0) {
+            if ((rc = csvtable_value_parse(m, &src->values[used++], e)) < 0) {
                 csvtable_source_free(src);
                 return rc;
             }

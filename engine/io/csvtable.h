@@ -110,6 +110,9 @@ typedef struct csvtable_source {
 int  csvtable_source_parse(const config_setting_t *g, const char *key, const char *base_dir,
                            csvtable_source *src, errbuf *e);
 void csvtable_source_free(csvtable_source *src);
+/* A value setting (an integer, a float or a string) as a filter value; the
+ * text points into the config tree. */
+int  csvtable_value_parse(const config_setting_t *s, csvtable_value *v, errbuf *e);
 /* The header that holds canonical column `name` (the mapping, else name). */
 const char *csvtable_source_header(const csvtable_source *src, const char *name);
 /* Every mapped name must be among the n names the caller reads; otherwise

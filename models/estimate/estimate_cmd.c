@@ -131,17 +131,7 @@ static int est_value(const config_setting_t *g, const char *key, csvtable_value 
     const config_setting_t *s = config_setting_get_member(g, key);
     if (s == NULL)
         return cfg_fail_key(g, key, e, "missing required setting");
-    memset(v, 0, sizeof *v);
-    int t = config_setting_type(s);
-    if (t == CONFIG_TYPE_STRING) {
-        v->text = config_setting_get_string(s);
-        return SANC_OK;
-    }
-    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 || t == CONFIG_TYPE_FLOAT) {
-        v->is_number = 1;
-        return cfg_elem_double(s, &v->number, e);
-    }
-    return cfg_fail(s, e, "expected a value of the year column (a number or a string)");
+    return csvtable_value_parse(s, v, e);
 }
 
 /* "<stem>_design.csv" beside the effects file. */
