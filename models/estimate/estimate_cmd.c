@@ -21,6 +21,7 @@
  */
 #include "estimate_cmd.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,7 @@ static int est_want_label(est_data *D, const char *name)
     for (int i = 0; i < D->nlabels; i++)
         if (strcmp(D->label[i], name) == 0)
             return i;
+    assert(D->nlabels < EST_MAX_LABELS); /* parts per term are bounded by EST_MAX_PARTS */
     D->label[D->nlabels] = name;
     return D->nlabels++;
 }
