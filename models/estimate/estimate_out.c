@@ -154,10 +154,10 @@ static int eo_bootstrap(hid_t f, const estimate_h5 *r, hid_t sreg, const char *p
         rc = eo_fail(e, path, "bootstrap_coefficient");
         goto out;
     }
-    int zero = 0;
+    /* no _FillValue on the integers: CF readers would turn them into floats */
     if (eo_var(f, "bootstrap_status", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &dimR, &srep, r->status, "1",
                "bootstrap replicate status", "0 pending, 1 done, 2 failed (left out of the design file)", "replicate",
-               &zero) < 0 ||
+               NULL) < 0 ||
         (ds = H5Dopen2(f, "bootstrap_status", H5P_DEFAULT)) < 0) {
         rc = eo_fail(e, path, "bootstrap_status");
         goto out;
@@ -168,12 +168,11 @@ static int eo_bootstrap(hid_t f, const estimate_h5 *r, hid_t sreg, const char *p
         rc = eo_fail(e, path, "bootstrap_status");
         goto out;
     }
-    int64_t fillseed = -1;
     if (eo_var(f, "bootstrap_seed", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &dimR, &srep, r->boot_seed, "1",
                "bootstrap replicate seed",
                "the replicate's seed, mix32(seed) XOR replicate as a sweep run's (DESIGN 6); its draws come from "
                "the stream rng_stream_seed(replicate seed, 4)",
-               "replicate", &fillseed) < 0) {
+               "replicate", NULL) < 0) {
         rc = eo_fail(e, path, "bootstrap_seed");
         goto out;
     }
