@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "err.h"
+#include "estimate_cmd.h"
 #include "h5out.h"
 #include "run.h"
 #include "scenario.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "  check CONFIG    validate a scenario and print the resolved configuration\n"
     "  sweep CONFIG    run the scenario's `sweep` block (many runs) into one file\n"
     "  merge -o FILE PARTS...   merge sweep part files (--shard, MPI) into one\n"
+    "  estimate SPEC   fit PPML with fixed effects (the spec's `estimate` block),\n"
+    "                  write its HDF5 result and print the coefficient table\n"
     "\n"
     "options:\n"
     "  -o, --output FILE     output file (default: output.file of the scenario,\n"
@@ -47,7 +50,8 @@ static const char usage_text[] =
     "  --seed N              replace scenario.seed (0 <= N < 2^63)\n"
     "  -f, --force           overwrite an existing output file\n"
     "  -q, --quiet           no progress or summary on stderr\n"
-    "  -j, --jobs N          sweep: worker threads (default: the cores available)\n"
+    "  -j, --jobs N          sweep, estimate: worker threads (default: the cores\n"
+    "                        available)\n"
     "  --resume              sweep: finish an interrupted sweep from its journal\n"
     "  --shard K/N           sweep: only runs r with r mod N = K-1 (a part file\n"
     "                        for `sancsim merge`)\n"
@@ -231,6 +235,46 @@ static int cli_merge(const char *output, int force, int quiet, char **parts, int
     return failed ? 1 : 0;
 }
 
+/* `sancsim estimate`: progress in tenths on stderr, the table on stdout. */
+static void cli_estimate_print(const char *text, void *ctx)
+{
+    (void)ctx;
+    fputs(text, stdout);
+}
+
+static void cli_estimate_progress(const char *stage, int done, int total, void *ctx)
+{
+    (void)ctx;
+    if (done == total || (done * 10) / total != ((done - 1) * 10) / total)
+        fprintf(stderr, "sancsim: %s %d/%d\n", stage, done, total);
+}
+
+static int cli_estimate(const char *spec, const char *output, char **overrides, int noverrides, int force, int quiet,
+                        int jobs, int argc, char **argv)
+{
+    char defout[1024];
+    if (output == NULL) {
+        cli_default_output(spec, defout, sizeof defout);
+        output = defout;
+    }
+    cli_install_signals();
+    char *cmdline = run_command_line(argc, argv);
+    estimate_cmd_opts o = {
+        .spec = spec, .output = output, .overrides = overrides, .noverrides = noverrides, .force = force,
+        .jobs = jobs > 0 ? jobs : sweep_default_jobs(), .command_line = cmdline, .print = cli_estimate_print,
+        .progress = quiet ? NULL : cli_estimate_progress, .on_temp = cli_on_temp, .ctx = NULL,
+    };
+    errbuf e;
+    err_init(&e);
+    int rc = estimate_command(&o, &e);
+    free(cmdline);
+    if (rc != SANC_OK)
+        return cli_fail(rc, e.msg);
+    if (!quiet)
+        fprintf(stderr, "sancsim: wrote %s\n", output);
+    return 0;
+}
+
 static int cli_parse_int(const char *v, long long lo, long long hi, long long *out)
 {
     char *end;
@@ -330,14 +374,19 @@ int main(int argc, char **argv)
         return cli_usage_error("%s", "missing command");
     int is_run = strcmp(cmd, "run") == 0, is_check = strcmp(cmd, "check") == 0;
     int is_sweep = strcmp(cmd, "sweep") == 0, is_merge = strcmp(cmd, "merge") == 0;
-    if (!is_run && !is_check && !is_sweep && !is_merge)
-        return cli_usage_error("unknown command '%s' (expected run, check, sweep or merge)", cmd);
-    if (!is_sweep && (jobs || resume || shard_n))
-        return cli_usage_error("-j, --resume and --shard are options of %s", "sweep");
+    int is_estimate = strcmp(cmd, "estimate") == 0;
+    if (!is_run && !is_check && !is_sweep && !is_merge && !is_estimate)
+        return cli_usage_error("unknown command '%s' (expected run, check, sweep, merge or estimate)", cmd);
+    if (!is_sweep && (resume || shard_n || (jobs && !is_estimate)))
+        return cli_usage_error("-j, --resume and --shard are options of %s", "sweep (-j also of estimate)");
+    if (is_estimate && seed >= 0)
+        return cli_usage_error("%s", "--seed is not an option of estimate (set estimate.bootstrap.seed)");
     if (is_merge)
         return cli_merge(output, force, quiet, extra, nextra, argc, argv);
     if (config == NULL)
         return cli_usage_error("%s needs a scenario file", cmd);
+    if (is_estimate)
+        return cli_estimate(config, output, overrides, noverrides, force, quiet, jobs, argc, argv);
     if (is_sweep)
         return cli_sweep(config, output, overrides, noverrides, seed, force, quiet, jobs, resume, shard_k, shard_n,
                          argc, argv);

@@ -140,21 +140,21 @@ int h5out_check_target(const char *path, int force, errbuf *e)
 
 /* Create ".NAME.tmp.XXXXXX" next to path with O_EXCL (mode 0666 minus the
  * umask, unlike mkstemp's 0600, so the renamed result has normal rights). */
-static int h5out_make_temp(h5out *o, errbuf *e)
+int h5out_temp_create(const char *path, char **temp, errbuf *e)
 {
-    const char *slash = strrchr(o->path, '/');
-    const char *base = slash ? slash + 1 : o->path;
-    size_t dirlen = (size_t)(base - o->path);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dirlen = (size_t)(base - path);
     size_t n = dirlen + 1 + strlen(base) + strlen(".tmp.") + 6 + 1;
-    o->temp = malloc(n);
-    if (o->temp == NULL)
+    *temp = malloc(n);
+    if (*temp == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
 
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 16) ^
-                 (uint64_t)(uintptr_t)o;
+                 (uint64_t)(uintptr_t)*temp;
     for (int attempt = 0; attempt < 100; attempt++) {
         char suffix[7];
         /* splitmix64: distinct names for concurrent writers in one folder */
@@ -168,22 +168,27 @@ static int h5out_make_temp(h5out *o, errbuf *e)
             z /= 36;
         }
         suffix[6] = '\0';
-        snprintf(o->temp, n, "%.*s.%s.tmp.%s", (int)dirlen, o->path, base, suffix);
-        int fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        snprintf(*temp, n, "%.*s.%s.tmp.%s", (int)dirlen, path, base, suffix);
+        int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
             close(fd);
             return SANC_OK;
         }
         if (errno != EEXIST) {
             int err = errno;
-            free(o->temp);
-            o->temp = NULL;
-            return err_set(e, SANC_EIO, "%s: cannot write: %s", o->path, strerror(err));
+            free(*temp);
+            *temp = NULL;
+            return err_set(e, SANC_EIO, "%s: cannot write: %s", path, strerror(err));
         }
     }
-    free(o->temp);
-    o->temp = NULL;
-    return err_set(e, SANC_EIO, "%s: cannot write: no free temporary name", o->path);
+    free(*temp);
+    *temp = NULL;
+    return err_set(e, SANC_EIO, "%s: cannot write: no free temporary name", path);
+}
+
+static int h5out_make_temp(h5out *o, errbuf *e)
+{
+    return h5out_temp_create(o->path, &o->temp, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -602,21 +607,36 @@ static int h5out_sync(const char *file, int dir)
 
 /* Move temp onto path; without force, never clobber a file that appeared
  * while we ran (link fails atomically on an existing name). */
-static int h5out_publish(h5out *o, int force, errbuf *e)
+static int h5out_publish(const char *temp, const char *path, int force, errbuf *e)
 {
     if (!force) {
-        if (link(o->temp, o->path) == 0) {
-            unlink(o->temp);
+        if (link(temp, path) == 0) {
+            unlink(temp);
             return SANC_OK;
         }
         if (errno == EEXIST)
-            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", o->path);
+            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
         /* file systems without hard links: check, then rename */
-        if (access(o->path, F_OK) == 0)
-            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", o->path);
+        if (access(path, F_OK) == 0)
+            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
     }
-    if (rename(o->temp, o->path) != 0)
-        return err_set(e, SANC_EIO, "%s: cannot write: rename: %s", o->path, strerror(errno));
+    if (rename(temp, path) != 0)
+        return err_set(e, SANC_EIO, "%s: cannot write: rename: %s", path, strerror(errno));
+    return SANC_OK;
+}
+
+int h5out_temp_publish(const char *temp, const char *path, int force, errbuf *e)
+{
+    if (h5out_sync(temp, 0) < 0)
+        return err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", path, strerror(errno));
+    int rc = h5out_publish(temp, path, force, e);
+    if (rc < 0)
+        return rc;
+    char *dir = h5out_dirname(path);
+    if (dir != NULL) {
+        h5out_sync(dir, 1); /* best effort: the file itself is complete */
+        free(dir);
+    }
     return SANC_OK;
 }
 
@@ -661,17 +681,8 @@ int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
         rc = h5out_fail(e, o->path, "close");
         goto fail;
     }
-    if (h5out_sync(o->temp, 0) < 0) {
-        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", o->path, strerror(errno));
+    if ((rc = h5out_temp_publish(o->temp, o->path, o->force, e)) < 0)
         goto fail;
-    }
-    if ((rc = h5out_publish(o, o->force, e)) < 0)
-        goto fail;
-    char *dir = h5out_dirname(o->path);
-    if (dir != NULL) {
-        h5out_sync(dir, 1); /* best effort: the file itself is complete */
-        free(dir);
-    }
     h5out_free(o);
     return SANC_OK;
 fail:

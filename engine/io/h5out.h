@@ -31,7 +31,16 @@ typedef struct h5out_prov {
  * writable (SANC_EIO).  Called before any work is done. */
 int h5out_check_target(const char *path, int force, errbuf *e);
 
-/* Create the temporary file, the dimension scales from w->out.dim_labels and
+/* The crash-safe way to write any output (also the estimate's HDF5 and CSV
+ * files): create an empty ".NAME.tmp.XXXXXX" beside path (*temp
+ * malloc'ed; SANC_EIO), write and close it, then publish it: fsync, move
+ * onto path (without force never replacing a file that appeared meanwhile:
+ * SANC_EEXIST), sync the folder.  On a publish error the caller removes
+ * the temporary file. */
+int h5out_temp_create(const char *path, char **temp, errbuf *e);
+int h5out_temp_publish(const char *temp, const char *path, int force, errbuf *e);
+
+/* Create the temporary file, the dimension scales from s->dim_labels and
  * time, and one extendible dataset per registered variable (compression
  * 0..9; >0 adds shuffle + deflate). */
 int h5out_create(h5out **o, const char *path, int force, const struct schema *s, int compression,
