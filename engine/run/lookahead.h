@@ -14,8 +14,10 @@
 #define SANCSIM_LOOKAHEAD_H
 
 #include "err.h"
+#include "policyset.h"
 
 struct world;
+struct model_views;
 
 typedef struct lookahead lookahead;
 
@@ -39,5 +41,15 @@ void lookahead_free(lookahead *la);
  * those of the GE solver (no equilibrium, no convergence). */
 int  lookahead_eval(lookahead *la, const struct world *w, const lookahead_policy *p,
                     lookahead_result *r, errbuf *e);
+
+/* Evaluate a policy set (policyset.h; DESIGN 3b) instead of w's wedges:
+ * the shocks of the events in force, the sanction factors at the given
+ * levels (the sanctions view's hook), routes through the open hubs at the
+ * current markups (routing's), payment wedges after the forced joins and
+ * exits (payments'), no noise; then the static equilibrium with full
+ * adjustment from a cold start.  A missing module (view NULL) contributes
+ * nothing.  Pure: reads w and the views, writes r and its own scratch. */
+int  lookahead_eval_set(lookahead *la, const struct world *w, const struct model_views *v,
+                        const la_policyset *p, lookahead_result *r, errbuf *e);
 
 #endif

@@ -2,7 +2,7 @@
  * registry.c - the one table that names the pipeline's modules and the
  * settings block each one owns.
  *
- * Order is the stepping order of DESIGN section 3: policy -> sanctions ->
+ * Order is the stepping order of DESIGN sections 3 and 3b: governments -> policy -> sanctions ->
  * payments -> routing -> gravity -> metrics.  A new mechanism is one file
  * pair plus one line here.
  */
@@ -12,9 +12,11 @@
 #include "model.h"
 #include "scenario.h"
 
-extern const model_ops policy_ops, sanctions_ops, payments_ops, routing_ops, gravity_ops, metrics_ops;
+extern const model_ops governments_ops, policy_ops, sanctions_ops, payments_ops, routing_ops, gravity_ops, metrics_ops;
 
 const model_entry model_registry[] = {
+    /* decisions of governments on their declared actions (DESIGN 3b) */
+    {"governments", &governments_ops, "governments", MODEL_BLOCK_GROUP},
     /* dated events: cost shocks, transfers */
     {"policy", &policy_ops, NULL, MODEL_BLOCK_NONE},
     /* trade, financial and secondary measures */
@@ -26,7 +28,7 @@ const model_entry model_registry[] = {
     /* partial adjustment of openness, GE solve */
     {"gravity", &gravity_ops, NULL, MODEL_BLOCK_NONE},
     /* derived outputs: dependence, transit, sanction effects */
-    {"metrics", &metrics_ops, NULL, MODEL_BLOCK_NONE},
+    {"metrics", &metrics_ops, "metrics", MODEL_BLOCK_GROUP},
     {NULL, NULL, NULL, MODEL_BLOCK_NONE},
 };
 

@@ -36,6 +36,7 @@ typedef struct model_views {
     const sanctions_view *sanctions;
     const payments_view *payments;
     const routing_view *routing;
+    const governments_view *governments; /* first in the pipeline; NULL without decisions */
 } model_views;
 
 /* The run's pure look-ahead (engine/run/lookahead.h), handed to every
@@ -47,6 +48,12 @@ typedef struct model_lookahead {
     int (*eval)(void *ctx, const struct world *w, const double *extra_logphi, double *welfare, double *X,
                 errbuf *e);
     void *ctx;
+    /* The same for a policy set (policyset.h) instead of the current
+     * wedges: shocks of the events in force, sanction factors at the given
+     * levels, routes through the open hubs, payment wedges after the forced
+     * joins/exits; no noise.  Pure as eval. */
+    int (*eval_set)(void *ctx, const struct world *w, const la_policyset *p, double *welfare, double *X,
+                    errbuf *e);
 } model_lookahead;
 
 /* What init receives. */
@@ -66,6 +73,10 @@ typedef struct model_ops {
     int (*step)(struct model *m, struct world *w, int t, errbuf *e);
     /* optional: free private data (everything the module allocated). */
     void (*finish)(struct model *m);
+    /* optional: called once every module is initialised (the run and
+     * run_check call it in pipeline order), for checks that need the
+     * views of later modules; may register outputs. */
+    int (*ready)(struct model *m, struct world *w, errbuf *e);
 } model_ops;
 
 typedef struct model {

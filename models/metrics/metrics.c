@@ -246,4 +246,4 @@ static void metrics_finish(struct model *m)
     m->data = NULL;
 }
 
-const model_ops metrics_ops = {metrics_init, metrics_step, metrics_finish};
+const model_ops metrics_ops = {metrics_init, metrics_step, metrics_finish, NULL};
