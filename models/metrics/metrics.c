@@ -27,6 +27,7 @@
 
 #include "model.h"
 #include "scenario.h"
+#include "strategic.h"
 #include "world.h"
 
 typedef struct metrics {
@@ -43,6 +44,7 @@ typedef struct metrics {
     int nhubs, nsanc;
     const routing_view *rv;     /* NULL: no routing module */
     const sanctions_view *sv;   /* NULL: no sanctions module */
+    strategic *st;              /* the metrics block's leverage and strategic dependence (NULL: none) */
 } metrics;
 
 static void metrics_compute(metrics *mt, const struct world *w)
@@ -214,16 +216,17 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     int rc = metrics_register(w, mt, e);
     if (rc != SANC_OK)
         return rc;
+    if ((rc = strategic_init(&mt->st, ctx, e)) != SANC_OK)
+        return rc;
     metrics_compute(mt, w);
-    return SANC_OK;
+    return strategic_step(mt->st, w, 0, &ctx->lookahead, e);
 }
 
 static int metrics_step(struct model *m, struct world *w, int t, errbuf *e)
 {
-    (void)t;
-    (void)e;
-    metrics_compute(m->data, w);
-    return SANC_OK;
+    metrics *mt = m->data;
+    metrics_compute(mt, w);
+    return strategic_step(mt->st, w, t, &m->lookahead, e);
 }
 
 static void metrics_finish(struct model *m)
@@ -242,6 +245,7 @@ static void metrics_finish(struct model *m)
     free(mt->ex);
     free(mt->im);
     free(mt->rsum);
+    strategic_free(mt->st);
     free(mt);
     m->data = NULL;
 }
