@@ -382,10 +382,9 @@ static void expect_error(fixture *f, const char *body, const char *where, const 
     errbuf e;
     err_init(&e);
     int rc = scenario_load(&sc, cfg, NULL, 0, -1, &e);
-    if (rc == SANC_OK) {
+    if (rc == SANC_OK)
         rc = run_check(&sc, &e);
-        scenario_destroy(&sc);
-    }
+    scenario_destroy(&sc); /* also after a failed load */
     assert_int_equal(rc, SANC_ECONFIG);
     assert_int_equal(err_exit_status(rc), 2);
     assert_contains(e.msg, where);
