@@ -610,7 +610,12 @@ static int gov_infeasible(int rc)
  * its taken reversible ones (drop); make at most one move. */
 static int gov_review(governments *G, struct world *w, int t, int g, errbuf *e)
 {
-    int c = G->gov[g].country;
+    int c = G->gov[g].country, any = 0;
+    for (int a = 0; a < G->nact && !any; a++)
+        any = G->act[a].owner == c &&
+              (G->act[a].state == ACT_OPEN || (G->act[a].state == ACT_TAKEN && G->act[a].reversible));
+    if (!any) /* nothing left to decide */
+        return SANC_OK;
     errbuf le;
     err_init(&le);
     int rc = gov_eval(G, w, t, -1, ACT_OPEN, G->sq_wel, G->sq_X, G->sq_T, &le);
