@@ -30,7 +30,7 @@ ROOT_STR_ATTRS = ["software", "software_version", "git_revision", "compiler", "h
                   "config_sha256", "scenario", "Conventions"]
 VAR_ATTRS = ["units", "long_name", "description", "dims"]
 DIM_NAMES = {"time", "country", "partner", "exporter", "importer", "sector", "payment_system",
-             "hub", "sanction", "run", "parameter", "point"}
+             "hub", "sanction", "run", "parameter", "point", "action", "decision"}
 
 
 def _str(v):
@@ -126,8 +126,9 @@ def _check_h5py(path, expect_vars, errs):
             if len(dims) != ds.ndim:
                 errs.append("%s: dims attribute %r does not match rank %d" % (name, dims, ds.ndim))
                 continue
-            # a sweep puts `run` (or, for per-point summaries, `point`) before time
-            if not dims or dims[0] not in ("time", "run", "point"):
+            # a sweep puts `run` (or, for per-point summaries, `point`) before time; the
+            # governments' decision table is along `decision` alone (DESIGN 3b)
+            if not dims or dims[0] not in ("time", "run", "point", "decision"):
                 errs.append("%s: first dimension is not time" % name)
             for i, d in enumerate(dims):
                 sc = ds.dims[i]
@@ -198,6 +199,9 @@ def _check_xarray(path, info, errs):
             if v.size and v.size <= 50_000_000:
                 raw = f[name][()]
                 got = v.values
+                if raw.dtype.kind == "O":  # variable-length strings: h5py bytes, xarray str
+                    raw = np.array([_str(x) for x in raw.ravel()], dtype=object).reshape(raw.shape)
+                    got = np.array([_str(x) for x in got.ravel()], dtype=object).reshape(got.shape)
                 if got.shape != raw.shape or not np.array_equal(got, raw, equal_nan=raw.dtype.kind == "f"):
                     errs.append("%s: values through xarray differ from the stored values "
                                 "(fill-value masking or scaling?)" % name)

@@ -100,6 +100,14 @@ with tempfile.TemporaryDirectory() as tmp:
         country = strings(f["country"])
         r, i = country.index("RUS"), country.index("IRN")
         check("leverage RUS-IRN computed", feas[0, r, i] == 1 and feas[0, i, r] == 1)
+    rc = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "tests/integration/check_h5.py"), a],
+                        capture_output=True, text=True)
+    check("check_h5 (h5py, xarray) on the governments run", rc.returncode == 0, rc.stdout + rc.stderr)
+    if shutil.which("Rscript") and subprocess.run(
+            ["Rscript", "-e", "suppressPackageStartupMessages(library(hdf5r))"], capture_output=True).returncode == 0:
+        rc = subprocess.run(["Rscript", os.path.join(SRC, "tests/integration/check_h5.R"), a],
+                            capture_output=True, text=True)
+        check("check_h5.R on the governments run", rc.returncode == 0, rc.stdout + rc.stderr)
     if shutil.which("ncdump"):
         nd = subprocess.run(["ncdump", "-v", "decision_action", a], capture_output=True, text=True)
         check("ncdump reads the decision table", nd.returncode == 0 and "decision_action =" in nd.stdout,
