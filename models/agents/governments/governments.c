@@ -91,7 +91,6 @@ typedef struct governments {
     model_views *views;
     model_lookahead la;
     governments_view view;
-    int has_block;
     int review, first;
     double temperature, threshold;
     int ngov;
@@ -763,7 +762,6 @@ static int gov_init(struct model *m, const model_init *ctx, errbuf *e)
         G->gov_of[i] = -1;
     int rc;
     if (ctx->block != NULL) {
-        G->has_block = 1;
         if ((rc = gov_read_block(G, ctx->block, e)) != SANC_OK)
             return rc;
     }
