@@ -455,19 +455,25 @@ static int gov_pending(const governments *G, int a, int t, int mod_a)
     return a == mod_a || G->act[a].start >= t;
 }
 
-/* Is entry ei in force for the look-ahead of a review at t? */
+/* Is entry ei in force for the look-ahead of a review at t?  Active at
+ * t-1 by its window; a decided action by its state: taken and still
+ * pending (or the candidate, starting at t + lag) counts when its window
+ * will open at all (a stop that took effect before its start keeps it
+ * shut); a taken stop still pending switches its item off. */
 static int gov_in_force(const governments *G, int ei, int t, int mod_a, int mod_state)
 {
-    int s, e;
+    int s, e, on;
     gov_entry_window(G, ei, &s, &e);
-    int on = s <= t - 1 && t - 1 < e;
     const gov_entry *en = &G->ent[ei];
-    if (en->action >= 0) {
-        int st = gov_state(G, en->action, mod_a, mod_state);
-        if (st == ACT_TAKEN && gov_pending(G, en->action, t, mod_a))
-            on = 1;
-        else if (st != ACT_TAKEN)
-            on = 0;
+    int a = en->action;
+    if (a < 0) {
+        on = s <= t - 1 && t - 1 < e;
+    } else if (gov_state(G, a, mod_a, mod_state) != ACT_TAKEN) {
+        on = 0;
+    } else {
+        if (a == mod_a)
+            s = t + G->act[a].lag;
+        on = s >= t ? e > s : t - 1 < e;
     }
     for (int q = 0; q < G->nent && on; q++) {
         const gov_entry *sp = &G->ent[q];
