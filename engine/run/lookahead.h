@@ -6,9 +6,12 @@
  * so governments and the leverage metric can evaluate as many candidate
  * policy sets as they like without altering the run.
  *
- * Today a policy set is a change of log openness per cell on top of the
- * period's target (shocks, route wedges with sanctions, payment wedges;
- * noise is left out).  Modules reach it through model->lookahead.
+ * Two kinds of policy set: a change of log openness per cell on top of the
+ * period's own wedges (lookahead_eval: shocks, route wedges with sanctions,
+ * payment wedges; noise left out), or a full policy set (lookahead_eval_set,
+ * policyset.h: events in force, sanction levels, open hubs, forced payment
+ * operations) rebuilt through the modules' pure hooks.  Modules reach both
+ * through model->lookahead (eval, eval_set).
  */
 #ifndef SANCSIM_LOOKAHEAD_H
 #define SANCSIM_LOOKAHEAD_H

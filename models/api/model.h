@@ -2,7 +2,7 @@
  * model.h - the module interface (a small ops table, the PETSc pattern).
  *
  * A run is a pipeline of modules stepped in registry order each period:
- * policy -> sanctions -> payments -> routing -> gravity -> metrics.
+ * governments -> policy -> sanctions -> payments -> routing -> gravity -> metrics.
  *
  * What a module may see (DESIGN section 4, rule 1):
  *  - the scenario's dataset and shared definitions (dimensions, country and
