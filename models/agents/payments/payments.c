@@ -194,7 +194,10 @@ static void pay_compute(payments *P, struct world *w, int baseline)
  * current memberships give after the forced joins/exits `ops`, largest
  * banks first (pay_select; joins respect bars), with no random draw.  The
  * step's own code runs on scratch copies: the state is swapped out and
- * back, so nothing the module publishes changes. */
+ * back, so nothing the module publishes changes.  Whoever makes pay_select
+ * or pay_compute write another array must swap it here too, or the
+ * look-ahead stops being pure (test_governments' decided = scripted test
+ * would catch it only where the array feeds back into the run). */
 static void payments_wedge(void *self, const struct world *w, const la_payop *ops, int nops, double *pay_logw)
 {
     payments *P = self;
