@@ -5,7 +5,10 @@
 
 Panels: welfare change by country over time; welfare change in the last
 period (bars); settlement shares by payment system for Russia and for Iran;
-transit through each hub; the Russia-Iran power balance.  Units and names come
+transit through each hub; the Russia-Iran power balance.  A run with
+governments (DESIGN 3b) or strategic sectors gets a third row: the decisions
+timeline (who took or dropped which action when, with its gain; bars where
+the action is active) and the strategic power balance.  Units and names come
 from the file's attributes and dimension scales (DESIGN section 7), so the
 script works on any run; a panel whose variable, country or axis is missing
 says so in the panel instead of failing.  Needs Debian's python3-h5py,
@@ -169,6 +172,56 @@ def panel_power(ax, f, x, countries):
     _time_axis(ax, x)
 
 
+def panel_decisions(ax, f, x):
+    title = "Decisions of the governments"
+    acts = _labels(f, "action")
+    if not acts or "action_active" not in f:
+        return _note(ax, title, "no decided actions in this run")
+    active = f["action_active"][()]
+    for k, name in enumerate(acts):
+        on = np.nonzero(active[:, k])[0]
+        if len(on):
+            ax.plot([x[i] for i in on], [k] * len(on), lw=6, color="tab:blue", alpha=0.35,
+                    solid_capstyle="butt")
+    if "decision_period" in f:
+        per = f["decision_period"][()]
+        gov = _labels(f, "decision_government")
+        act = _labels(f, "decision_action")
+        kind = _labels(f, "decision_kind")
+        gain = f["decision_gain"][()]
+        for p, g, a, kd, gn in zip(per, gov, act, kind, gain):
+            k = acts.index(a)
+            ax.plot(x[int(p)], k, marker="o" if kd == "taken" else "x", color="k")
+            ax.annotate(f"{g} {kd} (dU {gn:.2g})", (x[int(p)], k), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7)
+    ax.set_yticks(range(len(acts)))
+    ax.set_yticklabels(acts, fontsize=7)
+    ax.set_ylim(-0.7, len(acts) - 0.3)
+    ax.set_title(title + " (o taken, x dropped; bars: active)")
+    _time_axis(ax, x)
+
+
+def panel_strategic(ax, f, x, countries):
+    title = "Strategic power balance"
+    if "strategic_power_balance" not in f or countries is None:
+        return _note(ax, title, "no `strategic_power_balance`\n(set metrics.strategic_sectors)")
+    sp = f["strategic_power_balance"][()]
+    partners = _labels(f, "partner") or countries
+    drawn = 0
+    for a, b in PB_PAIRS:
+        if a in countries and b in partners:
+            style = dict(lw=2.2) if (a, b) == ("RUS", "IRN") else dict(lw=1.0, ls="--")
+            ax.plot(x, sp[:, countries.index(a), partners.index(b)], label=f"{a} on {b}", **style)
+            drawn += 1
+    if not drawn:
+        return _note(ax, title, "RUS / IRN not in this run")
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_ylabel("D_S(country on partner) - D_S(partner on country)")
+    ax.set_title(title + " (strategic sectors, transfers counted)")
+    ax.legend(fontsize=7)
+    _time_axis(ax, x)
+
+
 def main(argv):
     if len(argv) != 3:
         sys.stderr.write("usage: plot_dashboard.py IN.h5 OUT.png\n")
@@ -179,13 +232,21 @@ def main(argv):
         if x is None:
             n = f["welfare"].shape[0] if "welfare" in f else 1
             x = np.arange(n)
-        fig, axes = plt.subplots(2, 3, figsize=(18, 10), constrained_layout=True)
+        extra = "action" in f or "strategic_power_balance" in f
+        fig, axes = plt.subplots(3 if extra else 2, 3, figsize=(18, 15 if extra else 10),
+                                 constrained_layout=True)
         panel_welfare_lines(axes[0, 0], f, x, countries)
         panel_welfare_bars(axes[0, 1], f, x, countries)
         panel_power(axes[0, 2], f, x, countries)
         panel_settlement(axes[1, 0], f, x, countries, "RUS")
         panel_settlement(axes[1, 1], f, x, countries, "IRN")
         panel_transit(axes[1, 2], f, x)
+        if extra:
+            gs = axes[2, 0].get_gridspec()
+            axes[2, 0].remove()
+            axes[2, 1].remove()
+            panel_decisions(fig.add_subplot(gs[2, 0:2]), f, x)
+            panel_strategic(axes[2, 2], f, x, countries)
         name = ""
         if "provenance/config" in f:
             cfg = _text(f["provenance/config"][()])

@@ -14,7 +14,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
-enum rng_module { RNG_PAYMENTS = 1, RNG_NOISE = 2, RNG_SWEEP = 3, RNG_BOOTSTRAP = 4 };
+enum rng_module { RNG_PAYMENTS = 1, RNG_NOISE = 2, RNG_SWEEP = 3, RNG_BOOTSTRAP = 4, RNG_GOVERNMENTS = 5 };
 
 /* A 64 -> 32 bit mix (the splitmix64 finaliser, upper half). */
 uint32_t rng_mix32(uint64_t x);

@@ -575,6 +575,54 @@ static int h5out_close_objects(h5out *o)
     return rc;
 }
 
+/* The schema's table columns (schema.h), each along its dimension, which
+ * gets its label scale here; columns of an empty dimension are left out
+ * (no zero-length variables).  Strings are variable-length UTF-8. */
+static int h5out_tables(h5out *o, const schema *s, errbuf *e)
+{
+    for (int c = 0; c < s->ncols; c++) {
+        const schema_col *col = &s->cols[c];
+        int d = col->dim;
+        hsize_t n = d > DIM_TIME && d < DIM_COUNT && s->dim_n[d] > 0 ? (hsize_t)s->dim_n[d] : 0;
+        if (n == 0)
+            continue;
+        int rc;
+        if (o->scale[d] < 0 && (rc = h5out_label_scale(o, s, d, e)) < 0)
+            return rc;
+        hid_t type = col->kind == SCHEMA_COL_STRING ? h5util_vlen_str()
+                     : col->kind == SCHEMA_COL_INT  ? H5Tcopy(H5T_STD_I32LE)
+                                                    : H5Tcopy(H5T_IEEE_F64LE);
+        hid_t mtype = col->kind == SCHEMA_COL_STRING ? H5Tcopy(type)
+                      : col->kind == SCHEMA_COL_INT  ? H5Tcopy(H5T_NATIVE_INT)
+                                                     : H5Tcopy(H5T_NATIVE_DOUBLE);
+        hid_t space = H5Screate_simple(1, &n, NULL);
+        hid_t ds = -1;
+        rc = SANC_OK;
+        if (type < 0 || mtype < 0 || space < 0 || *col->data == NULL)
+            rc = h5out_fail(e, o->path, col->name);
+        else {
+            ds = H5Dcreate2(o->file, col->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (ds < 0 || H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *col->data) < 0 ||
+                H5DSattach_scale(ds, o->scale[d], 0) < 0 || h5util_attr_str(ds, "units", col->units) < 0 ||
+                h5util_attr_str(ds, "long_name", col->long_name) < 0 ||
+                h5util_attr_str(ds, "description", col->description) < 0 ||
+                h5util_attr_str(ds, "dims", schema_dim_names[d]) < 0)
+                rc = h5out_fail(e, o->path, col->name);
+        }
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (space >= 0)
+            H5Sclose(space);
+        if (mtype >= 0)
+            H5Tclose(mtype);
+        if (type >= 0)
+            H5Tclose(type);
+        if (rc != SANC_OK)
+            return rc;
+    }
+    return SANC_OK;
+}
+
 static int h5out_provenance(h5out *o, const h5out_prov *p)
 {
     return h5util_config_dataset(o->file, p->config_text, "resolved scenario configuration");
@@ -658,6 +706,8 @@ int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
     if (p == NULL)
         p = &none;
     int rc = SANC_OK;
+    if (p->tables != NULL && (rc = h5out_tables(o, p->tables, e)) < 0)
+        goto fail;
     if (h5out_close_objects(o) < 0) {
         rc = h5out_fail(e, o->path, "closing datasets");
         goto fail;

@@ -19,7 +19,9 @@
     X(DIM_SECTOR, "sector", "sector")                         \
     X(DIM_PAYMENT_SYSTEM, "payment_system", "payment system") \
     X(DIM_HUB, "hub", "transit hub")                          \
-    X(DIM_SANCTION, "sanction", "sanction")
+    X(DIM_SANCTION, "sanction", "sanction")                   \
+    X(DIM_ACTION, "action", "decided action")                 \
+    X(DIM_DECISION, "decision", "decision taken")
 
 enum schema_dim {
 #define SCHEMA__ENUM(id, name, lname) id,
@@ -43,6 +45,18 @@ typedef struct schema_var {
     const void *data;
 } schema_var;
 
+/* A column of a table along one dimension that is not time (e.g. the
+ * governments' `decision` table), written once when the run is finished:
+ * its length is the dimension's size then (none: not written). */
+#define SCHEMA_MAX_COLS 16
+enum { SCHEMA_COL_INT = 0, SCHEMA_COL_DOUBLE = 1, SCHEMA_COL_STRING = 2 };
+typedef struct schema_col {
+    const char *name, *units, *long_name, *description;
+    int dim;                  /* enum schema_dim, not DIM_TIME */
+    int kind;                 /* SCHEMA_COL_*: int, double or UTF-8 string (variable length) */
+    const void *const *data;  /* where the column's array lives (it may be reallocated) */
+} schema_col;
+
 typedef struct schema {
     int T;                        /* periods, including period 0 */
     double *time_days;            /* T: days since the start to each period */
@@ -52,6 +66,8 @@ typedef struct schema {
     char *const *dim_labels[DIM_COUNT];
     int nvars;
     schema_var vars[SCHEMA_MAX_VARS];
+    int ncols;
+    schema_col cols[SCHEMA_MAX_COLS];
 } schema;
 
 #endif

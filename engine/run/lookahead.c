@@ -7,12 +7,15 @@
 
 #include "ge.h"
 #include "gravity.h"
+#include "model.h"
 #include "scenario.h"
 #include "world.h"
 
 struct lookahead {
     ge_solver *solver;
     double *phi, *phat, *Phat, *X, *Y, *E, *pindex, *D;
+    /* policy sets only (allocated on first use) */
+    double *shock, *logF, *enf, *logG, *routeM, *payw;
 };
 
 void lookahead_free(lookahead *la)
@@ -28,6 +31,12 @@ void lookahead_free(lookahead *la)
     free(la->E);
     free(la->pindex);
     free(la->D);
+    free(la->shock);
+    free(la->logF);
+    free(la->logG);
+    free(la->enf);
+    free(la->routeM);
+    free(la->payw);
     free(la);
 }
 
@@ -63,11 +72,12 @@ int lookahead_create(lookahead **out, const world *w, errbuf *e)
     return SANC_OK;
 }
 
-int lookahead_eval(lookahead *la, const world *w, const lookahead_policy *p, lookahead_result *r, errbuf *e)
+/* phi* from log openness (shocks), log route and payment wedges. */
+static void lookahead_target(lookahead *la, const world *w, const double *shock, const double *extra,
+                             const double *routeM, const double *payw)
 {
     const scenario *sc = w->sc;
     int nc = w->nc, ns = w->ns;
-    const double *extra = p ? p->extra_logphi : NULL;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
             for (int k = 0; k < ns; k++) {
@@ -76,9 +86,64 @@ int lookahead_eval(lookahead *la, const world *w, const lookahead_policy *p, loo
                     la->phi[c] = 1.0;
                     continue;
                 }
-                double lphi = w->shock_logphi[c] + (extra ? extra[c] : 0.0);
-                la->phi[c] = gravity_cell_target(lphi, w->route_logM[c] + w->pay_logw[W2(w, i, j)], sc->sigma[k]);
+                double lphi = shock[c] + (extra ? extra[c] : 0.0);
+                la->phi[c] = gravity_cell_target(lphi, routeM[c] + payw[W2(w, i, j)], sc->sigma[k]);
             }
+}
+
+static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, errbuf *e);
+
+int lookahead_eval(lookahead *la, const world *w, const lookahead_policy *p, lookahead_result *r, errbuf *e)
+{
+    lookahead_target(la, w, w->shock_logphi, p ? p->extra_logphi : NULL, w->route_logM, w->pay_logw);
+    return lookahead_solve(la, w, r, e);
+}
+
+int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, const la_policyset *p,
+                       lookahead_result *r, errbuf *e)
+{
+    const scenario *sc = w->sc;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns, n2 = (size_t)w->nc * w->nc;
+    if (la->shock == NULL) {
+        la->shock = malloc(n3 * sizeof *la->shock);
+        la->logF = malloc(n3 * sizeof *la->logF);
+        la->enf = malloc(n3 * sizeof *la->enf);
+        la->routeM = malloc(n3 * sizeof *la->routeM);
+        la->logG = malloc(n3 * sizeof *la->logG);
+        la->payw = malloc(n2 * sizeof *la->payw);
+        if (!la->shock || !la->logF || !la->enf || !la->logG || !la->routeM || !la->payw)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    /* shocks of the events in force, summed in event order as policy does */
+    memset(la->shock, 0, n3 * sizeof *la->shock);
+    for (int q = 0; q < sc->nevents; q++) {
+        const sc_event *ev = &sc->events[q];
+        if (ev->type != SC_EV_SHOCK || p->event_on == NULL || !p->event_on[q])
+            continue;
+        for (int c = 0; c < ev->ncells; c++)
+            la->shock[ev->cells[c].idx] += ev->cells[c].logphi;
+    }
+    memset(la->logF, 0, n3 * sizeof *la->logF);
+    memset(la->enf, 0, n3 * sizeof *la->enf);
+    memset(la->logG, 0, n3 * sizeof *la->logG);
+    if (v->sanctions != NULL && v->sanctions->n > 0 && p->sanction_level != NULL)
+        v->sanctions->factors(v->sanctions->self, w, p->sanction_level, la->logF, la->enf, la->logG);
+    if (v->routing != NULL && v->routing->route_wedge != NULL)
+        v->routing->route_wedge(v->routing->self, w, p->hub_on, la->logF, la->enf, la->logG, la->routeM);
+    else
+        for (size_t c = 0; c < n3; c++)
+            la->routeM[c] = la->logF[c] + la->logG[c];
+    if (v->payments != NULL && v->payments->wedge != NULL)
+        v->payments->wedge(v->payments->self, w, p->payops, p->npayops, la->payw);
+    else
+        memset(la->payw, 0, n2 * sizeof *la->payw);
+    lookahead_target(la, w, la->shock, p->extra_logphi, la->routeM, la->payw);
+    return lookahead_solve(la, w, r, e);
+}
+
+static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, errbuf *e)
+{
+    int nc = w->nc, ns = w->ns;
     /* a cold start from the baseline: the result must not depend on what
      * was evaluated before */
     size_t nk = (size_t)nc * ns;

@@ -6,16 +6,21 @@
  * so governments and the leverage metric can evaluate as many candidate
  * policy sets as they like without altering the run.
  *
- * Today a policy set is a change of log openness per cell on top of the
- * period's target (shocks, route wedges with sanctions, payment wedges;
- * noise is left out).  Modules reach it through model->lookahead.
+ * Two kinds of policy set: a change of log openness per cell on top of the
+ * period's own wedges (lookahead_eval: shocks, route wedges with sanctions,
+ * payment wedges; noise left out), or a full policy set (lookahead_eval_set,
+ * policyset.h: events in force, sanction levels, open hubs, forced payment
+ * operations) rebuilt through the modules' pure hooks.  Modules reach both
+ * through model->lookahead (eval, eval_set).
  */
 #ifndef SANCSIM_LOOKAHEAD_H
 #define SANCSIM_LOOKAHEAD_H
 
 #include "err.h"
+#include "policyset.h"
 
 struct world;
+struct model_views;
 
 typedef struct lookahead lookahead;
 
@@ -39,5 +44,15 @@ void lookahead_free(lookahead *la);
  * those of the GE solver (no equilibrium, no convergence). */
 int  lookahead_eval(lookahead *la, const struct world *w, const lookahead_policy *p,
                     lookahead_result *r, errbuf *e);
+
+/* Evaluate a policy set (policyset.h; DESIGN 3b) instead of w's wedges:
+ * the shocks of the events in force, the sanction factors at the given
+ * levels (the sanctions view's hook), routes through the open hubs at the
+ * current markups (routing's), payment wedges after the forced joins and
+ * exits (payments'), no noise; then the static equilibrium with full
+ * adjustment from a cold start.  A missing module (view NULL) contributes
+ * nothing.  Pure: reads w and the views, writes r and its own scratch. */
+int  lookahead_eval_set(lookahead *la, const struct world *w, const struct model_views *v,
+                        const la_policyset *p, lookahead_result *r, errbuf *e);
 
 #endif

@@ -2,7 +2,7 @@
  * registry.c - the one table that names the pipeline's modules and the
  * settings block each one owns.
  *
- * Order is the stepping order of DESIGN section 3: policy -> sanctions ->
+ * Order is the stepping order of DESIGN sections 3 and 3b: governments -> policy -> sanctions ->
  * payments -> routing -> gravity -> metrics.  A new mechanism is one file
  * pair plus one line here.
  */
@@ -12,26 +12,29 @@
 #include "model.h"
 #include "scenario.h"
 
-extern const model_ops policy_ops, sanctions_ops, payments_ops, routing_ops, gravity_ops, metrics_ops;
+extern const model_ops governments_ops, policy_ops, sanctions_ops, payments_ops, routing_ops, gravity_ops, metrics_ops;
 
 #define F(x) FIELD_BIT(FIELD_##x)
 const model_entry model_registry[] = {
+    /* decisions of governments on their declared actions (DESIGN 3b) */
+    {"governments", &governments_ops, "governments", MODEL_BLOCK_GROUP, F(DECISIONS), 0,
+     F(EQUILIBRIUM) | F(SANCTIONS) | F(PAYMENTS) | F(ROUTES)},
     /* dated events: cost shocks, transfers */
-    {"policy", &policy_ops, NULL, MODEL_BLOCK_NONE, F(SHOCKS) | F(TRANSFERS), 0, 0},
+    {"policy", &policy_ops, NULL, MODEL_BLOCK_NONE, F(SHOCKS) | F(TRANSFERS), F(DECISIONS), 0},
     /* trade, financial and secondary measures (secondary pressure from
      * last period's trade) */
-    {"sanctions", &sanctions_ops, "sanctions", MODEL_BLOCK_LIST, F(SANCTIONS), 0, F(EQUILIBRIUM)},
+    {"sanctions", &sanctions_ops, "sanctions", MODEL_BLOCK_LIST, F(SANCTIONS), F(DECISIONS), F(EQUILIBRIUM)},
     /* banks, systems, channel choice, payment wedge (revocations from this
      * period's financial measures; hazards from last period's trade) */
-    {"payments", &payments_ops, "payments", MODEL_BLOCK_GROUP, F(PAYMENTS), F(SANCTIONS), F(EQUILIBRIUM)},
+    {"payments", &payments_ops, "payments", MODEL_BLOCK_GROUP, F(PAYMENTS), F(SANCTIONS) | F(DECISIONS), F(EQUILIBRIUM)},
     /* hubs and corridors, route aggregate M(t)/M(0) (sanction factors of
      * this period; congestion from last period's flows) */
-    {"routing", &routing_ops, "routing", MODEL_BLOCK_GROUP, F(ROUTES), F(SANCTIONS), F(EQUILIBRIUM)},
+    {"routing", &routing_ops, "routing", MODEL_BLOCK_GROUP, F(ROUTES), F(SANCTIONS) | F(DECISIONS), F(EQUILIBRIUM)},
     /* partial adjustment of openness, GE solve */
     {"gravity", &gravity_ops, NULL, MODEL_BLOCK_NONE, F(EQUILIBRIUM), F(SHOCKS) | F(PAYMENTS) | F(ROUTES),
      F(EQUILIBRIUM)},
     /* derived outputs: dependence, transit, sanction effects */
-    {"metrics", &metrics_ops, NULL, MODEL_BLOCK_NONE, F(METRICS),
+    {"metrics", &metrics_ops, "metrics", MODEL_BLOCK_GROUP, F(METRICS),
      F(EQUILIBRIUM) | F(SANCTIONS) | F(PAYMENTS) | F(ROUTES) | F(TRANSFERS), F(EQUILIBRIUM)},
     {NULL, NULL, NULL, MODEL_BLOCK_NONE, 0, 0, 0},
 };

@@ -45,6 +45,17 @@ static int run_lookahead(void *ctx, const world *w, const double *extra_logphi, 
     return lookahead_eval(r->la, w, &p, &res, e);
 }
 
+static int run_lookahead_set(void *ctx, const world *w, const la_policyset *p, double *welfare, double *X,
+                             errbuf *e)
+{
+    run_state *r = ctx;
+    int rc = SANC_OK;
+    if (r->la == NULL && (rc = lookahead_create(&r->la, w, e)) != SANC_OK)
+        return rc;
+    lookahead_result res = {.welfare = welfare, .X = X};
+    return lookahead_eval_set(r->la, w, &r->views, p, &res, e);
+}
+
 static void run_teardown(run_state *r)
 {
     for (int i = r->nmodels - 1; i >= 0; i--)
@@ -71,9 +82,14 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
         model *md = &r->models[r->nmodels++];
         md->ops = m->ops; /* so that teardown can finish it whatever happens */
         md->lookahead.eval = run_lookahead;
+        md->lookahead.eval_set = run_lookahead_set;
         md->lookahead.ctx = r;
         rc = model_start(md, m->name, sc, &r->w, &r->views, e);
     }
+    /* checks that need every module's view (e.g. the names a stop ends) */
+    for (int i = 0; i < r->nmodels && rc == SANC_OK; i++)
+        if (r->models[i].ops->ready)
+            rc = r->models[i].ops->ready(&r->models[i], &r->w, e);
     return rc;
 }
 
@@ -176,6 +192,7 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
         h5out_prov p = {
             .seed = (unsigned long long)sc->seed, .command_line = o->command_line ? o->command_line : "",
             .config_text = text, .config_sha256 = sha, .scenario_name = sc->name, .units = sc->units,
+            .tables = &r.w.out,
         };
         rc = h5out_finish(out, &p, e);
         out = NULL; /* finish closes (and on error removes) the file */

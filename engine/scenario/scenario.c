@@ -26,7 +26,7 @@
 
 static const char *const sc_top_keys[] = {
     "scenario", "data", "groups", "trade", "events", "output",
-    "sanctions", "payments", "routing", "sweep", NULL,
+    "sanctions", "payments", "routing", "sweep", "governments", "metrics", NULL,
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -794,11 +794,13 @@ done:
 static int sc_load_events(scenario *sc, errbuf *e)
 {
     static const char *const shock_keys[] = {"name", "type", "start", "end", "exporters", "importers", "sectors",
-                                             "symmetric", "partial_effect", "factor", "file", NULL};
+                                             "symmetric", "partial_effect", "factor", "file", SC_DECISION_KEYS,
+                                             NULL};
     static const char *const member_keys[] = {"name", "type", "start", "end", "country", "system", "coverage",
-                                              NULL};
+                                              SC_DECISION_KEYS, NULL};
     static const char *const transfer_keys[] = {"name", "type", "start", "end", "exporter", "importer",
-                                                "sector", "value", NULL};
+                                                "sector", "value", SC_DECISION_KEYS, NULL};
+    static const char *const stop_keys[] = {"name", "type", "start", "stops", SC_DECISION_KEYS, NULL};
     config_setting_t *root = config_root_setting(&sc->cfg.lc), *list = NULL;
     int rc = cfg_get_list(root, "events", 0, &list, e);
     if (rc < 0 || list == NULL)
@@ -826,9 +828,12 @@ static int sc_load_events(scenario *sc, errbuf *e)
         } else if (strcmp(type, "transfer") == 0) {
             ev->type = SC_EV_TRANSFER;
             keys = transfer_keys;
+        } else if (strcmp(type, "stop") == 0) {
+            ev->type = SC_EV_STOP;
+            keys = stop_keys;
         } else {
             return cfg_fail(config_setting_get_member(g, "type"), e,
-                            "unknown event type '%s' (expected shock, join, exit or transfer)", type);
+                            "unknown event type '%s' (expected shock, join, exit, transfer or stop)", type);
         }
         if ((rc = cfg_check_keys(g, keys, e)) != SANC_OK)
             return rc;
@@ -836,9 +841,15 @@ static int sc_load_events(scenario *sc, errbuf *e)
         if ((rc = cfg_get_string(g, "name", 0, &name, e)) < 0)
             return rc;
         ev->name = name ? name : type;
-        if ((rc = scenario_window(sc, g, 1, &ev->start, &ev->end, e)) != SANC_OK)
+        if ((rc = scenario_window_decided(sc, g, 1, &ev->start, &ev->end, &ev->dec, e)) != SANC_OK)
             return rc;
         switch (ev->type) {
+        case SC_EV_STOP:
+            if ((rc = cfg_get_string(g, "stops", 1, &ev->stops, e)) != SANC_OK)
+                return rc;
+            if (ev->stops[0] == '\0')
+                return cfg_fail(config_setting_get_member(g, "stops"), e, "must name an event, measure or hub");
+            break;
         case SC_EV_SHOCK:
             rc = sc_load_shock(sc, ev, g, e);
             break;

@@ -16,6 +16,7 @@
 #include "cfg.h"
 #include "data.h"
 #include "dataset.h"
+#include "decision.h"
 #include "err.h"
 
 enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
@@ -23,7 +24,7 @@ enum { DEFICITS_FIXED = 0, DEFICITS_SCALE_WITH_TRADE = 1 };
 
 #define SC_END_NEVER 0x7fffffff /* an `end` that never comes */
 
-enum sc_event_type { SC_EV_SHOCK = 0, SC_EV_JOIN, SC_EV_EXIT, SC_EV_TRANSFER };
+enum sc_event_type { SC_EV_SHOCK = 0, SC_EV_JOIN, SC_EV_EXIT, SC_EV_TRANSFER, SC_EV_STOP };
 
 /* One cell of a shock with its log openness (-INFINITY: closed). */
 typedef struct sc_cell {
@@ -46,6 +47,11 @@ typedef struct sc_event {
     /* transfer */
     int exporter, importer, sector;
     double value;
+    /* stop: the name of the event, measure or hub it ends (resolved by
+     * the governments module) */
+    const char *stops;
+    /* a decided event (DESIGN section 3b; dec.decided = 0: dated) */
+    sc_decision dec;
 } sc_event;
 
 typedef struct scenario {

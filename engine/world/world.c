@@ -146,6 +146,7 @@ void world_destroy(world *w)
         *arrays[i] = NULL;
     }
     w->out.nvars = 0;
+    w->out.ncols = 0;
 }
 
 int world_add_var(world *w, const schema_var *v, errbuf *e)
@@ -158,6 +159,16 @@ int world_add_var(world *w, const schema_var *v, errbuf *e)
         if (strcmp(w->out.vars[i].name, v->name) == 0)
             return err_set(e, SANC_EINTERNAL, "variable %s registered twice", v->name);
     w->out.vars[w->out.nvars++] = *v;
+    return SANC_OK;
+}
+
+int world_add_col(world *w, const schema_col *c, errbuf *e)
+{
+    if (w->out.ncols >= SCHEMA_MAX_COLS)
+        return err_set(e, SANC_EINTERNAL, "too many table columns (max %d)", SCHEMA_MAX_COLS);
+    if (c->dim <= DIM_TIME || c->dim >= DIM_COUNT)
+        return err_set(e, SANC_EINTERNAL, "column %s: bad dimension %d", c->name, c->dim);
+    w->out.cols[w->out.ncols++] = *c;
     return SANC_OK;
 }
 

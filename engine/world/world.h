@@ -76,6 +76,10 @@ void world_begin_period(world *w, int t);
 /* Register an output variable (copies the struct; strings must outlive w). */
 int world_add_var(world *w, const schema_var *v, errbuf *e);
 
+/* Register a table column written at the end of the run (copies the
+ * struct; strings must outlive w). */
+int world_add_col(world *w, const schema_col *c, errbuf *e);
+
 /* Set a dimension's labels (e.g. hubs, systems); labels must outlive w. */
 void world_set_dim(world *w, int dim, int n, char *const *labels);
 

@@ -2,7 +2,7 @@
  * model.h - the module interface (a small ops table, the PETSc pattern).
  *
  * A run is a pipeline of modules stepped in registry order each period:
- * policy -> sanctions -> payments -> routing -> gravity -> metrics.
+ * governments -> policy -> sanctions -> payments -> routing -> gravity -> metrics.
  *
  * What a module may see (DESIGN section 4, rule 1):
  *  - the scenario's dataset and shared definitions (dimensions, country and
@@ -36,6 +36,7 @@ typedef struct model_views {
     const sanctions_view *sanctions;
     const payments_view *payments;
     const routing_view *routing;
+    const governments_view *governments; /* first in the pipeline; NULL without decisions */
 } model_views;
 
 /* The run's pure look-ahead (engine/run/lookahead.h), handed to every
@@ -47,6 +48,12 @@ typedef struct model_lookahead {
     int (*eval)(void *ctx, const struct world *w, const double *extra_logphi, double *welfare, double *X,
                 errbuf *e);
     void *ctx;
+    /* The same for a policy set (policyset.h) instead of the current
+     * wedges: shocks of the events in force, sanction factors at the given
+     * levels, routes through the open hubs, payment wedges after the forced
+     * joins/exits; no noise.  Pure as eval. */
+    int (*eval_set)(void *ctx, const struct world *w, const la_policyset *p, double *welfare, double *X,
+                    errbuf *e);
 } model_lookahead;
 
 /* What init receives. */
@@ -66,6 +73,10 @@ typedef struct model_ops {
     int (*step)(struct model *m, struct world *w, int t, errbuf *e);
     /* optional: free private data (everything the module allocated). */
     void (*finish)(struct model *m);
+    /* optional: called once every module is initialised (the run and
+     * run_check call it in pipeline order), for checks that need the
+     * views of later modules; may register outputs. */
+    int (*ready)(struct model *m, struct world *w, errbuf *e);
 } model_ops;
 
 typedef struct model {
@@ -84,6 +95,7 @@ enum { MODEL_BLOCK_NONE = 0, MODEL_BLOCK_GROUP, MODEL_BLOCK_LIST };
  * values from t-1); model_check_fields checks the table before period 1,
  * so that the pipeline's order can no longer stand in for time unnoticed. */
 #define MODEL_FIELDS(X)                                                        \
+    X(FIELD_DECISIONS, "decisions")     /* governments_view: decided starts */ \
     X(FIELD_SHOCKS, "shocks")           /* world.shock_logphi */              \
     X(FIELD_TRANSFERS, "transfers")     /* world.transfers */                 \
     X(FIELD_SANCTIONS, "sanctions")     /* sanctions_view */                  \

@@ -12,7 +12,11 @@
 
 #include <libconfig.h>
 
+#include "err.h"
+#include "policyset.h"
+
 struct world;
+struct sc_decision;
 
 /* sanctions -> payments, routing, metrics */
 typedef struct sanctions_view {
@@ -33,6 +37,14 @@ typedef struct sanctions_view {
     const char *const *revoke_system;
     const double *revoke_coverage;
     const config_setting_t *const *revoke_where;
+    /* look-ahead (DESIGN 3b): the configured enforcement (ramp complete)
+     * and the cell factors the measures would put on cost at the levels
+     * `level` (n) from the last period's trade in w->X, into logF and enf
+     * (nc*nc*ns each); pure: changes none of the module's state */
+    const double *full;
+    void (*factors)(void *self, const struct world *w, const double *level, double *logF, double *enf,
+                    double *logG);
+    void *self;
 } sanctions_view;
 
 /* payments -> metrics */
@@ -42,6 +54,13 @@ typedef struct payments_view {
     const double *sys_cost;      /* nsys + 1 */
     const double *access;        /* nc*(nsys+1): member weight a_ip; 1 for the fallback */
     const double *share;         /* nc*nc*(nsys+1): channel shares s_ijp of pair (i,j) */
+    /* look-ahead (DESIGN 3b): systems' home countries (nsys, -1: none), and
+     * the log payment wedge (nc*nc) that the current memberships would give
+     * after the forced joins/exits `ops` (largest banks first, no random
+     * draw, bars respected); pure */
+    const int *sys_home;
+    void (*wedge)(void *self, const struct world *w, const struct la_payop *ops, int nops, double *pay_logw);
+    void *self;
 } payments_view;
 
 /* routing -> gravity, metrics */
@@ -56,6 +75,38 @@ typedef struct routing_view {
      * the targets phi*(t). */
     void (*vintage)(void *self, const struct world *w, const double *phistar);
     void *self;
+    /* look-ahead (DESIGN 3b): log M - log M(0) (nc*nc*ns, +inf: closed)
+     * with the hubs `hub_on` (nhubs) open at their current markups (a hub
+     * inactive now at its configured markup) and the sanction factors
+     * logF, enf; pure */
+    void (*route_wedge)(void *self, const struct world *w, const unsigned char *hub_on, const double *logF,
+                        const double *enf, const double *logG, double *out);
 } routing_view;
+
+/* governments -> policy, sanctions, payments, routing, metrics: the items
+ * governments decide or stop (DESIGN 3b).  Published only when the
+ * scenario has a `governments` block or a `stop` event; without it every
+ * module keeps its dated windows and nothing changes. */
+enum { GOV_EVENT = 0, GOV_SANCTION = 1, GOV_HUB = 2, GOV_KINDS = 3 };
+
+typedef struct gov_item {
+    int kind, index;                     /* GOV_*, the item's index in its module */
+    const char *name;
+    int start, end;                      /* the configured window */
+    const struct sc_decision *dec;       /* NULL or !decided: a dated item */
+    const unsigned char *senders, *targets; /* nc (sanctions), NULL otherwise */
+    int implicit_partner;                /* hubs: the via country; -1 none */
+    const config_setting_t *where;       /* the item's setting, for messages */
+} gov_item;
+
+typedef struct governments_view {
+    /* every module that owns items declares each of them in its init;
+     * errors (exit 2) name the item's setting */
+    int (*declare)(void *self, const gov_item *it, errbuf *e);
+    /* the item's window now: decided start and stops applied to the
+     * configured one (called by the owning module every step) */
+    void (*window)(const void *self, int kind, int index, int *start, int *end);
+    void *self;
+} governments_view;
 
 #endif

@@ -227,4 +227,4 @@ static void gravity_finish(struct model *m)
     m->data = NULL;
 }
 
-const model_ops gravity_ops = {gravity_init, gravity_step, gravity_finish};
+const model_ops gravity_ops = {gravity_init, gravity_step, gravity_finish, NULL};

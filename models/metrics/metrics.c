@@ -33,6 +33,7 @@
 
 #include "model.h"
 #include "scenario.h"
+#include "strategic.h"
 #include "world.h"
 
 typedef struct metrics {
@@ -52,6 +53,7 @@ typedef struct metrics {
     const payments_view *pv;    /* NULL: no payments module */
     double *settle;             /* nc*(nsys+1) */
     double *pcost;              /* nc */
+    strategic *st;              /* the metrics block's leverage and strategic dependence (NULL: none) */
 } metrics;
 
 /* Settlement shares and the fee paid by country: pair shares weighted by
@@ -279,16 +281,17 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     int rc = metrics_register(w, mt, e);
     if (rc != SANC_OK)
         return rc;
+    if ((rc = strategic_init(&mt->st, ctx, e)) != SANC_OK)
+        return rc;
     metrics_compute(mt, w);
-    return SANC_OK;
+    return strategic_step(mt->st, w, 0, &ctx->lookahead, e);
 }
 
 static int metrics_step(struct model *m, struct world *w, int t, errbuf *e)
 {
-    (void)t;
-    (void)e;
-    metrics_compute(m->data, w);
-    return SANC_OK;
+    metrics *mt = m->data;
+    metrics_compute(mt, w);
+    return strategic_step(mt->st, w, t, &m->lookahead, e);
 }
 
 static void metrics_finish(struct model *m)
@@ -309,8 +312,9 @@ static void metrics_finish(struct model *m)
     free(mt->rsum);
     free(mt->settle);
     free(mt->pcost);
+    strategic_free(mt->st);
     free(mt);
     m->data = NULL;
 }
 
-const model_ops metrics_ops = {metrics_init, metrics_step, metrics_finish};
+const model_ops metrics_ops = {metrics_init, metrics_step, metrics_finish, NULL};

@@ -63,7 +63,7 @@ if (!f$exists("provenance") || !f[["provenance"]]$exists("config")) {
 }
 
 scale_names <- c("time", "country", "partner", "exporter", "importer", "sector",
-                 "payment_system", "hub", "sanction", "run", "parameter", "point")
+                 "payment_system", "hub", "sanction", "run", "parameter", "point", "action", "decision")
 if (!f$exists("time")) err("dimension scale time missing")
 
 listing <- f$ls()
@@ -103,7 +103,8 @@ for (name in as.character(listing$name[as.character(listing$obj_type) == "H5I_DA
     err(name, ": dims attribute has ", length(dn), " names, R sees rank ", length(rdims))
     next
   }
-  if (!(dn[1] %in% c("time", "run", "point"))) err(name, ": first dimension is not time")  # sweeps: run first
+  # sweeps: run (or point) first; the governments' decision table is along `decision` alone
+  if (!(dn[1] %in% c("time", "run", "point", "decision"))) err(name, ": first dimension is not time")
   # R's dims are the HDF5 dims reversed
   want <- rev(vapply(dn, function(d) if (f$exists(d)) as.numeric(f[[d]]$dims) else NA_real_, 0))
   if (any(is.na(want)) || any(want != rdims))

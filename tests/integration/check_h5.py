@@ -37,7 +37,7 @@ ROOT_STR_ATTRS = ["software", "software_version", "git_revision", "compiler", "h
 INDEX_SCALES = {"run", "point"}  # int64 0..n-1
 VAR_ATTRS = ["units", "long_name", "description", "dims"]
 DIM_NAMES = {"time", "country", "partner", "exporter", "importer", "sector", "payment_system",
-             "hub", "sanction", "run", "parameter", "point"}
+             "hub", "sanction", "run", "parameter", "point", "action", "decision"}
 
 
 def _str(v):
@@ -162,8 +162,9 @@ def _check_h5py(path, expect_vars, errs):
             if len(dims) != ds.ndim:
                 errs.append("%s: dims attribute %r does not match rank %d" % (name, dims, ds.ndim))
                 continue
-            # a sweep puts `run` (or, for per-point summaries, `point`) before time
-            if not dims or dims[0] not in ("time", "run", "point"):
+            # a sweep puts `run` (or, for per-point summaries, `point`) before time; the
+            # governments' decision table is along `decision` alone (DESIGN 3b)
+            if not dims or dims[0] not in ("time", "run", "point", "decision"):
                 errs.append("%s: first dimension is not time" % name)
             if len(dims) > 1 and dims[0] in ("run", "point") and dims[1] == "time" \
                     and "_FillValue" not in ds.attrs:

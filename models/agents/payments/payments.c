@@ -221,6 +221,41 @@ static void pay_compute(payments *P, struct world *w, int baseline)
     }
 }
 
+/* The view's look-ahead hook (DESIGN 3b): the log payment wedge that the
+ * current memberships give after the forced joins/exits `ops`, largest
+ * banks first (pay_select; joins respect bars), with no random draw.  The
+ * step's own code runs on scratch copies: the state is swapped out and
+ * back, so nothing the module publishes changes.  Whoever makes pay_select
+ * or pay_compute write another array must swap it here too, or the
+ * look-ahead stops being pure (test_governments' decided = scripted test
+ * would catch it only where the array feeds back into the run). */
+static void payments_wedge(void *self, const struct world *w, const la_payop *ops, int nops, double *pay_logw)
+{
+    payments *P = self;
+    size_t n2 = (size_t)P->nc * P->nc;
+    if (P->la_m == NULL) { /* no governments: nothing to apply */
+        memcpy(pay_logw, w->pay_logw, n2 * sizeof *pay_logw);
+        return;
+    }
+    size_t nb = (size_t)P->nc * (size_t)(P->nsys > 0 ? P->nsys : 1) * (size_t)P->B;
+    memcpy(P->la_m, P->m, nb * sizeof *P->la_m);
+    double *m = P->m, *access = P->access, *share = P->share, *cost = P->cost;
+    P->m = P->la_m;
+    P->access = P->la_access;
+    P->share = P->la_share;
+    P->cost = P->la_cost;
+    for (int q = 0; q < nops; q++)
+        if (ops[q].sys >= 0 && ops[q].sys < P->nsys)
+            pay_select(P, ops[q].country, ops[q].sys, ops[q].join, ops[q].join, ops[q].coverage, NULL);
+    struct world tmp = *w;
+    tmp.pay_logw = pay_logw;
+    pay_compute(P, &tmp, 0);
+    P->m = m;
+    P->access = access;
+    P->share = share;
+    P->cost = cost;
+}
+
 /* ---- configuration ------------------------------------------------------ */
 
 static int pay_nonneg(const config_setting_t *g, const char *key, int required, double *out, errbuf *e)
@@ -560,8 +595,21 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
     pay_compute(P, w, 1);
     pay_reach(P, P->access, P->cost, P->N0, P->G0);
     world_set_dim(w, DIM_PAYMENT_SYSTEM, np, P->names);
+    if ((P->home = calloc((size_t)(nsys > 0 ? nsys : 1), sizeof *P->home)) == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    for (int p = 0; p < nsys; p++)
+        P->home[p] = P->sys[p].home;
+    if ((P->gv = ctx->views->governments) != NULL) {
+        P->la_m = malloc(nb * sizeof *P->la_m);
+        P->la_access = malloc(na * sizeof *P->la_access);
+        P->la_share = malloc(n2 * (size_t)np * sizeof *P->la_share);
+        P->la_cost = malloc(n2 * sizeof *P->la_cost);
+        if (!P->la_m || !P->la_access || !P->la_share || !P->la_cost)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
     P->view = (payments_view){
         .nsys = nsys, .sys_name = P->names, .sys_cost = P->sys_cost, .access = P->access, .share = P->share,
+        .sys_home = P->home, .wedge = payments_wedge, .self = P,
     };
     ctx->views->payments = &P->view;
     /* without payment systems only the fallback settles, at one cost
@@ -627,7 +675,10 @@ static void pay_forced(payments *P, struct world *w, int t)
     }
     for (int v = 0; v < w->sc->nevents; v++) {
         const sc_event *ev = &w->sc->events[v];
-        if (P->ev_sys[v] < 0 || ev->start != t)
+        int start = ev->start, end = ev->end;
+        if (P->gv != NULL) /* a decided join/exit acts when its decided start comes */
+            P->gv->window(P->gv->self, GOV_EVENT, v, &start, &end);
+        if (P->ev_sys[v] < 0 || start != t || end <= start)
             continue;
         if (ev->type == SC_EV_JOIN)
             pay_select(P, ev->country, P->ev_sys[v], 1, 1, ev->coverage, NULL);
@@ -738,10 +789,15 @@ static void payments_finish(struct model *m)
     free(P->ev_sys);
     free(P->fin);
     free(P->fin_masks);
+    free(P->home);
+    free(P->la_m);
+    free(P->la_access);
+    free(P->la_share);
+    free(P->la_cost);
     if (P->rng)
         gsl_rng_free(P->rng);
     free(P);
     m->data = NULL;
 }
 
-const model_ops payments_ops = {payments_init, payments_step, payments_finish};
+const model_ops payments_ops = {payments_init, payments_step, payments_finish, NULL};

@@ -96,6 +96,11 @@ struct payments {
     const sanctions_view *sv; /* NULL without the sanctions module */
     gsl_rng *rng;
     payments_view view;
+    /* governments (DESIGN 3b): decided join/exit windows, and the scratch
+     * of the look-ahead's wedge hook (allocated only with governments) */
+    const governments_view *gv;
+    int *home;              /* nsys: systems' home countries (-1 none) */
+    double *la_m, *la_access, *la_share, *la_cost;
 };
 
 static inline size_t pay_bank(const payments *P, int i, int p, int b)

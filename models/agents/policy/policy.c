@@ -7,13 +7,20 @@
  * Payment-system join/exit events are applied by the payments module.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 #include "scenario.h"
 #include "world.h"
 
-static int policy_apply(struct world *w, int t)
+/* With governments (DESIGN 3b) an event's window may be decided or cut
+ * short by a stop: the governments view says which (NULL: dated only). */
+typedef struct policy {
+    const governments_view *gv;
+} policy;
+
+static int policy_apply(const policy *pl, struct world *w, int t)
 {
     const scenario *sc = w->sc;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
@@ -21,7 +28,10 @@ static int policy_apply(struct world *w, int t)
     memset(w->transfers, 0, (size_t)w->nc * w->nc * sizeof *w->transfers);
     for (int v = 0; v < sc->nevents; v++) {
         const sc_event *ev = &sc->events[v];
-        if (t < ev->start || t >= ev->end)
+        int start = ev->start, end = ev->end;
+        if (pl != NULL && pl->gv != NULL)
+            pl->gv->window(pl->gv->self, GOV_EVENT, v, &start, &end);
+        if (t < start || t >= end)
             continue;
         if (ev->type == SC_EV_SHOCK) {
             /* products of factors are sums of logs; -inf closes for good */
@@ -36,8 +46,14 @@ static int policy_apply(struct world *w, int t)
 
 static int policy_init(struct model *m, const model_init *ctx, errbuf *e)
 {
-    (void)m;
     struct world *w = ctx->w;
+    if (ctx->views->governments != NULL) {
+        policy *pl = calloc(1, sizeof *pl);
+        if (pl == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        pl->gv = ctx->views->governments;
+        m->data = pl;
+    }
     int has_transfers = 0;
     for (int v = 0; v < w->sc->nevents; v++)
         has_transfers |= w->sc->events[v].type == SC_EV_TRANSFER;
@@ -54,9 +70,14 @@ static int policy_init(struct model *m, const model_init *ctx, errbuf *e)
 
 static int policy_step(struct model *m, struct world *w, int t, errbuf *e)
 {
-    (void)m;
     (void)e;
-    return policy_apply(w, t);
+    return policy_apply(m->data, w, t);
 }
 
-const model_ops policy_ops = {policy_init, policy_step, NULL};
+static void policy_finish(struct model *m)
+{
+    free(m->data);
+    m->data = NULL;
+}
+
+const model_ops policy_ops = {policy_init, policy_step, policy_finish, NULL};

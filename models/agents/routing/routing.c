@@ -141,6 +141,10 @@ typedef struct routing {
      * at the cells written one by one (evasion-only and inactive hubs);
      * [nhubs + h]: the same in the previous apply */
     unsigned char *sparse;
+
+    /* governments (DESIGN 3b): decided hubs and stops */
+    const governments_view *gv; /* NULL: dated windows only */
+    sc_decision *dec;           /* nhubs */
 } routing;
 
 /* ---- route weights of one cell: the definition in log-sum-exp form ---- */
@@ -923,7 +927,8 @@ static int routing_read_hub(routing *r, const scenario *sc, struct world *w, con
                             errbuf *e)
 {
     static const char *const keys[] = {"name", "via", "markup", "origins", "destinations", "sectors",
-                                       "start", "end", "evasion_only", "capacity", "congestion", NULL};
+                                       "start", "end", "evasion_only", "capacity", "congestion",
+                                       SC_DECISION_KEYS, NULL};
     routing_hub *hb = &r->hub[h];
     int rc = cfg_check_keys(hg, keys, e);
     if (rc != SANC_OK)
@@ -963,7 +968,7 @@ static int routing_read_hub(routing *r, const scenario *sc, struct world *w, con
         return rc;
 
     if (config_setting_get_member(hg, "start") != NULL) {
-        if ((rc = scenario_window(sc, hg, 0, &hb->start, &hb->end, e)) != SANC_OK)
+        if ((rc = scenario_window_decided(sc, hg, 0, &hb->start, &hb->end, &r->dec[h], e)) != SANC_OK)
             return rc;
     } else {
         hb->start = 0;
@@ -1025,7 +1030,8 @@ static int routing_read(routing *r, const scenario *sc, const config_setting_t *
     r->hub = calloc((size_t)n, sizeof *r->hub);
     r->hub_name = calloc((size_t)n, sizeof *r->hub_name);
     r->hub_via = calloc((size_t)n, sizeof *r->hub_via);
-    if (r->hub == NULL || r->hub_name == NULL || r->hub_via == NULL)
+    r->dec = calloc((size_t)n, sizeof *r->dec);
+    if (r->hub == NULL || r->hub_name == NULL || r->hub_via == NULL || r->dec == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     r->nhubs = n;
     for (int h = 0; h < n; h++)
@@ -1112,6 +1118,53 @@ static void routing_vintage(void *self, const struct world *w, const double *phi
     }
 }
 
+/* The view's look-ahead hook (DESIGN 3b): log M - log M(0) of every cell
+ * with the hubs hub_on (NULL: those active in period w->t) open at the
+ * current markups and the sanction factors logF, enf, by the log-sum-exp
+ * definition (routing_cell_weights with other inputs).  Only the scratch
+ * r->lw is written. */
+static void routing_route_wedge(void *self, const struct world *w, const unsigned char *hub_on,
+                                const double *logF, const double *enf, const double *logG, double *out)
+{
+    routing *r = self;
+    int nc = w->nc, ns = w->ns, nh = r->nhubs;
+    size_t n3 = (size_t)nc * nc * ns;
+    if (nh == 0) {
+        for (size_t c = 0; c < n3; c++)
+            out[c] = logF[c] + logG[c];
+        return;
+    }
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++)
+            for (int k = 0; k < ns; k++) {
+                size_t c = W3(w, i, j, k);
+                if (i == j) {
+                    out[c] = 0.0;
+                    continue;
+                }
+                double lf0 = logF[c];
+                r->lw[0] = routing_logweight(r->delta, lf0);
+                for (int h = 0; h < nh; h++) {
+                    const routing_hub *hb = &r->hub[h];
+                    r->lw[1 + h] = -INFINITY;
+                    int on = hub_on ? hub_on[h] : routing_active(hb, w->t);
+                    if (!on || !routing_admits(hb, i, j, k, lf0))
+                        continue;
+                    /* an evasion_only hub's legs pay the secondary factor (DESIGN 3a) */
+                    size_t c1 = W3(w, i, hb->via, k), c2 = W3(w, hb->via, j, k);
+                    double l1 = logF[c1] + (hb->evasion_only ? logG[c1] : 0.0);
+                    double l2 = logF[c2] + (hb->evasion_only ? logG[c2] : 0.0);
+                    if (l1 == INFINITY || l2 == INFINITY)
+                        continue;
+                    r->lw[1 + h] =
+                        routing_logweight(r->delta, log(r->kappa[h]) + l1 + l2 + log1p(r->detection * enf[c]));
+                }
+                double ls = routing_lse(r->lw, nh + 1);
+                double lm = ls == -INFINITY ? INFINITY : routing_logM(r, lf0);
+                out[c] = lm == INFINITY ? INFINITY : (logG[c] + lm) - r->logM0[c];
+            }
+}
+
 static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     routing *r = calloc(1, sizeof *r);
@@ -1133,9 +1186,20 @@ static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
     int rc = routing_read(r, ctx->sc, ctx->block, w, e);
     if (rc != SANC_OK)
         return rc;
+    r->gv = ctx->views->governments;
+    if (r->gv != NULL) {
+        config_setting_t *hubs = ctx->block ? config_setting_get_member(ctx->block, "hubs") : NULL;
+        for (int h = 0; h < r->nhubs; h++) {
+            gov_item it = {.kind = GOV_HUB, .index = h, .name = r->hub_name[h], .start = r->hub[h].start,
+                           .end = r->hub[h].end, .dec = &r->dec[h], .implicit_partner = r->hub[h].via,
+                           .where = config_setting_get_elem(hubs, (unsigned)h)};
+            if ((rc = r->gv->declare(r->gv->self, &it, e)) != SANC_OK)
+                return rc;
+        }
+    }
     r->view = (routing_view){
         .nhubs = r->nhubs, .hub_name = r->hub_name, .hub_via = r->hub_via, .share_new = r->share_new,
-        .share = r->share, .vintage = routing_vintage, .self = r,
+        .share = r->share, .vintage = routing_vintage, .self = r, .route_wedge = routing_route_wedge,
     };
     ctx->views->routing = &r->view;
     world_set_dim(w, DIM_HUB, r->nhubs, r->hub_name);
@@ -1184,6 +1248,9 @@ static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
 static int routing_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     routing *r = m->data;
+    if (r->gv != NULL) /* decided openings and stops */
+        for (int h = 0; h < r->nhubs; h++)
+            r->gv->window(r->gv->self, GOV_HUB, h, &r->hub[h].start, &r->hub[h].end);
     if (r->nhubs > 0)
         routing_prepare(r, w, t, 0);
     int rc = routing_solve_kappa(r, w, t, e);
@@ -1214,6 +1281,7 @@ static void routing_finish(struct model *m)
     }
     free(r->hub);
     free(r->hub_via);
+    free(r->dec);
     free(r->share_new);
     free(r->share);
     free(r->zeros);
@@ -1247,4 +1315,4 @@ static void routing_finish(struct model *m)
     m->data = NULL;
 }
 
-const model_ops routing_ops = {routing_init, routing_step, routing_finish};
+const model_ops routing_ops = {routing_init, routing_step, routing_finish, NULL};

@@ -37,7 +37,7 @@ static const sanction_type *const sanction_types[] = {
 #define SANCTIONS_MAX_KEYS 32
 
 static const char *const common_keys[] = {"name", "type", "senders", "targets", "start", "end", "ramp",
-                                          "enforcement", NULL};
+                                          "enforcement", SC_DECISION_KEYS, NULL};
 
 typedef struct sanctions {
     int n;
@@ -57,6 +57,11 @@ typedef struct sanctions {
     double *pair;         /* nc*nc: two-way cross-border trade of the last period, all sectors */
     double *total;        /* nc: cross-border trade (exports + imports) of the last period */
     sanctions_view view;
+    /* governments (DESIGN 3b): decided measures and stops */
+    const governments_view *gv; /* NULL: dated windows only */
+    sc_decision *dec;     /* n */
+    double *full;         /* n: configured enforcement */
+    double *la_pressure;  /* nc*nc scratch of the look-ahead's factors */
 } sanctions;
 
 void sanction_hit(sanc_apply *a, size_t c, double lf, double e)
@@ -83,7 +88,7 @@ static int sanctions_any(const unsigned char *mask, int n)
 }
 
 static int sanctions_parse(const scenario *sc, const config_setting_t *g, sanc_measure *m, const char **name,
-                           errbuf *e)
+                           sc_decision *dec, errbuf *e)
 {
     const char *type = NULL;
     int rc = cfg_get_string(g, "type", 1, &type, e);
@@ -128,7 +133,7 @@ static int sanctions_parse(const scenario *sc, const config_setting_t *g, sanc_m
         return cfg_fail(config_setting_get_member(g, "senders"), e,
                         "the sender set is empty once the targets are removed");
 
-    if ((rc = scenario_window(sc, g, 1, &m->start, &m->end, e)) != SANC_OK)
+    if ((rc = scenario_window_decided(sc, g, 1, &m->start, &m->end, dec, e)) != SANC_OK)
         return rc;
     int64_t ramp = 1;
     if ((rc = cfg_get_int(g, "ramp", 0, 1, SANCTIONS_MAX_RAMP, &ramp, e)) < 0)
@@ -207,6 +212,30 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
             s->m[q].type->apply(&s->m[q], s->level[q], &a);
 }
 
+/* The view's look-ahead hook: cell factors at the levels `level`, into
+ * the caller's arrays; the module's published state is not touched (the
+ * trade scratch is recomputed from w->X before every use). */
+static void sanctions_factors(void *self, const struct world *w, const double *level, double *logF, double *enf,
+                              double *logG)
+{
+    sanctions *s = self;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    memset(logF, 0, n3 * sizeof *logF);
+    memset(enf, 0, n3 * sizeof *enf);
+    memset(logG, 0, n3 * sizeof *logG);
+    int need_trade = 0;
+    for (int q = 0; q < s->n; q++)
+        need_trade |= s->m[q].type->needs_trade && level[q] > 0.0;
+    if (need_trade)
+        sanctions_trade(w, s);
+    memset(s->la_pressure, 0, (size_t)w->nc * w->nc * sizeof *s->la_pressure);
+    sanc_apply a = {.w = w, .pair = s->pair, .total = s->total, .logF = logF, .enf = enf, .logG = logG,
+                    .pressure = s->la_pressure};
+    for (int q = 0; q < s->n; q++)
+        if (level[q] > 0.0)
+            s->m[q].type->apply(&s->m[q], level[q], &a);
+}
+
 static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     sanctions *s = calloc(1, sizeof *s);
@@ -238,6 +267,12 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
     s->rv_sys = calloc(nn, sizeof *s->rv_sys);
     s->rv_cov = calloc(nn, sizeof *s->rv_cov);
     s->rv_where = calloc(nn, sizeof *s->rv_where);
+    s->dec = calloc(nn, sizeof *s->dec);
+    s->full = calloc(nn, sizeof *s->full);
+    s->la_pressure = calloc(n2, sizeof *s->la_pressure);
+    s->gv = ctx->views->governments;
+    if (!s->dec || !s->full || !s->la_pressure)
+        return err_set(e, SANC_ENOMEM, "out of memory allocating %d sanctions", n);
     if (!s->names || !s->types || !s->m || !s->masks || !s->pair || !s->total || !s->level || !s->cover ||
         !s->pressure || !s->party || !s->logF || !s->enf || !s->logG || !s->rv_sys || !s->rv_cov || !s->rv_where)
         return err_set(e, SANC_ENOMEM, "out of memory allocating %d sanctions", n);
@@ -251,9 +286,10 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
         mq->sectors = base + 2 * (size_t)nc;
         s->n = q + 1; /* so that finish frees this measure's parameters */
         const char *name = NULL;
-        int rc = sanctions_parse(sc, g, mq, &name, e);
+        int rc = sanctions_parse(sc, g, mq, &name, &s->dec[q], e);
         if (rc != SANC_OK)
             return rc;
+        s->full[q] = mq->enforcement;
         for (int r = 0; r < q; r++)
             if (strcmp(s->names[r], name) == 0)
                 return cfg_fail(config_setting_get_member(g, "name"), e,
@@ -267,6 +303,13 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
         sanctions_cover(w, mq, s->cover + (size_t)q * n3);
         for (int i = 0; i < nc; i++)
             s->party[(size_t)q * nc + i] = mq->targets[i] ? 2 : mq->senders[i] ? 1 : 0;
+        if (s->gv != NULL) {
+            gov_item it = {.kind = GOV_SANCTION, .index = q, .name = s->names[q], .start = mq->start,
+                           .end = mq->end, .dec = &s->dec[q], .senders = mq->senders, .targets = mq->targets,
+                           .implicit_partner = -1, .where = g};
+            if ((rc = s->gv->declare(s->gv->self, &it, e)) != SANC_OK)
+                return rc;
+        }
     }
     s->n = n;
     world_set_dim(w, DIM_SANCTION, n, s->names);
@@ -274,7 +317,8 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
     s->view = (sanctions_view){
         .n = n, .name = s->names, .type = s->types, .party = s->party, .cover = s->cover, .level = s->level,
         .logF = s->logF, .enf = s->enf, .logG = s->logG, .pressure = s->pressure, .revoke_system = s->rv_sys,
-        .revoke_coverage = s->rv_cov, .revoke_where = s->rv_where,
+        .revoke_coverage = s->rv_cov, .revoke_where = s->rv_where, .full = s->full,
+        .factors = sanctions_factors, .self = s,
     };
     ctx->views->sanctions = &s->view;
 
@@ -292,7 +336,11 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
 static int sanctions_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     (void)e;
-    sanctions_apply(m->data, w, t);
+    sanctions *s = m->data;
+    if (s->gv != NULL) /* decided starts and stops */
+        for (int q = 0; q < s->n; q++)
+            s->gv->window(s->gv->self, GOV_SANCTION, q, &s->m[q].start, &s->m[q].end);
+    sanctions_apply(s, w, t);
     return SANC_OK;
 }
 
@@ -323,8 +371,11 @@ static void sanctions_finish(struct model *m)
     free(s->rv_sys);
     free(s->rv_cov);
     free(s->rv_where);
+    free(s->dec);
+    free(s->full);
+    free(s->la_pressure);
     free(s);
     m->data = NULL;
 }
 
-const model_ops sanctions_ops = {sanctions_init, sanctions_step, sanctions_finish};
+const model_ops sanctions_ops = {sanctions_init, sanctions_step, sanctions_finish, NULL};
