@@ -35,6 +35,7 @@ extern const char *const schema_dim_long_names[DIM_COUNT];
  * values, dims after time) at every period.  Every variable has time first. */
 #define SCHEMA_MAX_VARS 64
 #define SCHEMA_VAR_MAXDIMS 4
+#define SCHEMA_MAX_ATTRS 4
 typedef struct schema_var {
     const char *name, *units, *long_name, *description;
     int ndims;                    /* after time, 0..3 */
@@ -52,6 +53,11 @@ typedef struct schema {
     char *const *dim_labels[DIM_COUNT];
     int nvars;
     schema_var vars[SCHEMA_MAX_VARS];
+    /* numeric root attributes known before the file is created (e.g.
+     * baseline_resolve_max_wage_change); single-run files only */
+    int nattrs;
+    const char *attr_name[SCHEMA_MAX_ATTRS];
+    double attr_value[SCHEMA_MAX_ATTRS];
 } schema;
 
 #endif

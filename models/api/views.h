@@ -33,6 +33,11 @@ typedef struct sanctions_view {
     const char *const *revoke_system;
     const double *revoke_coverage;
     const config_setting_t *const *revoke_where;
+    /* revenue wedges of trade measures (DESIGN 2b), nc*nc*ns, NULL when no
+     * measure sets one: rate increments sum of e x, and the tariff level of
+     * the last active measure setting one (NAN: none) with its enforcement
+     * (the rate moves e of the way to it) */
+    const double *tariff, *export_tax, *tariff_level, *tariff_level_e;
 } sanctions_view;
 
 /* payments -> metrics */
@@ -51,6 +56,7 @@ typedef struct routing_view {
     const int *hub_via;          /* nhubs: index of the via country */
     const double *share_new;     /* nhubs*nc*nc*ns [h*n3 + cell]: shares of new flows */
     const double *share;         /* nhubs*nc*nc*ns: shares of the current flows (by vintage) */
+    const double *fee;           /* nhubs: fee rate each hub's country earns (DESIGN 2b); NULL: no fees */
     /* Route shares of period t's flows by vintage: called by gravity once
      * w->phi holds phi(t) and w->phi_prev phi(t-1); phistar (nc*nc*ns) holds
      * the targets phi*(t). */
