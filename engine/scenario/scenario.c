@@ -723,8 +723,14 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
         }
     double v;
     if (form < 0 && ev->revenue) {
-        if (!scenario_io_event_cells_only(g))
-            return SANC_OK; /* revenue wedges from cell tables only */
+        if (!scenario_io_event_cells_only(g)) { /* revenue wedges from cell tables only */
+            static const char *const sel[] = {"exporters", "importers", "sectors", "symmetric"};
+            for (int m = 0; m < 4; m++)
+                if (config_setting_get_member(g, sel[m]) != NULL)
+                    return cfg_fail(config_setting_get_member(g, sel[m]), e,
+                                    "not allowed when every revenue wedge is a cell table (the table lists the cells)");
+            return SANC_OK;
+        }
         form = 0;           /* the event's cells, without a cost shock */
         v = 0.0;
     } else if (form < 0) {

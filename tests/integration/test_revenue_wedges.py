@@ -179,6 +179,26 @@ def main():
         p = run(["run", cfg, "-o", os.path.join(d, "x.h5"), "-q", "--force"])
         if p.returncode != 2 or "tariff" not in p.stderr:
             fails.append("a tariff at or below -1: exit %d (%s), want 2" % (p.returncode, p.stderr))
+        # more bad inputs, each exit 2 naming the culprit
+        iod = 'inputs = "inputs.csv"; final = "final.csv"; value_added = "va.csv";'
+        bad = [
+            (CFG.format(iodata="", adj="1.0", model='model = "ricardo";'), "unknown model"),
+            (CFG.format(iodata="", adj="1.0", model="").replace("export_tax = -0.2", "export_tax = -1.0"),
+             "must be > -1"),
+            (CFG.format(iodata="", adj="1.0", model="").replace("fee = 0.1", "fee = -0.1"), "fee"),
+            (CFG.format(iodata=iod, adj="1.0", model='model = "io";').replace("fee = 0.1; start = 1;", "fee = 0.1;"),
+             "period 0"),
+            (CFG.format(iodata="", adj="1.0", model='model = "io";'), "data.inputs"),
+            (CFG.format(iodata=iod, adj="1.0", model='model = "io"; factors = "fixed";'), "factors"),
+            (CFG.format(iodata=iod, adj="1.0", model='model = "io"; baseline_deficits = "none";'),
+             "baseline_deficits"),
+        ]
+        for text, what in bad:
+            with open(cfg, "w") as f:
+                f.write(text)
+            p = run(["run", cfg, "-o", os.path.join(d, "x.h5"), "-q", "--force"])
+            if p.returncode != 2 or what not in p.stderr:
+                fails.append("bad input (%s): exit %d (%s), want 2" % (what, p.returncode, p.stderr.strip()))
     for m in fails:
         print("FAIL:", m)
     return 1 if fails else 0
