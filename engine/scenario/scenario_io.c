@@ -280,11 +280,8 @@ int scenario_io_trade(scenario *sc, const config_setting_t *b, errbuf *e)
     if (b != NULL) {
         if ((rc = cfg_get_string(b, "model", 0, &s, e)) < 0)
             return rc;
-        if (rc == SANC_OK) {
-            if (strcmp(s, "armington") != 0 && strcmp(s, "io") != 0)
-                return cfg_fail(ms, e, "unknown model '%s' (expected armington or io)", s);
+        if (rc == SANC_OK) /* a name of the GE-model registry (checked by gravity, which owns it) */
             sc->model = s;
-        }
         if ((rc = cfg_get_string(b, "factors", 0, &s, e)) < 0)
             return rc;
         if (rc == SANC_OK) {

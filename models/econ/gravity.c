@@ -261,7 +261,8 @@ static int gravity_init(struct model *m, const model_init *ctx, errbuf *e)
     m->data = g;
     g->io = strcmp(sc->model, "io") == 0;
     if ((g->ops = ge_model_find(sc->model)) == NULL)
-        return err_set(e, SANC_ECONFIG, "unknown trade.model '%s' (expected %s)", sc->model, ge_model_names());
+        return cfg_fail(config_lookup(&sc->cfg.lc, "trade.model"), e, "unknown model '%s' (expected %s)", sc->model,
+                        ge_model_names());
     g->routing = ctx->views->routing;
     g->sanctions = ctx->views->sanctions;
     g->trade0 = calloc((size_t)w->nc, sizeof *g->trade0);
