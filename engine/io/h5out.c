@@ -471,6 +471,11 @@ int h5out_create(h5out **out, const char *path, int force, const schema *s, int 
         rc = h5out_fail(e, path, "attributes");
         goto fail;
     }
+    for (int a = 0; a < s->nattrs && a < SCHEMA_MAX_ATTRS; a++) /* the run's own root attributes */
+        if (h5util_attr_num(o->file, s->attr_name[a], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &s->attr_value[a]) < 0) {
+            rc = h5out_fail(e, path, "attributes");
+            goto fail;
+        }
     *out = o;
     return SANC_OK;
 fail:

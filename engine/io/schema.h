@@ -37,6 +37,7 @@ extern const char *const schema_dim_long_names[DIM_COUNT];
  * values, dims after time) at every period.  Every variable has time first. */
 #define SCHEMA_MAX_VARS 64
 #define SCHEMA_VAR_MAXDIMS 4
+#define SCHEMA_MAX_ATTRS 4
 typedef struct schema_var {
     const char *name, *units, *long_name, *description;
     int ndims;                    /* after time, 0..3 */
@@ -68,6 +69,11 @@ typedef struct schema {
     schema_var vars[SCHEMA_MAX_VARS];
     int ncols;
     schema_col cols[SCHEMA_MAX_COLS];
+    /* numeric root attributes known before the file is created (e.g.
+     * baseline_resolve_max_wage_change); single-run files only */
+    int nattrs;
+    const char *attr_name[SCHEMA_MAX_ATTRS];
+    double attr_value[SCHEMA_MAX_ATTRS];
 } schema;
 
 #endif

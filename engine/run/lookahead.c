@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ge.h"
+#include "ge_model.h"
 #include "gravity.h"
 #include "model.h"
 #include "scenario.h"
 #include "world.h"
 
 struct lookahead {
-    ge_solver *solver;
+    ge_model *model; /* the run's GE model (trade.model), its own instance */
     double *phi, *phat, *Phat, *X, *Y, *E, *pindex, *D;
     /* policy sets only (allocated on first use) */
     double *shock, *logF, *enf, *logG, *routeM, *payw;
@@ -22,7 +22,7 @@ void lookahead_free(lookahead *la)
 {
     if (la == NULL)
         return;
-    ge_solver_free(la->solver);
+    ge_model_destroy(la->model);
     free(la->phi);
     free(la->phat);
     free(la->Phat);
@@ -59,11 +59,8 @@ int lookahead_create(lookahead **out, const world *w, errbuf *e)
         lookahead_free(la);
         return err_set(e, SANC_ENOMEM, "out of memory");
     }
-    ge_params p = {
-        .n = w->nc, .K = w->ns, .X0 = w->X0, .sigma = sc->sigma, .imbalance = sc->imbalance,
-        .tol = 1e-12, .max_iter = 10000, .country = sc->country, .sector = sc->sector,
-    };
-    int rc = ge_solver_create(&la->solver, &p, e);
+    (void)sc;
+    int rc = gravity_model_create(w, &la->model, e);
     if (rc != SANC_OK) {
         lookahead_free(la);
         return rc;
@@ -150,11 +147,13 @@ static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, e
     for (size_t ik = 0; ik < nk; ik++)
         la->phat[ik] = 1.0;
     memcpy(la->D, w->D, (size_t)nc * sizeof *la->D);
-    ge_result g = {
-        .phat = la->phat, .Phat = la->Phat, .X = la->X, .Y = la->Y, .E = la->E,
+    ge_model_out g = {
+        .X = la->X, .phat = la->phat, .Phat = la->Phat, .Y = la->Y, .E = la->E,
         .welfare = r->welfare, .price_index = la->pindex,
     };
-    int rc = ge_solve(la->solver, la->phi, la->D, &g, e);
+    /* the current revenue wedges (DESIGN 3b), a cold start */
+    ge_model_in in = {.phi = la->phi, .D = la->D, .wedges = w->wedges, .warm = 0};
+    int rc = la->model->ops->solve(la->model, &in, &g, e);
     if (rc != SANC_OK)
         return rc;
     if (r->X)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "gravity.h"
 #include "h5out.h"
 #include "lookahead.h"
 #include "model.h"
@@ -64,6 +65,7 @@ static void run_teardown(run_state *r)
     r->nmodels = 0;
     lookahead_free(r->la);
     r->la = NULL;
+    gravity_release(&r->w);
     world_destroy(&r->w);
 }
 
@@ -75,6 +77,9 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
         return rc;
     rc = world_init(&r->w, sc, e);
     if (rc != SANC_OK)
+        return rc;
+    /* the GE model's period 0 before any module derives its baseline from it */
+    if ((rc = gravity_prepare(&r->w, e)) != SANC_OK)
         return rc;
     for (const model_entry *m = model_registry; m->name != NULL && rc == SANC_OK; m++) {
         if (r->nmodels == RUN_MAX_MODELS)

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iodata.h"
+
 int dataset_load(dataset *d, const char *trade_path, const char *countries_path, errbuf *e)
 {
     memset(d, 0, sizeof *d);
@@ -25,6 +27,11 @@ int dataset_load(dataset *d, const char *trade_path, const char *countries_path,
 
 void dataset_free(dataset *d)
 {
+    if (d->io != NULL) {
+        iodata_free(d->io);
+        free(d->io);
+    }
+    free(d->io_sig);
     data_trade_free(&d->trade);
     data_countries_free(&d->countries);
     free(d->trade_path);
@@ -39,6 +46,6 @@ static int same(const char *a, const char *b)
 
 int dataset_matches(const dataset *d, const char *trade_path, const char *countries_path)
 {
-    return d != NULL && d->trade_path != NULL && same(d->trade_path, trade_path) &&
+    return d != NULL && d->io == NULL && d->trade_path != NULL && same(d->trade_path, trade_path) &&
            same(d->countries_path, countries_path);
 }

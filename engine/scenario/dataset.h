@@ -15,6 +15,10 @@ typedef struct dataset {
     char *countries_path;
     data_countries countries;  /* n = 0 without a countries file */
     data_trade trade;          /* owns the country and sector names */
+    /* production-network data (DESIGN 2b, scenario_io.c); NULL: none.
+     * trade then holds its flows (imports net of tariffs) and labels. */
+    struct iodata *io;
+    char *io_sig;              /* the io files with their mappings, to share the dataset */
 } dataset;
 
 /* Load the trade file (and the countries file, if any). */

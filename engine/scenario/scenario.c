@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario_io.h"
 #include "utf8.h"
 
 /* Size limits, checked before the big arrays are allocated: a world array
@@ -442,7 +443,8 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
 
 static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
 {
-    static const char *const keys[] = {"trade", "countries", "units", NULL};
+    static const char *const keys[] = {"trade", "countries", "units", "inputs", "final", "value_added",
+                                       "deficits", "theta", NULL};
     config_setting_t *root = config_root_setting(&sc->cfg.lc), *b = NULL;
     int rc = cfg_get_group(root, "data", 1, &b, e);
     if (rc == SANC_OK)
@@ -462,9 +464,12 @@ static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
         return rc;
     if (rc == SANC_OK && (cpath = sc_data_path(sc, s)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    if ((rc = cfg_get_string(b, "trade", 1, &s, e)) == SANC_OK && (tpath = sc_data_path(sc, s)) == NULL)
+    if (scenario_io_has_data(b)) { /* production-network data (DESIGN 2b) */
+        rc = scenario_io_data(sc, b, cpath, shared, e);
+        s = sc->data && sc->data->trade_path ? sc->data->trade_path : "data.trade";
+    } else if ((rc = cfg_get_string(b, "trade", 1, &s, e)) == SANC_OK && (tpath = sc_data_path(sc, s)) == NULL)
         rc = err_set(e, SANC_ENOMEM, "out of memory");
-    if (rc == SANC_OK) {
+    if (rc == SANC_OK && tpath != NULL) {
         if (dataset_matches(shared, tpath, cpath)) {
             sc->data = shared;
         } else {
@@ -527,7 +532,8 @@ static int sc_get_adjustment(const config_setting_t *g, double *lambda, errbuf *
 
 static int sc_load_trade_block(scenario *sc, errbuf *e)
 {
-    static const char *const keys[] = {"imbalance", "deficits", "adjustment", "sigma", "noise", "sectors", NULL};
+    static const char *const keys[] = {"imbalance", "deficits", "adjustment", "sigma", "noise", "sectors",
+                                       "model", "factors", "baseline_deficits", NULL};
     static const char *const sector_keys[] = {"name", "sigma", "adjustment", NULL};
     static const char *const noise_keys[] = {"sd", "rho", NULL};
     config_setting_t *root = config_root_setting(&sc->cfg.lc), *b = NULL;
@@ -620,6 +626,9 @@ static int sc_load_trade_block(scenario *sc, errbuf *e)
     free(seen);
     if (rc != SANC_OK)
         return rc;
+    if ((rc = scenario_io_trade(sc, b, e)) != SANC_OK)
+        return rc;
+    scenario_io_default_sigma(sc);
     for (int k = 0; k < sc->ns; k++)
         if (isnan(sc->sigma[k])) {
             const config_setting_t *where = b ? b : root;
@@ -701,6 +710,9 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
 {
     static const char *const forms[] = {"partial_effect", "factor", "file"};
     int nforms = 0, form = -1;
+    int rc = scenario_io_event(sc, ev, g, e); /* tariff, export_tax, tariff_level */
+    if (rc != SANC_OK)
+        return rc;
     for (int f = 0; f < 3; f++)
         if (config_setting_get_member(g, forms[f]) != NULL) {
             if (nforms++ > 0)
@@ -709,10 +721,23 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
                                 forms[form]);
             form = f;
         }
-    if (form < 0)
-        return cfg_fail(g, e, "shock event needs one of partial_effect, factor or file");
+    double v;
+    if (form < 0 && ev->revenue) {
+        if (!scenario_io_event_cells_only(g)) { /* revenue wedges from cell tables only */
+            static const char *const sel[] = {"exporters", "importers", "sectors", "symmetric"};
+            for (int m = 0; m < 4; m++)
+                if (config_setting_get_member(g, sel[m]) != NULL)
+                    return cfg_fail(config_setting_get_member(g, sel[m]), e,
+                                    "not allowed when every revenue wedge is a cell table (the table lists the cells)");
+            return SANC_OK;
+        }
+        form = 0;           /* the event's cells, without a cost shock */
+        v = 0.0;
+    } else if (form < 0) {
+        return cfg_fail(g, e, "shock event needs one of partial_effect, factor, file, tariff, export_tax or "
+                              "tariff_level");
+    }
     size_t cap = 0;
-    int rc;
     if (form == 2) {
         static const char *const mixed[] = {"exporters", "importers", "sectors", "symmetric"};
         for (int m = 0; m < 4; m++)
@@ -748,9 +773,9 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
         data_shocks_free(&sh);
         return rc;
     }
-    double v;
-    if ((rc = cfg_get_double(g, forms[form], 1, &v, e)) != SANC_OK)
-        return rc;
+    if (!ev->revenue || config_setting_get_member(g, forms[form]) != NULL)
+        if ((rc = cfg_get_double(g, forms[form], 1, &v, e)) != SANC_OK)
+            return rc;
     if (form == 1 && v < 0.0)
         return cfg_fail(config_setting_get_member(g, "factor"), e, "must be >= 0 (got %g)", v);
     unsigned char *ex = malloc((size_t)sc->nc), *im = malloc((size_t)sc->nc), *sec = malloc((size_t)sc->ns);
@@ -794,8 +819,8 @@ done:
 static int sc_load_events(scenario *sc, errbuf *e)
 {
     static const char *const shock_keys[] = {"name", "type", "start", "end", "exporters", "importers", "sectors",
-                                             "symmetric", "partial_effect", "factor", "file", SC_DECISION_KEYS,
-                                             NULL};
+                                             "symmetric", "partial_effect", "factor", "file", "tariff",
+                                             "export_tax", "tariff_level", SC_DECISION_KEYS, NULL};
     static const char *const member_keys[] = {"name", "type", "start", "end", "country", "system", "coverage",
                                               SC_DECISION_KEYS, NULL};
     static const char *const transfer_keys[] = {"name", "type", "start", "end", "exporter", "importer",
@@ -938,8 +963,10 @@ int scenario_derive(scenario *sc, const scenario *base, char *const *overrides, 
 
 void scenario_destroy(scenario *sc)
 {
-    for (int i = 0; i < sc->nevents; i++)
+    for (int i = 0; i < sc->nevents; i++) {
         free(sc->events[i].cells);
+        scenario_io_event_free(&sc->events[i]);
+    }
     free(sc->events);
     for (int g = 0; g < sc->ngroups; g++)
         free(sc->group_name[g]);

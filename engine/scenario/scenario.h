@@ -21,6 +21,10 @@
 
 enum { IMBALANCE_ADDITIVE = 0, IMBALANCE_MULTIPLICATIVE = 1 };
 enum { DEFICITS_FIXED = 0, DEFICITS_SCALE_WITH_TRADE = 1 };
+/* trade.factors and trade.baseline_deficits (the io model; the values are
+ * ge_io.h's GE_IO_MOBILE/SECTOR_SPECIFIC and GE_IO_DEFICITS_DATA/ZERO) */
+enum { SC_FACTORS_MOBILE = 0, SC_FACTORS_SECTOR_SPECIFIC = 1 };
+enum { SC_BASELINE_DEFICITS_DATA = 0, SC_BASELINE_DEFICITS_ZERO = 1 };
 
 #define SC_END_NEVER 0x7fffffff /* an `end` that never comes */
 
@@ -52,6 +56,13 @@ typedef struct sc_event {
     const char *stops;
     /* a decided event (DESIGN section 3b; dec.decided = 0: dated) */
     sc_decision dec;
+    /* revenue wedges (DESIGN 2b; scenario_io.c): increments of the tariff
+     * and export-tax rates and a tariff level replacing the rate (NAN:
+     * none), on the event's cells, or per cell from a table (nc*nc*ns,
+     * NULL: none) */
+    int revenue;
+    double tariff, export_tax, tariff_level;
+    double *tariff_cells, *export_tax_cells, *tariff_level_cells;
 } sc_event;
 
 typedef struct scenario {
@@ -76,6 +87,10 @@ typedef struct scenario {
     unsigned char *group_mask; /* ngroups * nc, resolved */
 
     int imbalance, deficits;
+    const char *model;       /* trade.model: "armington" (default) or "io" */
+    int factors;             /* trade.factors: SC_FACTORS_* (io) */
+    int baseline_deficits;   /* trade.baseline_deficits: SC_BASELINE_DEFICITS_* (io) */
+    int revenue_events;      /* some event sets a tariff, export tax or tariff level */
     double *sigma, *lambda;  /* ns */
     double noise_sd, noise_rho;
 

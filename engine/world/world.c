@@ -63,6 +63,13 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     w->exports = world_alloc(nc, &fail);
     w->imports = world_alloc(nc, &fail);
     w->transfers = world_alloc(n2, &fail);
+    if (sc->revenue_events) {
+        w->ev_tariff = world_alloc(n3, &fail);
+        w->ev_export_tax = world_alloc(n3, &fail);
+        w->ev_tariff_level = world_alloc(n3, &fail);
+        if (!fail)
+            world_fill(w->ev_tariff_level, n3, NAN);
+    }
     if (fail) {
         world_destroy(w);
         return err_set(e, SANC_ENOMEM, "out of memory allocating a world of %d countries x %d sectors",
@@ -139,7 +146,8 @@ void world_destroy(world *w)
     double **arrays[] = {
         &w->out.time_days, &w->Y0, &w->E0, &w->D0, &w->shock_logphi, &w->route_logM, &w->pay_logw,
         &w->noise_logphi, &w->phi, &w->phi_prev, &w->X, &w->X_prev, &w->phat, &w->Phat, &w->D, &w->Y, &w->E,
-        &w->welfare, &w->price_index, &w->exports, &w->imports, &w->transfers,
+        &w->welfare, &w->price_index, &w->exports, &w->imports, &w->transfers, &w->ev_tariff,
+        &w->ev_export_tax, &w->ev_tariff_level, &w->X0_own,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         free(*arrays[i]);
@@ -147,6 +155,41 @@ void world_destroy(world *w)
     }
     w->out.nvars = 0;
     w->out.ncols = 0;
+}
+
+int world_rebase(world *w, const double *X, const double *E, const double *D, errbuf *e)
+{
+    size_t nc = (size_t)w->nc, ns = (size_t)w->ns, n3 = nc * nc * ns;
+    if (X != w->X0) {
+        if (w->X0_own == NULL && (w->X0_own = malloc(n3 * sizeof *w->X0_own)) == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        memcpy(w->X0_own, X, n3 * sizeof *X);
+        w->X0 = w->X0_own;
+    }
+    memcpy(w->X, w->X0, n3 * sizeof *w->X);
+    memcpy(w->X_prev, w->X0, n3 * sizeof *w->X);
+    for (size_t i = 0; i < nc; i++) {
+        w->Y0[i] = 0.0;
+        w->exports[i] = w->imports[i] = 0.0;
+    }
+    for (size_t i = 0; i < nc; i++)
+        for (size_t j = 0; j < nc; j++)
+            for (size_t k = 0; k < ns; k++) {
+                double x = w->X0[(i * nc + j) * ns + k];
+                w->Y0[i] += x;
+                if (i != j) {
+                    w->exports[i] += x;
+                    w->imports[j] += x;
+                }
+            }
+    for (size_t i = 0; i < nc; i++) {
+        w->E0[i] = E[i];
+        w->D0[i] = D[i];
+        w->D[i] = D[i];
+        w->Y[i] = w->Y0[i];
+        w->E[i] = E[i];
+    }
+    return SANC_OK;
 }
 
 int world_add_var(world *w, const schema_var *v, errbuf *e)

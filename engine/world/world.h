@@ -21,6 +21,7 @@
 #include "schema.h"
 
 struct scenario;
+struct ge_io_wedges;
 
 
 
@@ -61,6 +62,22 @@ typedef struct world {
     double solver_residual;
 
     double *transfers; /* nc*nc: non-market transfers in t (not priced) */
+
+    /* Revenue wedges (DESIGN 2b).  The active events' increments and
+     * levels, written by policy (NULL when no event sets one); level NAN:
+     * none on the cell. */
+    double *ev_tariff, *ev_export_tax, *ev_tariff_level; /* nc*nc*ns */
+    /* The wedge levels of the current period (gravity's; NULL when the run
+     * has no revenue wedges), read by the look-ahead. */
+    const struct ge_io_wedges *wedges;
+    const struct ge_io_wedges *wedges0; /* period 0's (hub fees active then) */
+
+    /* The GE model's period 0 when it is not the data (trade.model = "io":
+     * the re-solved baseline): X0 then points here (world_rebase).  The
+     * model itself, created before the modules start (gravity_prepare),
+     * waits here for gravity's init, which takes it. */
+    double *X0_own;
+    void *ge_prepared;
 } world;
 
 /* Allocate every array for a scenario's dimensions and fill the baseline
@@ -72,6 +89,11 @@ void world_destroy(world *w);
  * (phi_prev, X_prev), which modules read as "last period" whatever their
  * place in the pipeline; the current buffers keep it until gravity solves. */
 void world_begin_period(world *w, int t);
+
+/* Make a new period 0: flows X (nc*nc*ns; X0 is copied unless X == X0),
+ * expenditure E and deficits D (nc) become the baseline and the state of
+ * period 0 (X, X_prev, Y, E, D, exports, imports); output Y0 = row sums. */
+int  world_rebase(world *w, const double *X, const double *E, const double *D, errbuf *e);
 
 /* Register an output variable (copies the struct; strings must outlive w). */
 int world_add_var(world *w, const schema_var *v, errbuf *e);

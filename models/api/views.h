@@ -45,6 +45,11 @@ typedef struct sanctions_view {
     void (*factors)(void *self, const struct world *w, const double *level, double *logF, double *enf,
                     double *logG);
     void *self;
+    /* revenue wedges of trade measures (DESIGN 2b), nc*nc*ns, NULL when no
+     * measure sets one: rate increments sum of e x, and the tariff level of
+     * the last active measure setting one (NAN: none) with its enforcement
+     * (the rate moves e of the way to it) */
+    const double *tariff, *export_tax, *tariff_level, *tariff_level_e;
 } sanctions_view;
 
 /* payments -> metrics */
@@ -70,6 +75,7 @@ typedef struct routing_view {
     const int *hub_via;          /* nhubs: index of the via country */
     const double *share_new;     /* nhubs*nc*nc*ns [h*n3 + cell]: shares of new flows */
     const double *share;         /* nhubs*nc*nc*ns: shares of the current flows (by vintage) */
+    const double *fee;           /* nhubs: fee rate each hub's country earns (DESIGN 2b); NULL: no fees */
     /* Route shares of period t's flows by vintage: called by gravity once
      * w->phi holds phi(t) and w->phi_prev phi(t-1); phistar (nc*nc*ns) holds
      * the targets phi*(t). */

@@ -8,6 +8,12 @@
 
 #include <math.h>
 
+#include "err.h"
+
+struct world;
+struct ge_model;
+struct ge_model_spec;
+
 /* phi* = exp(lphi) x (cost factor)^(1-sigma) from a log openness lphi
  * (shocks, noise) and a log cost factor (routes incl. sanctions, payments);
  * 0 when either closes the cell. */
@@ -17,5 +23,22 @@ static inline double gravity_cell_target(double lphi, double logcost, double sig
         return 0.0;
     return exp(lphi + (1.0 - sigma) * logcost);
 }
+
+/* The run's GE model (trade.model; ge_model.h) as the world defines it:
+ * data, elasticities, factors, period-0 wedges (returns 1 under io). */
+int gravity_spec(const struct world *w, struct ge_model_spec *s);
+
+/* Before any module starts: under trade.model = "io" solve period 0 (the
+ * re-solved baseline) and make it the world's baseline (world_rebase), so
+ * that every module's "baseline" is period 0 as recorded; the model waits
+ * in w->ge_prepared for gravity's init.  No-op under armington. */
+int  gravity_prepare(struct world *w, errbuf *e);
+/* Free a prepared model that gravity's init never took (error paths). */
+void gravity_release(struct world *w);
+
+/* A new model of the run's kind on the run's period 0 (io: re-solved the
+ * same way), e.g. the look-ahead's own; solve it with the world's current
+ * wedges (w->wedges; NULL: none) and deficits. */
+int  gravity_model_create(const struct world *w, struct ge_model **m, errbuf *e);
 
 #endif

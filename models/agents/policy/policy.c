@@ -3,7 +3,9 @@
  * dated events (start inclusive, end exclusive) and writes their effect on
  * the world: the summed log openness of active cost shocks
  * (w->shock_logphi) and the non-market transfers of the period
- * (w->transfers, an annual rate like the flows, never priced).
+ * (w->transfers, an annual rate like the flows, never priced), and the
+ * revenue wedges of active events (w->ev_tariff, ev_export_tax,
+ * ev_tariff_level; DESIGN 2b).
  * Payment-system join/exit events are applied by the payments module.
  */
 #include <math.h>
@@ -20,11 +22,46 @@ typedef struct policy {
     const governments_view *gv;
 } policy;
 
+/* Revenue wedges of an active event (DESIGN 2b): rate increments add up,
+ * a level replaces the rate (the later event's level wins). */
+static void policy_revenue(struct world *w, const sc_event *ev)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (int c = 0; c < ev->ncells; c++) {
+        size_t x = (size_t)ev->cells[c].idx;
+        w->ev_tariff[x] += ev->tariff;
+        w->ev_export_tax[x] += ev->export_tax;
+        if (!isnan(ev->tariff_level))
+            w->ev_tariff_level[x] = ev->tariff_level;
+    }
+    for (int i = 0; i < w->nc; i++)
+        for (int j = 0; j < w->nc; j++) {
+            if (i == j)
+                continue;
+            for (int k = 0; k < w->ns; k++) {
+                size_t x = W3(w, i, j, k);
+                if (ev->tariff_cells)
+                    w->ev_tariff[x] += ev->tariff_cells[x];
+                if (ev->export_tax_cells)
+                    w->ev_export_tax[x] += ev->export_tax_cells[x];
+                if (ev->tariff_level_cells)
+                    w->ev_tariff_level[x] = ev->tariff_level_cells[x];
+            }
+        }
+    (void)n3;
+}
+
 static int policy_apply(const policy *pl, struct world *w, int t)
 {
     const scenario *sc = w->sc;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     memset(w->shock_logphi, 0, n3 * sizeof *w->shock_logphi);
+    if (w->ev_tariff != NULL) {
+        memset(w->ev_tariff, 0, n3 * sizeof *w->ev_tariff);
+        memset(w->ev_export_tax, 0, n3 * sizeof *w->ev_export_tax);
+        for (size_t c = 0; c < n3; c++)
+            w->ev_tariff_level[c] = NAN;
+    }
     memset(w->transfers, 0, (size_t)w->nc * w->nc * sizeof *w->transfers);
     for (int v = 0; v < sc->nevents; v++) {
         const sc_event *ev = &sc->events[v];
@@ -37,6 +74,8 @@ static int policy_apply(const policy *pl, struct world *w, int t)
             /* products of factors are sums of logs; -inf closes for good */
             for (int c = 0; c < ev->ncells; c++)
                 w->shock_logphi[ev->cells[c].idx] += ev->cells[c].logphi;
+            if (ev->revenue && w->ev_tariff != NULL)
+                policy_revenue(w, ev);
         } else if (ev->type == SC_EV_TRANSFER) {
             w->transfers[W2(w, ev->exporter, ev->importer)] += ev->value;
         }

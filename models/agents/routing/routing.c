@@ -82,6 +82,7 @@ typedef struct routing_hub {
     unsigned char *orig, *dest; /* nc */
     unsigned char *sect;        /* ns */
     double V0;         /* value the baseline sends through the hub */
+    double fee;        /* ad valorem fee the via country earns (DESIGN 2b); markup includes 1 + fee */
 } routing_hub;
 
 /* Open-addressing map from a nonzero admission mask to an index. */
@@ -145,6 +146,13 @@ typedef struct routing {
     /* governments (DESIGN 3b): decided hubs and stops */
     const governments_view *gv; /* NULL: dated windows only */
     sc_decision *dec;           /* nhubs */
+    /* hub fees (DESIGN 2b; NULL without any): the fee enters the route cost
+     * (markup includes 1 + fee) and earns revenue, so route_logM carries
+     * only the iceberg part, log M - log(1 + f_new), relative to period 0,
+     * with f_new = sum_h share_new_h fee_h */
+    double *fee;       /* nhubs */
+    double *logf0;     /* n3: log(1 + f_new) of period 0 */
+    int f0_ready;
 } routing;
 
 /* ---- route weights of one cell: the definition in log-sum-exp form ---- */
@@ -812,6 +820,9 @@ static int routing_class_new(routing *r, uint64_t m)
 /* route_logM and route_share_new of period t at the current kappas, or
  * (baseline) log M(0) into r->logM0.  A cell whose routes are all closed
  * gets +inf and no hub shares. */
+static int routing_apply_columns(routing *r, struct world *w);
+static void routing_fee_part(routing *r, struct world *w);
+
 static int routing_apply(routing *r, struct world *w, int t, int baseline, errbuf *e)
 {
     int nc = w->nc, ns = w->ns, nh = r->nhubs;
@@ -895,6 +906,20 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
             }
     if (baseline)
         return SANC_OK;
+    if (r->fee != NULL) { /* after the columns below are complete */
+        int rc = routing_apply_columns(r, w);
+        routing_fee_part(r, w);
+        return rc;
+    }
+    return routing_apply_columns(r, w);
+}
+
+/* The share columns of the pooled classes (routing_apply's second half). */
+static int routing_apply_columns(routing *r, struct world *w)
+{
+    int nc = w->nc, ns = w->ns, nh = r->nhubs;
+    size_t n3 = (size_t)nc * nc * ns;
+    double *shn = r->share_new;
     unsigned char *sparse = r->sparse, *was = r->sparse + nh;
     for (int h = 0; h < nh; h++)
         sparse[h] = 1;
@@ -921,13 +946,30 @@ static int routing_apply(routing *r, struct world *w, int t, int baseline, errbu
     return SANC_OK;
 }
 
+/* Hub fees: take the revenue part out of route_logM (see struct routing). */
+static void routing_fee_part(routing *r, struct world *w)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (size_t c = 0; c < n3; c++) {
+        double f = 0.0;
+        for (int h = 0; h < r->nhubs; h++)
+            f += r->share_new[(size_t)h * n3 + c] * r->fee[h];
+        double lf = log1p(f);
+        if (!r->f0_ready)
+            r->logf0[c] = lf;
+        if (w->route_logM[c] != INFINITY)
+            w->route_logM[c] -= lf - r->logf0[c];
+    }
+    r->f0_ready = 1;
+}
+
 /* ---- settings ---------------------------------------------------------- */
 
 static int routing_read_hub(routing *r, const scenario *sc, struct world *w, config_setting_t *hg, int h,
                             errbuf *e)
 {
     static const char *const keys[] = {"name", "via", "markup", "origins", "destinations", "sectors",
-                                       "start", "end", "evasion_only", "capacity", "congestion",
+                                       "start", "end", "evasion_only", "capacity", "congestion", "fee",
                                        SC_DECISION_KEYS, NULL};
     routing_hub *hb = &r->hub[h];
     int rc = cfg_check_keys(hg, keys, e);
@@ -996,6 +1038,14 @@ static int routing_read_hub(routing *r, const scenario *sc, struct world *w, con
         return rc;
     if (rc == SANC_OK && !(hb->congestion > 0.0))
         return cfg_fail(config_setting_get_member(hg, "congestion"), e, "must be > 0, got %g", hb->congestion);
+    hb->fee = 0.0;
+    rc = cfg_get_double(hg, "fee", 0, &hb->fee, e);
+    if (rc < 0)
+        return rc;
+    if (rc == SANC_OK && !(hb->fee >= 0.0))
+        return cfg_fail(config_setting_get_member(hg, "fee"), e, "must be >= 0 (ad valorem), got %g", hb->fee);
+    if (hb->fee > 0.0)
+        hb->markup *= 1.0 + hb->fee; /* the route's cost: kappa (1 + fee) */
     return SANC_OK;
 }
 
@@ -1060,6 +1110,17 @@ static int routing_read(routing *r, const scenario *sc, const config_setting_t *
     for (int h = 0; h < n; h++) {
         r->cslot[h] = r->hub[h].capacity > 0.0 ? r->ncap++ : -1;
         r->uprev[h] = log(r->hub[h].markup);
+    }
+    int fees = 0;
+    for (int h = 0; h < n; h++)
+        fees |= r->hub[h].fee > 0.0;
+    if (fees) {
+        r->fee = calloc((size_t)n, sizeof *r->fee);
+        r->logf0 = calloc(n3, sizeof *r->logf0);
+        if (r->fee == NULL || r->logf0 == NULL)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        for (int h = 0; h < n; h++)
+            r->fee[h] = r->hub[h].fee;
     }
     if (r->ncap > 0) {
         r->chub = calloc((size_t)r->ncap, sizeof *r->chub);
@@ -1199,7 +1260,7 @@ static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
     }
     r->view = (routing_view){
         .nhubs = r->nhubs, .hub_name = r->hub_name, .hub_via = r->hub_via, .share_new = r->share_new,
-        .share = r->share, .vintage = routing_vintage, .self = r, .route_wedge = routing_route_wedge,
+        .share = r->share, .fee = r->fee, .vintage = routing_vintage, .self = r, .route_wedge = routing_route_wedge,
     };
     ctx->views->routing = &r->view;
     world_set_dim(w, DIM_HUB, r->nhubs, r->hub_name);
@@ -1239,7 +1300,8 @@ static int routing_init(struct model *m, const model_init *ctx, errbuf *e)
         .name = "hub_markup", .units = "1", .long_name = "effective hub markup",
         .description = "cost multiplier kappa of routing via the hub relative to the direct baseline cost: the "
                        "configured markup, raised by congestion when the hub has a capacity (the configured "
-                       "markup also while the hub is inactive)",
+                       "markup also while the hub is inactive); for a hub with a fee, times 1 + fee (the fee is "
+                       "part of the route's cost and earns the via country revenue, see wedge_revenue)",
         .ndims = 1, .dims = {DIM_HUB}, .data = r->kappa,
     };
     return world_add_var(w, &kv, e);
@@ -1287,6 +1349,8 @@ static void routing_finish(struct model *m)
     free(r->zeros);
     free(r->kappa);
     free(r->logM0);
+    free(r->fee);
+    free(r->logf0);
     free(r->lw);
     free(r->lb);
     free(r->sparse);

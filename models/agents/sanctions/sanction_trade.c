@@ -18,11 +18,29 @@ enum { DIR_EXPORT = 1, DIR_IMPORT = 2, DIR_BOTH = 3 };
 
 typedef struct trade_par {
     int direction;
+    int cost;         /* has intensity or ban */
     int ban;          /* 1 ban, 0 intensity */
     double intensity;
+    /* revenue wedges (DESIGN 2b): rate increments at enforcement e and a
+     * tariff level the rate moves to (NAN: none) */
+    double tariff, export_tax, tariff_level;
 } trade_par;
 
-static const char *const trade_keys[] = {"direction", "sectors", "intensity", "ban", NULL};
+static const char *const trade_keys[] = {"direction", "sectors", "intensity", "ban", "tariff", "export_tax",
+                                         "tariff_level", NULL};
+
+static int trade_rate(const config_setting_t *g, const char *key, double *v, int *has, errbuf *e)
+{
+    int rc = cfg_get_double(g, key, 0, v, e);
+    if (rc < 0)
+        return rc;
+    if (rc == SANC_OK) {
+        if (!(*v > -1.0))
+            return cfg_fail(config_setting_get_member(g, key), e, "must be > -1 (got %g)", *v);
+        *has = 1;
+    }
+    return SANC_OK;
+}
 
 static int trade_parse(const scenario *sc, const config_setting_t *g, sanc_measure *m, errbuf *e)
 {
@@ -49,8 +67,16 @@ static int trade_parse(const scenario *sc, const config_setting_t *g, sanc_measu
     const config_setting_t *sb = config_setting_get_member(g, "ban");
     if (si != NULL && sb != NULL)
         return cfg_fail(sb, e, "give either intensity or ban, not both");
-    if (si == NULL && sb == NULL)
-        return cfg_fail(g, e, "a trade measure needs intensity = x or ban = true");
+    p->tariff_level = NAN;
+    if ((rc = trade_rate(g, "tariff", &p->tariff, &m->revenue, e)) != SANC_OK ||
+        (rc = trade_rate(g, "export_tax", &p->export_tax, &m->revenue, e)) != SANC_OK ||
+        (rc = trade_rate(g, "tariff_level", &p->tariff_level, &m->revenue, e)) != SANC_OK)
+        return rc;
+    p->cost = si != NULL || sb != NULL;
+    if (!p->cost && !m->revenue)
+        return cfg_fail(g, e, "a trade measure needs intensity = x, ban = true, tariff, export_tax or tariff_level");
+    if (!p->cost)
+        return SANC_OK;
     if (si != NULL) {
         if ((rc = cfg_get_double(g, "intensity", 1, &p->intensity, e)) != SANC_OK)
             return rc;
@@ -85,6 +111,17 @@ static void trade_apply(const sanc_measure *m, double e, sanc_apply *a)
             for (int k = 0; k < ns; k++) {
                 if (!m->sectors[k])
                     continue;
+                size_t c = W3(w, i, j, k);
+                if (m->revenue && a->tariff != NULL) {
+                    a->tariff[c] += e * p->tariff;
+                    a->export_tax[c] += e * p->export_tax;
+                    if (!isnan(p->tariff_level)) { /* the later measure's level wins */
+                        a->tariff_level[c] = p->tariff_level;
+                        a->tariff_level_e[c] = e;
+                    }
+                }
+                if (!p->cost)
+                    continue;
                 double lf;
                 if (!p->ban)
                     lf = log1p(p->intensity * e);
@@ -92,7 +129,7 @@ static void trade_apply(const sanc_measure *m, double e, sanc_apply *a)
                     lf = INFINITY; /* the direct route is closed */
                 else
                     lf = log1p(-e) / (1.0 - w->sc->sigma[k]);
-                sanction_hit(a, W3(w, i, j, k), lf, e);
+                sanction_hit(a, c, lf, e);
             }
         }
 }

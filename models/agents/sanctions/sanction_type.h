@@ -39,6 +39,7 @@ typedef struct sanc_measure {
     const char *revoke_system;        /* NULL: none (points into the config tree) */
     double revoke_coverage;
     const config_setting_t *revoke_where;
+    int revenue;                      /* sets revenue wedges (tariff, export_tax, tariff_level) */
 } sanc_measure;
 
 /* What apply writes (cell arrays nc*nc*ns, pairs nc*nc) and may read. */
@@ -50,6 +51,9 @@ typedef struct sanc_apply {
     double *enf;         /* largest enforcement of the trade measures on the cell */
     double *logG;        /* log secondary factor G (penalties on the parties, any route) */
     double *pressure;    /* [i*nc + h]: secondary pressure on i's banks in systems whose home is h */
+    /* revenue wedges (DESIGN 2b; NULL when no measure sets one): rate
+     * increments e x, and a tariff level with its enforcement (NAN: none) */
+    double *tariff, *export_tax, *tariff_level, *tariff_level_e;
 } sanc_apply;
 
 typedef struct sanction_type {

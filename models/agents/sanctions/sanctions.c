@@ -56,6 +56,7 @@ typedef struct sanctions {
     const config_setting_t **rv_where;
     double *pair;         /* nc*nc: two-way cross-border trade of the last period, all sectors */
     double *total;        /* nc: cross-border trade (exports + imports) of the last period */
+    double *tariff, *export_tax, *tariff_level, *tariff_level_e; /* n3 revenue wedges (NULL: none) */
     sanctions_view view;
     /* governments (DESIGN 3b): decided measures and stops */
     const governments_view *gv; /* NULL: dated windows only */
@@ -205,8 +206,16 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
     }
     if (need_trade)
         sanctions_trade(w, s);
+    if (s->tariff != NULL) {
+        memset(s->tariff, 0, n3 * sizeof *s->tariff);
+        memset(s->export_tax, 0, n3 * sizeof *s->export_tax);
+        memset(s->tariff_level_e, 0, n3 * sizeof *s->tariff_level_e);
+        for (size_t c = 0; c < n3; c++)
+            s->tariff_level[c] = NAN;
+    }
     sanc_apply a = {.w = w, .pair = s->pair, .total = s->total, .logF = s->logF, .enf = s->enf,
-                    .logG = s->logG, .pressure = s->pressure};
+                    .logG = s->logG, .pressure = s->pressure, .tariff = s->tariff, .export_tax = s->export_tax,
+                    .tariff_level = s->tariff_level, .tariff_level_e = s->tariff_level_e};
     for (int q = 0; q < s->n; q++)
         if (s->level[q] > 0.0)
             s->m[q].type->apply(&s->m[q], s->level[q], &a);
@@ -313,12 +322,24 @@ static int sanctions_init(struct model *m, const model_init *ctx, errbuf *e)
     }
     s->n = n;
     world_set_dim(w, DIM_SANCTION, n, s->names);
+    int revenue = 0;
+    for (int q = 0; q < n; q++)
+        revenue |= s->m[q].revenue;
+    if (revenue) {
+        s->tariff = calloc(n3, sizeof *s->tariff);
+        s->export_tax = calloc(n3, sizeof *s->export_tax);
+        s->tariff_level = calloc(n3, sizeof *s->tariff_level);
+        s->tariff_level_e = calloc(n3, sizeof *s->tariff_level_e);
+        if (!s->tariff || !s->export_tax || !s->tariff_level || !s->tariff_level_e)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+    }
 
     s->view = (sanctions_view){
         .n = n, .name = s->names, .type = s->types, .party = s->party, .cover = s->cover, .level = s->level,
         .logF = s->logF, .enf = s->enf, .logG = s->logG, .pressure = s->pressure, .revoke_system = s->rv_sys,
         .revoke_coverage = s->rv_cov, .revoke_where = s->rv_where, .full = s->full,
-        .factors = sanctions_factors, .self = s,
+        .factors = sanctions_factors, .self = s, .tariff = s->tariff,
+        .export_tax = s->export_tax, .tariff_level = s->tariff_level, .tariff_level_e = s->tariff_level_e,
     };
     ctx->views->sanctions = &s->view;
 
@@ -374,6 +395,10 @@ static void sanctions_finish(struct model *m)
     free(s->dec);
     free(s->full);
     free(s->la_pressure);
+    free(s->tariff);
+    free(s->export_tax);
+    free(s->tariff_level);
+    free(s->tariff_level_e);
     free(s);
     m->data = NULL;
 }
