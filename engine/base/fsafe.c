@@ -179,15 +179,21 @@ int fsafe_sync_file(const char *path)
 
 void fsafe_sync_dir(const char *path)
 {
-    char *dir = fsafe__dirname(path);
-    if (dir == NULL)
+    /* no allocation: best effort, and it must not fail quietly on ENOMEM */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+    if (n >= sizeof dir)
         return;
+    if (n == 0)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)n, path);
     int fd = open(dir, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd); /* some file systems cannot sync a folder; the rename still stands */
         close(fd);
     }
-    free(dir);
 }
 
 int fsafe_publish(const char *temp, const char *path, int force, errbuf *e)

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fsafe.h"
+#include "hash.h"
+
 #define DATA__MAXF 16                       /* fields kept per line; more are only counted */
 /* Dense tables beyond these are refused before anything is allocated; the
  * same limits as the scenario's (SC_MAX_* in scenario.c, README "Limits"). */
@@ -38,64 +41,27 @@ typedef struct data__file {
     int line;    /* number of the line last returned */
     char *f[DATA__MAXF];
     int nf;      /* number of fields on the line (may exceed DATA__MAXF) */
+    char sha256[65]; /* of the whole file */
 } data__file;
 
 static int data__open(data__file *df, const char *path, errbuf *e)
 {
     memset(df, 0, sizeof *df);
     df->path = path;
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
-        return err_set(e, SANC_EDATA, "%s: cannot open: %s", path, strerror(errno));
-    /* fopen succeeds on a folder, whose "size" from ftell can be LONG_MAX;
-     * devices may never end: only files and pipes are read */
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
-        fclose(fp);
-        return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
-    }
-    /* One allocation of the right size when the size is known: growing a
-     * 60 MB buffer by doubling costs more than parsing it. */
-    size_t cap = 1 << 16, len = 0;
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long size = ftell(fp);
-        if (size > 0 && (unsigned long)size < SIZE_MAX - 2)
-            cap = (size_t)size + 2;
-        rewind(fp);
-    }
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(fp);
-        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                fclose(fp);
-                return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return err_set(e, SANC_EDATA, "%s: read error", path);
-    }
-    buf[len] = '\0';
+    /* read once, whole, with a bound: files and pipes; folders and devices
+     * (which may never end) are refused */
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = fsafe_read_input(path, FSAFE_MAX_DATA, SANC_EDATA, &buf, &len, e);
+    if (rc != SANC_OK)
+        return rc;
+    /* the fingerprint of exactly the bytes parsed (provenance: data_sha256) */
+    hash_sha256_hex(buf, len, df->sha256);
     df->buf = buf;
     df->end = buf + len;
     df->pos = buf;
     /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
-    if ((unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
         (unsigned char)buf[2] == 0xBF)
         df->pos += 3;
     return SANC_OK;
@@ -415,6 +381,7 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
     int rc = data__open(&df, path, e);
     if (rc < 0)
         return rc;
+    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__names codes;
     if (data__names_init(&codes) < 0) {
         data__close(&df);
@@ -573,6 +540,7 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
     int rc = data__open(&df, path, e);
     if (rc < 0)
         return rc;
+    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__names codes, sectors;
     data__hash known_h = { 0 };
     char *const *known_ref = NULL;
@@ -786,6 +754,7 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
     int rc = data__open(&df, path, e);
     if (rc < 0)
         return rc;
+    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__hash ch = { 0 }, sh = { 0 };
     char *const *cref = NULL, *const *sref = NULL;
     data__rows rows = { NULL, 0, 0 };

@@ -42,6 +42,34 @@ static char *sc_data_path(const scenario *sc, const char *p)
     return s;
 }
 
+int scenario_record_file(scenario *sc, const char *path, const char *sha256, errbuf *e)
+{
+    sc_datafile *f = realloc(sc->files, sizeof *f * (size_t)(sc->nfiles + 1));
+    if (f == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    sc->files = f;
+    f += sc->nfiles;
+    if ((f->path = strdup(path)) == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    snprintf(f->sha256, sizeof f->sha256, "%s", sha256);
+    sc->nfiles++;
+    return SANC_OK;
+}
+
+char *scenario_data_sha256(const scenario *sc)
+{
+    size_t n = 1;
+    for (int i = 0; i < sc->nfiles; i++)
+        n += strlen(sc->files[i].path) + 64 + 3;
+    char *t = malloc(n), *q = t;
+    if (t == NULL)
+        return NULL;
+    *q = '\0';
+    for (int i = 0; i < sc->nfiles; i++)
+        q += sprintf(q, "%s  %s\n", sc->files[i].sha256, sc->files[i].path);
+    return t;
+}
+
 int scenario_country_index(const scenario *sc, const char *code)
 {
     for (int i = 0; i < sc->nc; i++)
@@ -375,6 +403,11 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
     if (rc < 0)
         return rc;
     sc->name = rc == SANC_OK ? s : NULL;
+    /* provenance attributes are limited to 64 KiB by HDF5's object headers:
+     * refuse here (check, before any run) rather than at the end of a run */
+    if (sc->name != NULL && strlen(sc->name) > SC_MAX_TEXT)
+        return cfg_fail(config_setting_get_member(b, "name"), e, "%zu bytes, more than the limit of %d",
+                        strlen(sc->name), SC_MAX_TEXT);
     if (sc->name == NULL) {
         /* default: the file stem, kept in the config tree so it is recorded */
         const char *base = strrchr(path, '/');
@@ -451,6 +484,9 @@ static int sc_load_data_block(scenario *sc, errbuf *e)
         return rc;
     if (rc == SANC_OK)
         sc->units = s;
+    if (strlen(sc->units) > SC_MAX_TEXT)
+        return cfg_fail(config_setting_get_member(b, "units"), e, "%zu bytes, more than the limit of %d",
+                        strlen(sc->units), SC_MAX_TEXT);
     rc = cfg_get_string(b, "countries", 0, &s, e);
     if (rc < 0)
         return rc;
@@ -459,6 +495,8 @@ static int sc_load_data_block(scenario *sc, errbuf *e)
         if (p == NULL)
             return err_set(e, SANC_ENOMEM, "out of memory");
         rc = data_load_countries(p, &sc->countries, e);
+        if (rc == SANC_OK)
+            rc = scenario_record_file(sc, p, sc->countries.sha256, e);
         free(p);
         if (rc != SANC_OK)
             return rc;
@@ -469,6 +507,8 @@ static int sc_load_data_block(scenario *sc, errbuf *e)
     if (p == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
     rc = data_load_trade(p, sc->countries.n > 0 ? &sc->countries : NULL, &sc->trade, e);
+    if (rc == SANC_OK)
+        rc = scenario_record_file(sc, p, sc->trade.sha256, e);
     free(p);
     if (rc != SANC_OK)
         return rc;
@@ -723,6 +763,8 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
             return err_set(e, SANC_ENOMEM, "out of memory");
         data_shocks sh = {0};
         rc = data_load_shocks(p, sc->nc, sc->country, sc->ns, sc->sector, &sh, e);
+        if (rc == SANC_OK)
+            rc = scenario_record_file(sc, p, sh.sha256, e);
         free(p);
         for (int r = 0; r < sh.n && rc == SANC_OK; r++) {
             const data_shock_row *row = &sh.rows[r];
@@ -914,6 +956,9 @@ void scenario_destroy(scenario *sc)
     free(sc->lambda);
     data_trade_free(&sc->trade);
     data_countries_free(&sc->countries);
+    for (int i = 0; i < sc->nfiles; i++)
+        free(sc->files[i].path);
+    free(sc->files);
     if (sc->cfg.loaded)
         cfg_destroy(&sc->cfg);
     memset(sc, 0, sizeof *sc);

@@ -428,7 +428,6 @@ static int pay_check_events(payments *P, const scenario *sc, errbuf *e)
 
 static int payments_init(struct model *m, const struct scenario *sc, struct world *w, errbuf *e)
 {
-    gsl_set_error_handler_off();
     payments *P = calloc(1, sizeof *P);
     if (P == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
