@@ -17,6 +17,7 @@
  * range-checked by the getters.
  */
 #include "cfg.h"
+#include "fsafe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -491,12 +492,18 @@ static int cfg__parse(cfg *c, const char *text, int from_file, errbuf *e)
 int cfg_load(cfg *c, const char *path, errbuf *e)
 {
     memset(c, 0, sizeof *c);
+    /* read once, whole, with a bound, and parse from memory: a FIFO,
+     * `<(...)` or /dev/stdin works (libconfig would read the file a second
+     * time), a device such as /dev/zero or a folder is refused */
     char *text = NULL;
-    int rc = cfg__read_text(path, &text);
-    if (rc == -ENOMEM)
-        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-    if (rc < 0)
-        return err_set(e, SANC_ECONFIG, "%s: cannot open: %s", path, strerror(-rc));
+    size_t len = 0;
+    int rc = fsafe_read_input(path, FSAFE_MAX_CONFIG, SANC_ECONFIG, &text, &len, e);
+    if (rc != SANC_OK)
+        return rc;
+    if (strlen(text) != len) {
+        free(text);
+        return err_set(e, SANC_ECONFIG, "%s: contains a NUL byte (not a scenario file)", path);
+    }
     c->path = strdup(path);
     c->dir = cfg__dirname(path);
     if (c->path == NULL || c->dir == NULL) {
@@ -504,7 +511,7 @@ int cfg_load(cfg *c, const char *path, errbuf *e)
         cfg__reset(c);
         return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
     }
-    rc = cfg__parse(c, text, 1, e);
+    rc = cfg__parse(c, text, 0, e);
     free(text);
     return rc;
 }
