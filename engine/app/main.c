@@ -21,26 +21,38 @@
 #include "scenario.h"
 #include "sweep.h"
 
-/* The temporary output file, for the signal handler: the CLI is the one
- * place that owns process-wide state. */
-static char cli_temp_path[4096];
-static volatile sig_atomic_t cli_temp_set;
+/* The files a signal must not leave behind (the temporary output, a lock
+ * file), for the signal handler: the CLI is the one place that owns
+ * process-wide state.  Writers report them through their on_temp
+ * callbacks: a name adds it, NULL clears the list. */
+#define CLI_NTEMP 2
+static char cli_temp_path[CLI_NTEMP][4400];
+static volatile sig_atomic_t cli_temp_n;
 
 static void cli_on_temp(const char *path, void *ctx)
 {
     (void)ctx;
-    cli_temp_set = 0;
-    if (path != NULL && strlen(path) < sizeof cli_temp_path) {
-        memcpy(cli_temp_path, path, strlen(path) + 1);
-        cli_temp_set = 1;
+    if (path == NULL) {
+        cli_temp_n = 0;
+        return;
     }
+    if (cli_temp_n < CLI_NTEMP && strlen(path) < sizeof cli_temp_path[0]) {
+        memcpy(cli_temp_path[cli_temp_n], path, strlen(path) + 1);
+        cli_temp_n = cli_temp_n + 1;
+    }
+}
+
+static void cli_remove_temps(void)
+{
+    /* async-signal-safe */
+    for (int i = 0; i < cli_temp_n; i++)
+        unlink(cli_temp_path[i]);
 }
 
 static void cli_on_signal(int sig)
 {
     /* async-signal-safe: remove the half-written file and leave */
-    if (cli_temp_set)
-        unlink(cli_temp_path);
+    cli_remove_temps();
     _exit(128 + sig);
 }
 
@@ -51,8 +63,7 @@ static volatile sig_atomic_t cli_stop;
 static void cli_on_sweep_signal(int sig)
 {
     if (cli_stop) {
-        if (cli_temp_set)
-            unlink(cli_temp_path);
+        cli_remove_temps();
         _exit(128 + sig);
     }
     cli_stop = sig;

@@ -780,6 +780,8 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         sw_base_free(&B);
         return rc;
     }
+    if (o->on_temp)
+        o->on_temp(lock.path, o->temp_ctx);
     if ((rc = fsafe_check_side(N.journal, e)) != SANC_OK) {
         fsafe_unlock(&lock);
         sw_base_free(&B);
@@ -1125,10 +1127,10 @@ out:
      * temporary HDF5 file is rebuilt from it, so it can go */
     if (rc != SANC_OK && N.temp != NULL)
         unlink(N.temp);
-    if (N.temp != NULL && o->on_temp)
-        o->on_temp(NULL, o->temp_ctx);
     free(N.temp);
     fsafe_unlock(&lock);
+    if (o->on_temp)
+        o->on_temp(NULL, o->temp_ctx);
     free(P.state);
     free(recbuf);
     free(replay);

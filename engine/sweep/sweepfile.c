@@ -1223,6 +1223,8 @@ int sweep_merge(const sweep_merge_opts *mo, int64_t *missing, int64_t *failed, e
     lock.fd = -1;
     if (!mo->locked && (rc = fsafe_lock_output(output, &lock, e)) != SANC_OK)
         return rc;
+    if (lock.fd >= 0 && mo->on_temp)
+        mo->on_temp(lock.path, mo->ctx);
     swf_part *p = calloc((size_t)nparts, sizeof *p);
     if (p == NULL) {
         fsafe_unlock(&lock);
@@ -1344,10 +1346,10 @@ int sweep_merge(const sweep_merge_opts *mo, int64_t *missing, int64_t *failed, e
         rc = fsafe_publish(temp, output, mo->force, e);
     if (rc != SANC_OK && temp != NULL)
         unlink(temp);
-    if (temp != NULL && mo->on_temp)
-        mo->on_temp(NULL, mo->ctx);
     free(temp);
     fsafe_unlock(&lock);
+    if (mo->on_temp)
+        mo->on_temp(NULL, mo->ctx);
     return rc;
 }
 
