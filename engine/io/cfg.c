@@ -16,6 +16,7 @@
  * them.  Anything the scan cannot see (text produced by other means) is still
  * range-checked by the getters.
  */
+#define _DEFAULT_SOURCE /* realpath */
 #include "cfg.h"
 #include "fsafe.h"
 
@@ -420,8 +421,39 @@ static int cfg__parse_error(cfg *c, errbuf *e)
  * cannot read as a file (a folder, e.g. `@include ""`): refuse such
  * includes before libconfig sees them, following nested includes.  Lines
  * are matched as libconfig's scanner does (an @include at a line start). */
+/* The files being included, outermost first (realpath when it resolves),
+ * to report an include cycle as one instead of libconfig's "duplicate
+ * setting name" once it has nested ten times. */
+typedef struct cfg__chain {
+    char path[CFG__MAX_INCLUDE_DEPTH + 2][4096];
+    int n;
+} cfg__chain;
+
+static void cfg__chain_key(const char *path, char *buf, size_t n)
+{
+    char *r = realpath(path, NULL);
+    snprintf(buf, n, "%s", r != NULL ? r : path);
+    free(r);
+}
+
+static int cfg__check_includes_in(const char *text, const char *shown_name, const char *dir, int depth,
+                                  cfg__chain *chain, errbuf *e);
+
 static int cfg__check_includes(const char *text, const char *shown_name, const char *dir, int depth,
                                errbuf *e)
+{
+    cfg__chain *chain = calloc(1, sizeof *chain);
+    if (chain == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    cfg__chain_key(shown_name, chain->path[0], sizeof chain->path[0]);
+    chain->n = 1;
+    int rc = cfg__check_includes_in(text, shown_name, dir, depth, chain, e);
+    free(chain);
+    return rc;
+}
+
+static int cfg__check_includes_in(const char *text, const char *shown_name, const char *dir, int depth,
+                                  cfg__chain *chain, errbuf *e)
 {
     unsigned line = 1;
     for (const char *p = text; *p != '\0'; line++) {
@@ -446,9 +478,20 @@ static int cfg__check_includes(const char *text, const char *shown_name, const c
                 if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
                     return err_set(e, SANC_ECONFIG, "%s:%u: @include \"%.*s\": not a regular file",
                                    shown_name, line, (int)flen, start);
+                char key[4096];
+                cfg__chain_key(full, key, sizeof key);
+                for (int k = 0; k < chain->n; k++)
+                    if (strcmp(chain->path[k], key) == 0)
+                        return err_set(e, SANC_ECONFIG, "%s:%u: @include \"%.*s\": an include cycle (the file "
+                                       "includes itself, directly or through other files)", shown_name, line,
+                                       (int)flen, start);
                 char *sub = NULL;
-                if (depth < CFG__MAX_INCLUDE_DEPTH && stat(full, &st) == 0 && cfg__read_text(full, &sub) == 0) {
-                    int rc = cfg__check_includes(sub, full, dir, depth + 1, e);
+                if (depth < CFG__MAX_INCLUDE_DEPTH && chain->n < CFG__MAX_INCLUDE_DEPTH + 2 && stat(full, &st) == 0 &&
+                    cfg__read_text(full, &sub) == 0) {
+                    snprintf(chain->path[chain->n], sizeof chain->path[0], "%s", key);
+                    chain->n++;
+                    int rc = cfg__check_includes_in(sub, full, dir, depth + 1, chain, e);
+                    chain->n--;
                     free(sub);
                     if (rc < 0)
                         return rc;

@@ -231,8 +231,16 @@ int scenario_period(const scenario *sc, const config_setting_t *g, const char *k
         return cfg_fail(s, e, "expected a date \"YYYY-MM\" or a period index");
     int y, m;
     const char *str = config_setting_get_string(s);
+    /* a period index given as text: `--set events.[0].start=2` replaces a
+     * date string by the word "2" (--set keeps the setting's type) */
+    size_t nd = strspn(str, "0123456789");
+    if (nd > 0 && nd <= 9 && str[nd] == '\0') {
+        long v = strtol(str, NULL, 10);
+        *out = v >= SC_END_NEVER ? SC_END_NEVER - 1 : (int)v;
+        return SANC_OK;
+    }
     if (sc_parse_month(str, &y, &m) != 0)
-        return cfg_fail(s, e, "bad date '%s' (expected \"YYYY-MM\")", str);
+        return cfg_fail(s, e, "bad date '%s' (expected \"YYYY-MM\" or a period index)", str);
     long diff = ((long)y * 12 + m) - ((long)sc->start_year * 12 + sc->start_month);
     if (diff < 0) {
         char b[32];

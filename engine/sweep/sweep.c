@@ -931,7 +931,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         }
         /* drop a torn last record before appending */
         if (ftruncate(fd, good) < 0 || lseek(fd, good, SEEK_SET) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
             goto out;
         }
     } else {
@@ -939,7 +939,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         fd = open(N.journal, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd < 0 || sw_write_all(fd, hb, SW_HEADER) < 0 || sw_journal_write_data(fd, B.data_sha) < 0 ||
             fdatasync(fd) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
             goto out;
         }
     }
@@ -1021,7 +1021,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         if (it->status != SWEEP_PENDING && !write_failed) {
             /* journal first: the HDF5 file is rebuilt from it on --resume */
             if (sw_journal_append(fd, recbuf, it->run, it->status, it->msg, it->row, L->rowbytes) < 0) {
-                rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+                rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
                 write_failed = 1;
             } else if ((rc = sweep_h5_write(h, it->run, it->status, it->msg, it->row, e)) != SANC_OK) {
                 write_failed = 1;
@@ -1068,7 +1068,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     if (rc == SANC_OK && P.fatal_err.code != SANC_OK)
         rc = err_set(e, P.fatal_err.code, "%s", P.fatal_err.msg);
     if (rc == SANC_OK && fdatasync(fd) < 0)
-        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", N.journal, strerror(errno));
+        rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: fsync: %s", N.final, N.journal, strerror(errno));
     if (rc == SANC_OK && o->stop && *o->stop)
         rc = err_set(e, SANC_EINTR, "interrupted: %lld runs recorded; `--resume` finishes the sweep",
                      (long long)(res->done + res->failed));

@@ -251,8 +251,10 @@ static int pay_read_block(payments *P, const scenario *sc, const config_setting_
         return rc;
     if ((rc = cfg_get_double(pb, "mu", 1, &P->mu, e)) != SANC_OK)
         return rc;
-    if (!(P->mu > 0.0))
-        return cfg_fail(config_setting_get_member(pb, "mu"), e, "must be > 0 (got %g)", P->mu);
+    /* costs are divided by mu: below 1e-12 cost/mu leaves the doubles */
+    if (!(P->mu >= 1e-12))
+        return cfg_fail(config_setting_get_member(pb, "mu"), e, "must be >= 1e-12 (the logit scale of payment "
+                        "costs; smaller values overflow cost/mu), got %g", P->mu);
 
     if ((rc = cfg_get_group(pb, "fallback", 1, &fb, e)) != SANC_OK || (rc = cfg_check_keys(fb, fb_keys, e)) != SANC_OK)
         return rc;
