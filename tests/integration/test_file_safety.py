@@ -431,7 +431,44 @@ def section_9():
               ">32 KiB command line refused before the run", p.stderr[:300])
 
 
-for fn, title in [(section_0, "outputs"), (section_1, "side files"), (section_2, "the lock"), (section_3, "merge"), (section_4, "data hashes"), (section_4b, "--resume on changed data"), (section_5, "SIGXFSZ"), (section_6, "inputs"), (section_7, "routing: no Inf"), (section_8, "cli"), (section_9, "limits")]:
+# ---------------------------------------------------------------- messages
+def section_10():
+    with su.tempdir() as d:
+        cfg = scenario(d)
+        write(os.path.join(d, "a.inc"), '@include "b.inc"\n')
+        write(os.path.join(d, "b.inc"), '@include "a.inc"\n')
+        cyc = write(os.path.join(d, "cyc.cfg"), open(cfg).read() + '@include "a.inc"\n')
+        p = run(["check", cyc, "-q"])
+        check(p.returncode == 2 and "include cycle" in p.stderr, "an include cycle is named as one", p.stderr)
+        p = run(["run", cfg, "-o", os.path.join(d, "st.h5"), "-q", "--set", "events.[0].start=2"])
+        check(p.returncode == 0, "--set events.[0].start=2: a period index", p.stderr)
+        mu = write(os.path.join(d, "mu.cfg"), open(cfg).read() + (
+            'payments = { mu = 5e-324; fallback = { name = "fallback"; cost = 0.06; };\n'
+            '  systems = ( { name = "SWIFT"; cost = 0.004; members = ["ALL"]; } ); };\n'))
+        p = run(["check", mu, "-q"])
+        check(p.returncode == 2 and "mu.cfg:" in p.stderr and "payments.mu" in p.stderr and "nan" not in p.stderr,
+              "payments.mu = 5e-324: named, no NaN", p.stderr)
+        write(os.path.join(d, "big.csv"), TRADE.replace(",100\n", ",1e300\n").replace(",20\n", ",1e300\n"))
+        big = write(os.path.join(d, "big.cfg"), open(cfg).read().replace('"trade.csv"', '"big.csv"'))
+        p = run(["check", big, "-q"])
+        check(p.returncode == 2 and "big.csv" in p.stderr and "add up" in p.stderr,
+              "a trade table whose total overflows is refused at load", p.stderr)
+        ov = write(os.path.join(d, "ov.cfg"), CFG.format(periods=4, trade="trade.csv").replace(
+            'sectors = ["energy"]; factor = 2.0; }',
+            'sectors = ["energy"]; partial_effect = 400.0; },\n'
+            '  { name = "more"; start = 2; exporters = ["CCC"]; importers = ["AAA"]; partial_effect = 400.0; }'))
+        p = run(["run", ov, "-o", os.path.join(d, "ov.h5"), "-q"])
+        check(p.returncode == 2 and "'embargo'" in p.stderr and "'more'" in p.stderr and "ov.cfg:" in p.stderr,
+              "overflowing openness names the events and their lines", p.stderr)
+        name = os.path.join(d, "n" * 250 + ".h5")
+        for cmd in (["run", cfg], ["sweep", scenario(d, "sw.cfg", sweep=2), "-j", "1"]):
+            p = run(cmd + ["-o", name, "-q"])
+            check(p.returncode == 0 and os.path.exists(name), "%s: a 254-byte output name works" % cmd[0], p.stderr)
+            if os.path.exists(name):
+                os.unlink(name)
+
+
+for fn, title in [(section_0, "outputs"), (section_1, "side files"), (section_2, "the lock"), (section_3, "merge"), (section_4, "data hashes"), (section_4b, "--resume on changed data"), (section_5, "SIGXFSZ"), (section_6, "inputs"), (section_7, "routing: no Inf"), (section_8, "cli"), (section_9, "limits"), (section_10, "messages")]:
     try:
         fn()
     except Exception as ex:  # a crash of the checks is a failure, the rest still runs
