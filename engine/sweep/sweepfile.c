@@ -1109,6 +1109,11 @@ static int swf_open_part(const char *path, swf_part *p, errbuf *e)
         p->file = -1;
         return err_set(e, SANC_EUSAGE, "%s: part is not complete (its sweep did not finish; --resume it)", path);
     }
+    if (H5Lexists(p->file, "run_status", H5P_DEFAULT) <= 0 || H5Lexists(p->file, "run_error", H5P_DEFAULT) <= 0) {
+        H5Fclose(p->file);
+        p->file = -1;
+        return err_set(e, SANC_EDATA, "%s: not a whole sweep part (run_status or run_error is missing)", path);
+    }
     p->data = h5util_read_provenance_text(p->file, "data_sha256");
     return SANC_OK;
 }
