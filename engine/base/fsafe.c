@@ -268,6 +268,12 @@ void fsafe_unlock(fsafe_lock *lk)
 
 int fsafe_read_input(const char *path, size_t max, int code, char **out, size_t *outlen, errbuf *e)
 {
+    return fsafe_read_input_stat(path, max, code, out, outlen, NULL, e);
+}
+
+int fsafe_read_input_stat(const char *path, size_t max, int code, char **out, size_t *outlen, struct stat *stp,
+                          errbuf *e)
+{
     *out = NULL;
     *outlen = 0;
     struct stat st;
@@ -332,6 +338,8 @@ int fsafe_read_input(const char *path, size_t max, int code, char **out, size_t 
                            "Limits)", path, max >> 20);
         }
     }
+    if (stp != NULL)
+        *stp = st; /* as opened, before reading */
     close(fd);
     buf[len] = '\0';
     *out = buf;

@@ -83,5 +83,10 @@ void fsafe_unlock(fsafe_lock *lk);
  * bytes.  Errors carry `code` (SANC_ECONFIG or SANC_EDATA) and name the
  * file; SANC_ENOMEM when memory runs out. */
 int fsafe_read_input(const char *path, size_t max, int code, char **buf, size_t *len, errbuf *e);
+/* The same, also returning the file's status as opened (for caches keyed
+ * on device, inode, size and times). */
+struct stat;
+int fsafe_read_input_stat(const char *path, size_t max, int code, char **buf, size_t *len, struct stat *st,
+                          errbuf *e);
 
 #endif
