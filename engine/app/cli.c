@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -305,21 +306,25 @@ static void cli__option_help(FILE *f, const cli_option *o)
         fputc(' ', f);
     const char *p = o->help;
     col = 24;
+    int first = 1;
     while (*p) {
+        while (*p == ' ')
+            p++;
         const char *sp = strchr(p, ' ');
         int w = sp ? (int)(sp - p) : (int)strlen(p);
-        if (col + w > 78 && col > 24) {
+        if (w == 0)
+            break;
+        if (!first && col + 1 + w > 78) {
             fputs("\n                        ", f);
             col = 24;
+        } else if (!first) {
+            fputc(' ', f);
+            col++;
         }
         fwrite(p, 1, (size_t)w, f);
         col += w;
         p += w;
-        if (*p == ' ') {
-            fputc(' ', f);
-            col++;
-            p++;
-        }
+        first = 0;
     }
     fputc('\n', f);
 }
@@ -352,8 +357,9 @@ void cli_help(FILE *f, const cli_args *a)
     } else {
         for (size_t c = 0; c < CLI_NCOMMANDS; c++)
             if (cli_commands[c].cmd == a->cmd)
-                fprintf(f, "usage: %s%s %s %s [OPTIONS]\n\n%s.\n\noptions of %s:\n", mpi ? "mpirun -np N " : "",
-                        prog, cli_commands[c].name, cli_commands[c].args, cli_commands[c].summary,
+                fprintf(f, "usage: %s%s %s %s [OPTIONS]\n\n%c%s.\n\noptions of %s:\n", mpi ? "mpirun -np N " : "",
+                        prog, cli_commands[c].name, cli_commands[c].args,
+                        toupper((unsigned char)cli_commands[c].summary[0]), cli_commands[c].summary + 1,
                         cli_commands[c].name);
         for (size_t k = 0; k < CLI_NOPTIONS; k++)
             if ((cli_options[k].cmds & (unsigned)a->cmd) && (!mpi || cli_options[k].mpi))
