@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,7 +32,6 @@
 #define DATA__MAX_CELLS ((size_t)50000000)
 #define DATA__MAX_COUNTRIES 2000
 #define DATA__MAX_SECTORS 1000
-#define DATA__MAX_TOTAL 1e150 /* README "Limits" */
 
 /* ------------------------------------------------------------------ */
 /* File reading and CSV splitting                                      */
@@ -737,14 +737,14 @@ int data_load_trade(const char *path, const data_countries *known, data_trade *o
         X[cell] = r->v;
     }
     /* sums of the table (outputs, expenditures, the world total) must stay
-     * doubles, with room for the solver's products: otherwise the solver
-     * would report the overflow as closed markets or no convergence */
+     * doubles: otherwise the solver would report the overflow as closed
+     * markets or no convergence */
     double total = 0.0;
     for (size_t m = 0; m < rows.n; m++)
         total += rows.r[m].v;
-    if (!(total <= DATA__MAX_TOTAL)) {
-        rc = err_set(e, SANC_EDATA, "%s: the values add up to %g, more than %g: express them in larger units "
-                     "(and say so in data.units)", path, total, DATA__MAX_TOTAL);
+    if (!isfinite(total)) {
+        rc = err_set(e, SANC_EDATA, "%s: the values add up to more than a double holds (%g): express them in "
+                     "larger units (and say so in data.units)", path, DBL_MAX);
         goto done;
     }
     for (int i = 0; i < nc; i++) {

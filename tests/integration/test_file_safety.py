@@ -448,7 +448,7 @@ def section_10():
         p = run(["check", mu, "-q"])
         check(p.returncode == 2 and "mu.cfg:" in p.stderr and "payments.mu" in p.stderr and "nan" not in p.stderr,
               "payments.mu = 5e-324: named, no NaN", p.stderr)
-        write(os.path.join(d, "big.csv"), TRADE.replace(",100\n", ",1e300\n").replace(",20\n", ",1e300\n"))
+        write(os.path.join(d, "big.csv"), TRADE.replace(",100\n", ",1.5e308\n").replace(",20\n", ",1.5e308\n"))
         big = write(os.path.join(d, "big.cfg"), open(cfg).read().replace('"trade.csv"', '"big.csv"'))
         p = run(["check", big, "-q"])
         check(p.returncode == 2 and "big.csv" in p.stderr and "add up" in p.stderr,
