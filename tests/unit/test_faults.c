@@ -520,9 +520,11 @@ static int op_sweep(void *ctx, errbuf *e)
     fault_disarm();
     /* temporary files have unique names: any ".sw.h5.sweep.tmp.*" left */
     int have_out = access(c->out, F_OK) == 0, have_tmp = 0;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q '^\\.sw\\.h5\\.sweep\\.tmp'", c->f->dir);
-    have_tmp = system(cmd) == 0;
+    DIR *dir = opendir(c->f->dir);
+    for (struct dirent *de; dir != NULL && (de = readdir(dir)) != NULL;)
+        have_tmp |= strncmp(de->d_name, ".sw.h5.sweep.tmp", 16) == 0;
+    if (dir != NULL)
+        closedir(dir);
     int have_journal = access(c->journal, F_OK) == 0;
     unlink(c->journal);
     if (have_tmp)
