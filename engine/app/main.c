@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ static void cli_on_temp(const char *path, void *ctx)
     }
     if (cli_temp_n < CLI_NTEMP && strlen(path) < sizeof cli_temp_path[0]) {
         memcpy(cli_temp_path[cli_temp_n], path, strlen(path) + 1);
+        atomic_signal_fence(memory_order_seq_cst); /* the name is complete before the handler can see it */
         cli_temp_n = cli_temp_n + 1;
     }
 }

@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1250,8 +1252,17 @@ int sweep_merge(const sweep_merge_opts *mo, int64_t *missing, int64_t *failed, e
         rc = swf_checksums(p[i].file, SWF_SUM_VERIFY, parts[i], e);
     char *temp = NULL;
     hid_t out = -1;
+    /* SIGINT/SIGTERM wait until the caller knows the temporary file's name,
+     * so that its handler can always remove it */
+    sigset_t hold, saved;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    int held = mo->on_temp != NULL && pthread_sigmask(SIG_BLOCK, &hold, &saved) == 0;
     if (rc == SANC_OK && (rc = fsafe_temp_create(output, "merge.tmp", &temp, e)) == SANC_OK && mo->on_temp)
         mo->on_temp(temp, mo->ctx);
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (rc == SANC_OK)
         rc = swf_copy_file(parts[0], temp, e);
     if (rc == SANC_OK && (out = H5Fopen(temp, H5F_ACC_RDWR, H5P_DEFAULT)) < 0)
