@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE /* flock */
 #include "fsafe.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -163,6 +164,38 @@ int fsafe_temp_create(const char *path, const char *tag, char **temp, errbuf *e)
     }
     free(t);
     return err_set(e, SANC_EIO, "%s: cannot write: no free temporary name", path);
+}
+
+int fsafe_remove_stale(const char *path, const char *tag)
+{
+    char pattern[4400];
+    if (fsafe__side(path, tag, ".", pattern, sizeof pattern) < 0)
+        return 0;
+    const char *pbase = fsafe__base(pattern);
+    size_t plen = strlen(pbase);
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+    if (dl >= sizeof dir)
+        return 0;
+    snprintf(dir, sizeof dir, "%.*s", dl ? (int)dl : 1, dl ? path : ".");
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    int n = 0;
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        /* exactly our names: the prefix and six characters of [a-z0-9] */
+        if (strncmp(de->d_name, pbase, plen) != 0 || strlen(de->d_name) != plen + 6 ||
+            strspn(de->d_name + plen, "abcdefghijklmnopqrstuvwxyz0123456789") != 6)
+            continue;
+        char full[4400 + 256];
+        snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && unlink(full) == 0)
+            n++;
+    }
+    closedir(d);
+    return n;
 }
 
 int fsafe_sync_file(const char *path)

@@ -54,6 +54,12 @@ int fsafe_side_name(const char *path, const char *tag, char *buf, size_t n);
  * result has normal rights).  *temp is malloc'ed; the file is closed. */
 int fsafe_temp_create(const char *path, const char *tag, char **temp, errbuf *e);
 
+/* Remove temporary files ".BASE.TAG.XXXXXX" of path left by a writer that
+ * was killed (SIGKILL, a power cut).  Only under the output's lock, which
+ * every writer of such files holds while they exist.  Regular files with
+ * exactly that name pattern only; returns how many were removed. */
+int fsafe_remove_stale(const char *path, const char *tag);
+
 /* Rename temp onto path.  Refuses (SANC_EUSAGE) when path has meanwhile
  * become a symbolic link or something other than a regular file; without
  * force refuses (SANC_EEXIST) a path that appeared meanwhile (via link(2),

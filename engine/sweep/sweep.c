@@ -829,6 +829,8 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         rc = err_set(e, SANC_EIO, "%s: cannot write: %s", o->trace, strerror(errno));
         goto out;
     }
+    /* temporary files of a killed sweep of this output (the lock is ours) */
+    fsafe_remove_stale(N.final, "sweep.tmp");
     if ((rc = fsafe_temp_create(N.final, "sweep.tmp", &N.temp, e)) != SANC_OK)
         goto out;
     if (o->on_temp)

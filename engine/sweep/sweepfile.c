@@ -1259,6 +1259,8 @@ int sweep_merge(const sweep_merge_opts *mo, int64_t *missing, int64_t *failed, e
     sigaddset(&hold, SIGINT);
     sigaddset(&hold, SIGTERM);
     int held = mo->on_temp != NULL && pthread_sigmask(SIG_BLOCK, &hold, &saved) == 0;
+    if (rc == SANC_OK)
+        fsafe_remove_stale(output, "merge.tmp"); /* of a killed merge (the lock is ours) */
     if (rc == SANC_OK && (rc = fsafe_temp_create(output, "merge.tmp", &temp, e)) == SANC_OK && mo->on_temp)
         mo->on_temp(temp, mo->ctx);
     if (held)
