@@ -104,7 +104,7 @@ static void test_side_names(void **state)
     assert_string_not_equal(a, b);
 }
 
-static void test_temp_follows_no_link(void **state)
+static void test_temp_unique_and_stale(void **state)
 {
     fixture *f = *state;
     char out[600];
@@ -263,7 +263,7 @@ int main(void)
         cmocka_unit_test(test_sha256_streaming),
         cmocka_unit_test_setup_teardown(test_check_output, setup, teardown),
         cmocka_unit_test(test_side_names),
-        cmocka_unit_test_setup_teardown(test_temp_follows_no_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_temp_unique_and_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_input, setup, teardown),
         cmocka_unit_test(test_cli),
