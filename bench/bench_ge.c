@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include <gsl/gsl_rng.h>
+#include <gsl/gsl_errno.h>
 
 #include "err.h"
 #include "ge.h"
@@ -40,6 +41,7 @@ static int bench_cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+    gsl_set_error_handler_off(); /* as sancsim's main does once */
     int n = argc > 1 ? atoi(argv[1]) : 200;
     int K = argc > 2 ? atoi(argv[2]) : 50;
     unsigned long seed = argc > 3 ? strtoul(argv[3], NULL, 10) : 20240601UL;

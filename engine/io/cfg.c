@@ -5,8 +5,8 @@
  * where libconfig 1.5's silent behaviours are caught: wrong types, integers
  * that wrap, inf from `1e400`, unknown keys.  The module also owns the
  * `--set PATH=VALUE` override layer (libconfig has none), the writer of the
- * resolved configuration that goes into the output's provenance, and the
- * SHA-256 that fingerprints it.
+ * resolved configuration that goes into the output's provenance (its
+ * SHA-256 is engine/base/hash.c).
  *
  * Integer literals: libconfig 1.5 stores a plain literal (no L suffix) as a
  * 32-bit int and wraps or saturates it silently when it does not fit
@@ -16,7 +16,9 @@
  * them.  Anything the scan cannot see (text produced by other means) is still
  * range-checked by the getters.
  */
+#define _DEFAULT_SOURCE /* realpath */
 #include "cfg.h"
+#include "fsafe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -421,8 +423,39 @@ static int cfg__parse_error(cfg *c, errbuf *e)
  * cannot read as a file (a folder, e.g. `@include ""`): refuse such
  * includes before libconfig sees them, following nested includes.  Lines
  * are matched as libconfig's scanner does (an @include at a line start). */
+/* The files being included, outermost first (realpath when it resolves),
+ * to report an include cycle as one instead of libconfig's "duplicate
+ * setting name" once it has nested ten times. */
+typedef struct cfg__chain {
+    char path[CFG__MAX_INCLUDE_DEPTH + 2][4096];
+    int n;
+} cfg__chain;
+
+static void cfg__chain_key(const char *path, char *buf, size_t n)
+{
+    char *r = realpath(path, NULL);
+    snprintf(buf, n, "%s", r != NULL ? r : path);
+    free(r);
+}
+
+static int cfg__check_includes_in(const char *text, const char *shown_name, const char *dir, int depth,
+                                  cfg__chain *chain, errbuf *e);
+
 static int cfg__check_includes(const char *text, const char *shown_name, const char *dir, int depth,
                                errbuf *e)
+{
+    cfg__chain *chain = calloc(1, sizeof *chain);
+    if (chain == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    cfg__chain_key(shown_name, chain->path[0], sizeof chain->path[0]);
+    chain->n = 1;
+    int rc = cfg__check_includes_in(text, shown_name, dir, depth, chain, e);
+    free(chain);
+    return rc;
+}
+
+static int cfg__check_includes_in(const char *text, const char *shown_name, const char *dir, int depth,
+                                  cfg__chain *chain, errbuf *e)
 {
     unsigned line = 1;
     for (const char *p = text; *p != '\0'; line++) {
@@ -447,9 +480,20 @@ static int cfg__check_includes(const char *text, const char *shown_name, const c
                 if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
                     return err_set(e, SANC_ECONFIG, "%s:%u: @include \"%.*s\": not a regular file",
                                    shown_name, line, (int)flen, start);
+                char key[4096];
+                cfg__chain_key(full, key, sizeof key);
+                for (int k = 0; k < chain->n; k++)
+                    if (strcmp(chain->path[k], key) == 0)
+                        return err_set(e, SANC_ECONFIG, "%s:%u: @include \"%.*s\": an include cycle (the file "
+                                       "includes itself, directly or through other files)", shown_name, line,
+                                       (int)flen, start);
                 char *sub = NULL;
-                if (depth < CFG__MAX_INCLUDE_DEPTH && stat(full, &st) == 0 && cfg__read_text(full, &sub) == 0) {
-                    int rc = cfg__check_includes(sub, full, dir, depth + 1, e);
+                if (depth < CFG__MAX_INCLUDE_DEPTH && chain->n < CFG__MAX_INCLUDE_DEPTH + 2 && stat(full, &st) == 0 &&
+                    cfg__read_text(full, &sub) == 0) {
+                    snprintf(chain->path[chain->n], sizeof chain->path[0], "%s", key);
+                    chain->n++;
+                    int rc = cfg__check_includes_in(sub, full, dir, depth + 1, chain, e);
+                    chain->n--;
                     free(sub);
                     if (rc < 0)
                         return rc;
@@ -493,12 +537,18 @@ static int cfg__parse(cfg *c, const char *text, int from_file, errbuf *e)
 int cfg_load(cfg *c, const char *path, errbuf *e)
 {
     memset(c, 0, sizeof *c);
+    /* read once, whole, with a bound, and parse from memory: a FIFO,
+     * `<(...)` or /dev/stdin works (libconfig would read the file a second
+     * time), a device such as /dev/zero or a folder is refused */
     char *text = NULL;
-    int rc = cfg__read_text(path, &text);
-    if (rc == -ENOMEM)
-        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-    if (rc < 0)
-        return err_set(e, SANC_ECONFIG, "%s: cannot open: %s", path, strerror(-rc));
+    size_t len = 0;
+    int rc = fsafe_read_input(path, FSAFE_MAX_CONFIG, SANC_ECONFIG, &text, &len, e);
+    if (rc != SANC_OK)
+        return rc;
+    if (strlen(text) != len) {
+        free(text);
+        return err_set(e, SANC_ECONFIG, "%s: contains a NUL byte (not a scenario file)", path);
+    }
     c->path = strdup(path);
     c->dir = cfg__dirname(path);
     if (c->path == NULL || c->dir == NULL) {
@@ -506,7 +556,7 @@ int cfg_load(cfg *c, const char *path, errbuf *e)
         cfg__reset(c);
         return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
     }
-    rc = cfg__parse(c, text, 1, e);
+    rc = cfg__parse(c, text, 0, e);
     free(text);
     return rc;
 }
@@ -1260,89 +1310,4 @@ char *cfg_to_string(const cfg *c, errbuf *e)
         return NULL;
     }
     return b.s;
-}
-
-/* ------------------------------------------------------------------ */
-/* SHA-256 (FIPS 180-4), small and dependency-free                     */
-
-static const uint32_t cfg__k256[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define CFG__ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void cfg__sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    uint32_t w[64];
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = CFG__ROR(w[i - 15], 7) ^ CFG__ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = CFG__ROR(w[i - 2], 17) ^ CFG__ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-    for (int i = 0; i < 64; i++) {
-        uint32_t t1 = hh + (CFG__ROR(e, 6) ^ CFG__ROR(e, 11) ^ CFG__ROR(e, 25)) +
-                      ((e & f) ^ (~e & g)) + cfg__k256[i] + w[i];
-        uint32_t t2 = (CFG__ROR(a, 2) ^ CFG__ROR(a, 13) ^ CFG__ROR(a, 22)) +
-                      ((a & b) ^ (a & c) ^ (b & c));
-        hh = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-    h[5] += f;
-    h[6] += g;
-    h[7] += hh;
-}
-
-void cfg_sha256_hex(const void *data, size_t len, char out[65])
-{
-    uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left >= 64) {
-        cfg__sha256_block(h, p);
-        p += 64;
-        left -= 64;
-    }
-    unsigned char tail[128];
-    memset(tail, 0, sizeof tail);
-    if (left > 0)
-        memcpy(tail, p, left);
-    tail[left] = 0x80;
-    size_t tlen = left + 1 + 8 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8u;
-    for (int i = 0; i < 8; i++)
-        tail[tlen - 1 - (size_t)i] = (unsigned char)(bits >> (8 * i));
-    cfg__sha256_block(h, tail);
-    if (tlen == 128)
-        cfg__sha256_block(h, tail + 64);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < 4; j++) {
-            unsigned char byte = (unsigned char)(h[i] >> (24 - 8 * j));
-            out[8 * i + 2 * j] = hex[byte >> 4];
-            out[8 * i + 2 * j + 1] = hex[byte & 15];
-        }
-    out[64] = '\0';
 }

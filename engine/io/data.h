@@ -4,7 +4,9 @@
  * All loaders are strict in the way the scenario loader is: a wrong header,
  * a short or long row, a non-numeric, negative or non-finite value, a
  * duplicate row, an unknown country or sector or an empty table is an error
- * "FILE:LINE: what is wrong" (SANC_EDATA).  Fields may be double-quoted;
+ * "FILE:LINE: what is wrong" (SANC_EDATA).  A file is read once, whole,
+ * with a bound (fsafe_read_input: folders and devices are refused, pipes
+ * work), and each loader returns the SHA-256 of the bytes it parsed.  Fields may be double-quoted;
  * a trailing newline, CRLF line ends and blank lines are accepted.
  */
 #ifndef SANCSIM_DATA_H
@@ -18,6 +20,7 @@ typedef struct data_countries {
     char **code;
     char **name;
     char **groups; /* raw "WEST;G7" or NULL per country */
+    char sha256[65]; /* of the file's bytes (provenance) */
 } data_countries;
 
 int  data_load_countries(const char *path, data_countries *out, errbuf *e);
@@ -35,6 +38,7 @@ typedef struct data_trade {
     char **country; /* nc codes */
     char **sector;  /* ns names */
     double *X;      /* nc*nc*ns, index (i*nc + j)*ns + k */
+    char sha256[65]; /* of the file's bytes (provenance) */
 } data_trade;
 
 int  data_load_trade(const char *path, const data_countries *known, data_trade *out, errbuf *e);
@@ -53,6 +57,7 @@ typedef struct data_shocks {
     int n;
     int is_factor; /* 1: value is a factor on t; 0: a partial effect on t^(1-sigma) */
     data_shock_row *rows;
+    char sha256[65]; /* of the file's bytes (provenance) */
 } data_shocks;
 
 int  data_load_shocks(const char *path, int nc, char *const *codes, int ns, char *const *sectors,

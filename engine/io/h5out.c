@@ -39,6 +39,7 @@
 #include <hdf5_hl.h>
 #include <libconfig.h>
 
+#include "fsafe.h"
 #include "schema.h"
 
 #ifndef SANCSIM_VERSION
@@ -93,102 +94,23 @@ static int h5out_fail(errbuf *e, const char *path, const char *what)
 /* ------------------------------------------------------------------ */
 /* paths                                                               */
 
-/* Folder part of path ("." when there is none); caller frees. */
-static char *h5out_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return strdup(".");
-    size_t n = (size_t)(slash - path);
-    if (n == 0)
-        n = 1; /* "/x.h5" -> "/" */
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 int h5out_check_target(const char *path, int force, errbuf *e)
 {
-    struct stat st;
-    if (path == NULL || path[0] == '\0')
-        return err_set(e, SANC_EUSAGE, "output file name is empty");
-    size_t len = strlen(path);
-    if (path[len - 1] == '/')
-        return err_set(e, SANC_EIO, "%s: cannot write: is a directory", path);
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return err_set(e, SANC_EIO, "%s: cannot write: is a directory", path);
-        if (!force)
-            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
-    }
-    char *dir = h5out_dirname(path);
-    if (dir == NULL)
-        return err_set(e, SANC_ENOMEM, "out of memory");
-    int rc = SANC_OK;
-    if (stat(dir, &st) != 0)
-        rc = err_set(e, SANC_EIO, "%s: cannot write: folder %s: %s", path, dir, strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
-        rc = err_set(e, SANC_EIO, "%s: cannot write: %s is not a folder", path, dir);
-    else if (access(dir, W_OK | X_OK) != 0)
-        rc = err_set(e, SANC_EIO, "%s: cannot write: folder %s: %s", path, dir, strerror(errno));
-    free(dir);
-    return rc;
+    return fsafe_check_output(path, force, e);
 }
 
-/* Create ".NAME.tmp.XXXXXX" next to path with O_EXCL (mode 0666 minus the
- * umask, unlike mkstemp's 0600, so the renamed result has normal rights). */
+/* The crash-safe way to write any output, also the estimate's files:
+ * fsafe's unique temporary name beside path, then publish. */
 int h5out_temp_create(const char *path, char **temp, errbuf *e)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t dirlen = (size_t)(base - path);
-    size_t n = dirlen + 1 + strlen(base) + strlen(".tmp.") + 6 + 1;
-    *temp = malloc(n);
-    if (*temp == NULL)
-        return err_set(e, SANC_ENOMEM, "out of memory");
-
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 16) ^
-                 (uint64_t)(uintptr_t)*temp;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        char suffix[7];
-        /* splitmix64: distinct names for concurrent writers in one folder */
-        x += 0x9E3779B97F4A7C15ull;
-        uint64_t z = x;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        z ^= z >> 31;
-        for (int i = 0; i < 6; i++) {
-            suffix[i] = alphabet[z % 36];
-            z /= 36;
-        }
-        suffix[6] = '\0';
-        snprintf(*temp, n, "%.*s.%s.tmp.%s", (int)dirlen, path, base, suffix);
-        int fd = open(*temp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd >= 0) {
-            close(fd);
-            return SANC_OK;
-        }
-        if (errno != EEXIST) {
-            int err = errno;
-            free(*temp);
-            *temp = NULL;
-            return err_set(e, SANC_EIO, "%s: cannot write: %s", path, strerror(err));
-        }
-    }
-    free(*temp);
-    *temp = NULL;
-    return err_set(e, SANC_EIO, "%s: cannot write: no free temporary name", path);
+    return fsafe_temp_create(path, "tmp", temp, e);
 }
 
+/* Create ".NAME.tmp.XXXXXX" next to path (fsafe_temp_create: O_EXCL |
+ * O_NOFOLLOW, mode 0666 minus the umask). */
 static int h5out_make_temp(h5out *o, errbuf *e)
 {
-    return h5out_temp_create(o->path, &o->temp, e);
+    return fsafe_temp_create(o->path, "tmp", &o->temp, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -630,7 +552,10 @@ static int h5out_tables(h5out *o, const schema *s, errbuf *e)
 
 static int h5out_provenance(h5out *o, const h5out_prov *p)
 {
-    return h5util_config_dataset(o->file, p->config_text, "resolved scenario configuration");
+    if (h5util_config_dataset(o->file, p->config_text, "resolved scenario configuration") < 0)
+        return -1;
+    return h5util_provenance_text(o->file, "data_sha256", p->data_sha256 ? p->data_sha256 : "",
+                                  "SHA-256 of every data file read (sha256sum format)");
 }
 
 static int h5out_root_attrs(h5out *o, const h5out_prov *p)
@@ -645,52 +570,13 @@ static int h5out_root_attrs(h5out *o, const h5out_prov *p)
     return 0;
 }
 
-/* Data must be on disk before the name says the file is finished. */
-static int h5out_sync(const char *file, int dir)
-{
-    int fd = open(file, dir ? O_RDONLY : O_RDWR);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    if (rc < 0 && dir && (errno == EINVAL || errno == EBADF))
-        rc = 0; /* some file systems cannot sync a folder; the rename still stands */
-    close(fd);
-    return rc;
-}
-
-/* Move temp onto path; without force, never clobber a file that appeared
- * while we ran (link fails atomically on an existing name). */
-static int h5out_publish(const char *temp, const char *path, int force, errbuf *e)
-{
-    if (!force) {
-        if (link(temp, path) == 0) {
-            unlink(temp);
-            return SANC_OK;
-        }
-        if (errno == EEXIST)
-            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
-        /* file systems without hard links: check, then rename */
-        if (access(path, F_OK) == 0)
-            return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", path);
-    }
-    if (rename(temp, path) != 0)
-        return err_set(e, SANC_EIO, "%s: cannot write: rename: %s", path, strerror(errno));
-    return SANC_OK;
-}
-
 int h5out_temp_publish(const char *temp, const char *path, int force, errbuf *e)
 {
-    if (h5out_sync(temp, 0) < 0)
+    if (fsafe_sync_file(temp) < 0)
         return err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", path, strerror(errno));
-    int rc = h5out_publish(temp, path, force, e);
-    if (rc < 0)
-        return rc;
-    char *dir = h5out_dirname(path);
-    if (dir != NULL) {
-        h5out_sync(dir, 1); /* best effort: the file itself is complete */
-        free(dir);
-    }
-    return SANC_OK;
+    /* never onto a link or a non-regular file; without --force never onto
+     * a file that appeared meanwhile; the folder is synced */
+    return fsafe_publish(temp, path, force, e);
 }
 
 static void h5out_free(h5out *o)
@@ -718,7 +604,7 @@ int h5out_finish(h5out *o, const h5out_prov *p, errbuf *e)
         goto fail;
     }
     if (h5out_provenance(o, p) < 0) {
-        rc = h5out_fail(e, o->path, "/provenance/config");
+        rc = h5out_fail(e, o->path, "/provenance");
         goto fail;
     }
     if (h5out_root_attrs(o, p) < 0) {

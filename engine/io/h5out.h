@@ -26,6 +26,7 @@ typedef struct h5out_prov {
     const char *scenario_name;
     const char *units;        /* data.units, for flow-valued variables */
     const struct schema *tables; /* its table columns (schema_col) are written at finish; NULL: none */
+    const char *data_sha256;  /* "SHA256  PATH" lines -> /provenance/data_sha256 */
 } h5out_prov;
 
 /* Refuse an existing path unless force (SANC_EEXIST); check the folder is

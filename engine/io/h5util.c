@@ -204,6 +204,11 @@ int h5util_history(hid_t file, const char *command_line)
 
 int h5util_config_dataset(hid_t file, const char *text, const char *long_name)
 {
+    return h5util_provenance_text(file, "config", text, long_name);
+}
+
+int h5util_provenance_text(hid_t file, const char *name, const char *text, const char *long_name)
+{
     hid_t g = H5Lexists(file, "provenance", H5P_DEFAULT) > 0
                   ? H5Gopen2(file, "provenance", H5P_DEFAULT)
                   : H5Gcreate2(file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -216,7 +221,7 @@ int h5util_config_dataset(hid_t file, const char *text, const char *long_name)
     if (text == NULL)
         text = "";
     if (type >= 0 && space >= 0 &&
-        (ds = H5Dcreate2(g, "config", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        (ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
         H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
         h5util_attr_str(ds, "long_name", long_name) >= 0)
         rc = 0;
@@ -231,4 +236,33 @@ int h5util_config_dataset(hid_t file, const char *text, const char *long_name)
         rc = -1;
     h5util_err_restore(es);
     return rc;
+}
+
+char *h5util_read_provenance_text(hid_t file, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "provenance/%s", name);
+    if (H5Lexists(file, "provenance", H5P_DEFAULT) <= 0 || H5Lexists(file, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    char *out = NULL;
+    hid_t ft = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hid_t type = h5util_vlen_str();
+    char *text = NULL;
+    if (ft >= 0 && sp >= 0 && type >= 0 && H5Tis_variable_str(ft) > 0 &&
+        H5Sget_simple_extent_type(sp) == H5S_SCALAR &&
+        H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0) {
+        out = strdup(text != NULL ? text : "");
+        H5Dvlen_reclaim(type, sp, H5P_DEFAULT, &text);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Dclose(ds);
+    return out;
 }

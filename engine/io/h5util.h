@@ -46,6 +46,13 @@ int h5util_history(hid_t file, const char *command_line);
  * dataset (group created when missing).  0 or -1. */
 int h5util_config_dataset(hid_t file, const char *text, const char *long_name);
 
+/* /provenance/NAME: the same for any provenance text, e.g. "data_sha256"
+ * (sha256sum lines of every data file read).  0 or -1. */
+int h5util_provenance_text(hid_t file, const char *name, const char *text, const char *long_name);
+/* Read /provenance/NAME back (malloc'ed), or NULL when absent or not a
+ * scalar string. */
+char *h5util_read_provenance_text(hid_t file, const char *name);
+
 /* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
 hid_t h5util_vlen_str(void);
 

@@ -128,13 +128,6 @@ char *run_command_line(int argc, char **argv)
     return s;
 }
 
-static double run_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
 {
     run_state r;
@@ -161,8 +154,6 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     if (rc == SANC_OK && o->on_period)
         rc = o->on_period(&r.w, o->ctx, e);
 
-    double t0 = run_now(), last = t0;
-    int tty = o->progress && isatty(STDERR_FILENO);
     for (int t = 1; t < sc->periods && rc == SANC_OK; t++) {
         if (o->stop && *o->stop) {
             rc = err_set(e, SANC_EINTR, "interrupted at period %d", t);
@@ -175,16 +166,11 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
             rc = h5out_append(out, &r.w.out, r.w.t, e);
         if (rc == SANC_OK && o->on_period)
             rc = o->on_period(&r.w, o->ctx, e);
-        double now = run_now();
-        if (o->progress && rc == SANC_OK && (now - last > (tty ? 0.2 : 5.0) || t == sc->periods - 1)) {
+        if (rc == SANC_OK && o->prog.fn != NULL) {
             char lab[32];
-            fprintf(stderr, tty ? "\rsancsim: period %d/%d (%s), %.1f s   " : "sancsim: period %d/%d (%s), %.1f s\n",
-                    t, sc->periods - 1, scenario_period_label(sc, t, lab, sizeof lab), now - t0);
-            last = now;
+            progress_report(&o->prog, "period", t, sc->periods - 1, scenario_period_label(sc, t, lab, sizeof lab));
         }
     }
-    if (tty && sc->periods > 1)
-        fputc('\n', stderr);
 
     if (rc == SANC_OK && out) {
         text = cfg_to_string(&sc->cfg, e);
@@ -194,12 +180,20 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     if (rc == SANC_OK && out) {
         char sha[65];
         cfg_sha256_hex(text, strlen(text), sha);
+        char *data_sha = scenario_data_sha256(sc);
         h5out_prov p = {
             .seed = (unsigned long long)sc->seed, .command_line = o->command_line ? o->command_line : "",
             .config_text = text, .config_sha256 = sha, .scenario_name = sc->name, .units = sc->units,
             .tables = &r.w.out,
+            .data_sha256 = data_sha,
         };
-        rc = h5out_finish(out, &p, e);
+        if (data_sha == NULL) {
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+            h5out_abort(out);
+        } else {
+            rc = h5out_finish(out, &p, e);
+        }
+        free(data_sha);
         out = NULL; /* finish closes (and on error removes) the file */
     }
     if (out)

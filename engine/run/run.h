@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "err.h"
+#include "progress.h"
 
 struct scenario;
 struct h5out;
@@ -17,7 +18,7 @@ typedef struct run_opts {
     const char *output;        /* final HDF5 path (NULL: no file, e.g. check) */
     int force;                 /* overwrite an existing output */
     const char *command_line;  /* for provenance */
-    int progress;              /* 1: a progress line on stderr */
+    progress prog;             /* called after every period ("period", t, T - 1, its date) */
     /* set by the caller's signal handler; polled between periods */
     volatile sig_atomic_t *stop;
     /* called once the temporary output exists (the CLI's signal handler

@@ -44,6 +44,34 @@ static char *sc_data_path(const scenario *sc, const char *p)
     return s;
 }
 
+int scenario_record_file(scenario *sc, const char *path, const char *sha256, errbuf *e)
+{
+    sc_datafile *f = realloc(sc->files, sizeof *f * (size_t)(sc->nfiles + 1));
+    if (f == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    sc->files = f;
+    f += sc->nfiles;
+    if ((f->path = strdup(path)) == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    snprintf(f->sha256, sizeof f->sha256, "%s", sha256);
+    sc->nfiles++;
+    return SANC_OK;
+}
+
+char *scenario_data_sha256(const scenario *sc)
+{
+    size_t n = 1;
+    for (int i = 0; i < sc->nfiles; i++)
+        n += strlen(sc->files[i].path) + 64 + 3;
+    char *t = malloc(n), *q = t;
+    if (t == NULL)
+        return NULL;
+    *q = '\0';
+    for (int i = 0; i < sc->nfiles; i++)
+        q += sprintf(q, "%s  %s\n", sc->files[i].sha256, sc->files[i].path);
+    return t;
+}
+
 int scenario_country_index(const scenario *sc, const char *code)
 {
     for (int i = 0; i < sc->nc; i++)
@@ -205,8 +233,16 @@ int scenario_period(const scenario *sc, const config_setting_t *g, const char *k
         return cfg_fail(s, e, "expected a date \"YYYY-MM\" or a period index");
     int y, m;
     const char *str = config_setting_get_string(s);
+    /* a period index given as text: `--set events.[0].start=2` replaces a
+     * date string by the word "2" (--set keeps the setting's type) */
+    size_t nd = strspn(str, "0123456789");
+    if (nd > 0 && nd <= 9 && str[nd] == '\0') {
+        long v = strtol(str, NULL, 10);
+        *out = v >= SC_END_NEVER ? SC_END_NEVER - 1 : (int)v;
+        return SANC_OK;
+    }
     if (sc_parse_month(str, &y, &m) != 0)
-        return cfg_fail(s, e, "bad date '%s' (expected \"YYYY-MM\")", str);
+        return cfg_fail(s, e, "bad date '%s' (expected \"YYYY-MM\" or a period index)", str);
     long diff = ((long)y * 12 + m) - ((long)sc->start_year * 12 + sc->start_month);
     if (diff < 0) {
         char b[32];
@@ -377,6 +413,11 @@ static int sc_load_scenario_block(scenario *sc, const char *path, int64_t seed_o
     if (rc < 0)
         return rc;
     sc->name = rc == SANC_OK ? s : NULL;
+    /* provenance attributes are limited to 64 KiB by HDF5's object headers:
+     * refuse here (check, before any run) rather than at the end of a run */
+    if (sc->name != NULL && strlen(sc->name) > SC_MAX_TEXT)
+        return cfg_fail(config_setting_get_member(b, "name"), e, "%zu bytes, more than the limit of %d",
+                        strlen(sc->name), SC_MAX_TEXT);
     if (sc->name == NULL) {
         /* default: the file stem, kept in the config tree so it is recorded */
         const char *base = strrchr(path, '/');
@@ -458,6 +499,9 @@ static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
         return rc;
     if (rc == SANC_OK)
         sc->units = s;
+    if (strlen(sc->units) > SC_MAX_TEXT)
+        return cfg_fail(config_setting_get_member(b, "units"), e, "%zu bytes, more than the limit of %d",
+                        strlen(sc->units), SC_MAX_TEXT);
     char *cpath = NULL, *tpath = NULL;
     rc = cfg_get_string(b, "countries", 0, &s, e);
     if (rc < 0)
@@ -476,6 +520,11 @@ static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
             rc = dataset_load(&sc->own, tpath, cpath, e);
             sc->data = &sc->own;
         }
+        /* the provenance lists every data file with its SHA-256 */
+        if (rc == SANC_OK && cpath != NULL)
+            rc = scenario_record_file(sc, cpath, sc->data->countries.sha256, e);
+        if (rc == SANC_OK)
+            rc = scenario_record_file(sc, tpath, sc->data->trade.sha256, e);
     }
     free(cpath);
     free(tpath);
@@ -752,6 +801,8 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
             return err_set(e, SANC_ENOMEM, "out of memory");
         data_shocks sh = {0};
         rc = data_load_shocks(p, sc->nc, sc->country, sc->ns, sc->sector, &sh, e);
+        if (rc == SANC_OK)
+            rc = scenario_record_file(sc, p, sh.sha256, e);
         free(p);
         for (int r = 0; r < sh.n && rc == SANC_OK; r++) {
             const data_shock_row *row = &sh.rows[r];
@@ -975,6 +1026,9 @@ void scenario_destroy(scenario *sc)
     free(sc->sigma);
     free(sc->lambda);
     dataset_free(&sc->own);
+    for (int i = 0; i < sc->nfiles; i++)
+        free(sc->files[i].path);
+    free(sc->files);
     if (sc->cfg.loaded)
         cfg_destroy(&sc->cfg);
     memset(sc, 0, sizeof *sc);

@@ -65,6 +65,16 @@ typedef struct sc_event {
     double *tariff_cells, *export_tax_cells, *tariff_level_cells;
 } sc_event;
 
+/* Longest scenario.name and data.units (bytes): they become HDF5
+ * attributes, whose object header messages hold at most 64 KiB. */
+#define SC_MAX_TEXT 4096
+
+/* A data file the scenario read, with the SHA-256 of its bytes. */
+typedef struct sc_datafile {
+    char *path;          /* as opened (relative to the working directory) */
+    char sha256[65];
+} sc_datafile;
+
 typedef struct scenario {
     cfg cfg;                 /* the parsed file with overrides applied */
     const char *name;
@@ -100,6 +110,9 @@ typedef struct scenario {
     const char *output_file; /* output.file (may be NULL) */
     int output_flows;        /* 1 full, 0 none */
     int compression;         /* 0..9 */
+
+    int nfiles;              /* every data file read, in the order read */
+    sc_datafile *files;
 } scenario;
 
 /* Load and validate a scenario; overrides ("PATH=VALUE") are applied before
@@ -114,6 +127,16 @@ int  scenario_load(scenario *sc, const char *path, char *const *overrides, int n
 int  scenario_derive(scenario *sc, const scenario *base, char *const *overrides, int noverrides,
                      int64_t seed_override, errbuf *e);
 void scenario_destroy(scenario *sc);
+
+/* Data files' fingerprints as text, one "SHA256  PATH\n" line per file in
+ * the order read (the format of sha256sum, so `sha256sum -c` checks it
+ * from the working directory of the run): /provenance/data_sha256 and the
+ * sweep manifest.  malloc'ed; NULL on ENOMEM. */
+char *scenario_data_sha256(const scenario *sc);
+
+/* Record one more data file read on behalf of the scenario (modules and
+ * sweep designs that read files of their own call this). */
+int scenario_record_file(scenario *sc, const char *path, const char *sha256, errbuf *e);
 
 /* --- helpers for modules that read their own blocks --- */
 

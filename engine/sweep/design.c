@@ -26,6 +26,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "cfg.h"
+#include "fsafe.h"
+#include "hash.h"
 #include "rng.h"
 #include "scenario.h"
 #include "utf8.h"
@@ -334,16 +336,29 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
         snprintf(path, sizeof path, "%s", name);
     else
         snprintf(path, sizeof path, "%s/%s", sc->cfg.dir, name);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return err_set(e, SANC_EDATA, "%s: cannot read: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    /* read once, whole, with a bound (a FIFO works; /dev/zero is refused) */
+    char *text = NULL;
+    size_t tlen = 0;
+    if ((rc = fsafe_read_input(path, FSAFE_MAX_CONFIG, SANC_EDATA, &text, &tlen, e)) != SANC_OK)
+        return rc;
+    hash_sha256_hex(text, tlen, d->file_sha256);
+    if ((d->file_path = strdup(path)) == NULL) {
+        free(text);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    char *next = text, *line;
+    size_t len;
     int64_t lineno = 0, rows = 0, rowcap = 0;
     rc = SANC_OK;
-    while (rc == SANC_OK && (len = getline(&line, &cap, f)) >= 0) {
+    while (rc == SANC_OK && next < text + tlen) {
+        line = next;
+        char *nl = memchr(line, '\n', (size_t)(text + tlen - line));
+        len = nl ? (size_t)(nl - line) : (size_t)(text + tlen - line);
+        next = nl ? nl + 1 : text + tlen;
+        line[len] = '\0';
         lineno++;
+        if (strlen(line) != len)
+            rc = err_set(e, SANC_EDATA, "%s:%lld: a NUL byte (not a text file)", path, (long long)lineno);
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (len == 0)
@@ -404,8 +419,7 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
         if (rows > SWEEP_MAX_RUNS)
             rc = err_set(e, SANC_ELIMIT, "%s: too many rows", path);
     }
-    free(line);
-    fclose(f);
+    free(text);
     if (rc == SANC_OK && rows == 0)
         rc = err_set(e, SANC_EDATA, "%s: no design rows", path);
     d->npoints = rows;
@@ -417,7 +431,6 @@ int sweep_design_load(sweep_design *d, const scenario *sc, errbuf *e)
     static const char *const keys[] = {"design", "samples", "replicates", "parameters", "keep",
                                        "common_seeds", "summaries", "file", NULL};
     memset(d, 0, sizeof *d);
-    gsl_set_error_handler_off();
     d->base_seed = sc->seed;
     config_setting_t *root = config_root_setting((config_t *)&sc->cfg.lc), *b = NULL;
     int rc = cfg_get_group(root, "sweep", 0, &b, e);
@@ -559,6 +572,7 @@ void sweep_design_free(sweep_design *d)
         }
     free(d->param);
     free(d->point);
+    free(d->file_path);
     for (int i = 0; i < d->nkeep; i++)
         free(d->keep[i]);
     free(d->keep);

@@ -42,16 +42,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "cfg.h"
+#include "fsafe.h"
 #include "h5out.h"
 #include "run.h"
 #include "scenario.h"
 #include "sweepfile.h"
 #include "world.h"
 
-#define SW_MAGIC "SANCSWJ1"
+#define SW_MAGIC "SANCSWJ2" /* J2: the data files' fingerprints follow the header */
+#define SW_MAGIC_OLD "SANCSWJ1"
 #define SW_HEADER 128
 #define SW_MSG_MAX 1000
 
@@ -308,21 +308,63 @@ static int sw_validate(const sweep_opts *o, const scenario *base, const sweep_de
 /* ------------------------------------------------------------------ */
 /* file names                                                          */
 
+/* The output, its journal (a fixed name, so that --resume finds it:
+ * ".NAME.journal", shortened for long names by fsafe_side_name) and the
+ * temporary HDF5 file (a unique ".NAME.sweep.tmp.XXXXXX", created with
+ * O_EXCL | O_NOFOLLOW once the lock is held). */
 typedef struct sw_names {
-    char final[4096], temp[4200], journal[4200];
+    char final[4096], journal[4352];
+    char *temp;
 } sw_names;
 
 static int sw_make_names(const char *out, sw_names *n, errbuf *e)
 {
+    n->temp = NULL;
     if (strlen(out) >= sizeof n->final - 32)
         return err_set(e, SANC_EUSAGE, "%s: name too long", out);
     snprintf(n->final, sizeof n->final, "%s", out);
-    const char *slash = strrchr(out, '/');
-    const char *base = slash ? slash + 1 : out;
-    int dl = (int)(base - out);
-    snprintf(n->temp, sizeof n->temp, "%.*s.%s.sweep.tmp", dl, out, base);
-    snprintf(n->journal, sizeof n->journal, "%.*s.%s.journal", dl, out, base);
+    if (fsafe_side_name(out, "journal", n->journal, sizeof n->journal) < 0)
+        return err_set(e, SANC_EUSAGE, "%s: name too long", out);
     return SANC_OK;
+}
+
+/* Line i of "SHA256  PATH" text: its hash and path into buf; -1 past the end. */
+static int sw_data_line(const char *text, int i, char sha[65], char *path, size_t n)
+{
+    const char *p = text;
+    for (int k = 0; k < i && p; k++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    if (p == NULL || *p == '\0' || strlen(p) < 66)
+        return -1;
+    memcpy(sha, p, 64);
+    sha[64] = '\0';
+    const char *q = p + 66, *end = strchr(q, '\n');
+    size_t l = end ? (size_t)(end - q) : strlen(q);
+    snprintf(path, n, "%.*s", (int)l, q);
+    return 0;
+}
+
+/* Compare the data files the journal was written on (old) with today's
+ * (now): SANC_EDATA naming the first file that changed. */
+static int sw_compare_data(const char *journal, const char *old, const char *now, errbuf *e)
+{
+    for (int i = 0;; i++) {
+        char so[65], sn[65], po[2048], pn[2048];
+        int ho = sw_data_line(old, i, so, po, sizeof po) == 0, hn = sw_data_line(now, i, sn, pn, sizeof pn) == 0;
+        if (!ho && !hn)
+            return SANC_OK;
+        if (ho != hn)
+            return err_set(e, SANC_EDATA, "%s: the scenario now reads %s data files than when the interrupted sweep "
+                           "started (%s): use --force to start the sweep over", journal, hn ? "more" : "fewer",
+                           hn ? pn : po);
+        if (strcmp(so, sn) != 0)
+            return err_set(e, SANC_EDATA, "%s: data file %s changed since the interrupted sweep started (sha256 "
+                           "%.12s... then, %.12s... now): restore it, or use --force to start the sweep over on the "
+                           "new data", journal, pn, so, sn);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -371,6 +413,18 @@ static int sw_read_all(int fd, void *p, size_t n)
         n -= (size_t)r;
     }
     return 0;
+}
+
+/* The journal's second part: the data files' fingerprints, so that
+ * --resume can name a file that changed.  u32 length, text, FNV-1a. */
+static int sw_journal_write_data(int fd, const char *text)
+{
+    uint32_t n = (uint32_t)strlen(text);
+    uint64_t ck = sw_fnv(0xcbf29ce484222325ULL, text, n);
+    return sw_write_all(fd, &n, sizeof n) < 0 || sw_write_all(fd, text, n) < 0 ||
+                   sw_write_all(fd, &ck, sizeof ck) < 0
+               ? -1
+               : 0;
 }
 
 /* Append one record (built in buf, which has room for rowbytes + 2 KB). */
@@ -535,6 +589,7 @@ typedef struct sw_base {
     sweep_design d;
     sweep_layout L;
     char *config_text;
+    char *data_sha;  /* "SHA256  PATH" lines: every data file, the design file last */
     char config_sha[65];
     char manifest[65];
 } sw_base;
@@ -546,6 +601,7 @@ static void sw_base_free(sw_base *B)
     sweep_design_free(&B->d);
     sweep_layout_free(&B->L);
     free(B->config_text);
+    free(B->data_sha);
     memset(B, 0, sizeof *B);
 }
 
@@ -553,7 +609,6 @@ static void sw_base_free(sw_base *B)
 static int sw_prepare(const sweep_opts *o, sw_base *B, errbuf *e)
 {
     memset(B, 0, sizeof *B);
-    gsl_set_error_handler_off();
     if (o->shard_n < 0 || (o->shard_n > 0 && (o->shard_k < 1 || o->shard_k > o->shard_n)))
         return err_set(e, SANC_EUSAGE, "--shard %d/%d: expected K/N with 1 <= K <= N", o->shard_k, o->shard_n);
     int rc = scenario_load(&B->sc, o->config, o->overrides, o->noverrides, o->seed_override, e);
@@ -592,17 +647,44 @@ static int sw_prepare(const sweep_opts *o, sw_base *B, errbuf *e)
         return e->code ? e->code : err_set(e, SANC_ENOMEM, "out of memory");
     size_t tl = strlen(B->config_text);
     cfg_sha256_hex(B->config_text, tl, B->config_sha);
+    /* the data files (and a design file): their fingerprints join the
+     * provenance and the manifest, so --resume and merge refuse results
+     * built on other data */
+    char *dtext = scenario_data_sha256(&B->sc);
+    if (dtext == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    size_t dl = strlen(dtext), fl = B->d.file_path ? strlen(B->d.file_path) + 68 : 0;
+    B->data_sha = malloc(dl + fl + 1);
+    if (B->data_sha == NULL) {
+        free(dtext);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    memcpy(B->data_sha, dtext, dl + 1);
+    free(dtext);
+    if (B->d.file_path)
+        snprintf(B->data_sha + dl, fl + 1, "%s  %s\n", B->d.file_sha256, B->d.file_path);
+    /* only the hashes enter the manifest: the same files seen from another
+     * working directory are the same data */
+    char dhash[65];
+    {
+        hash_sha256 hc;
+        hash_sha256_init(&hc);
+        char sha[65], path[2048];
+        for (int i = 0; sw_data_line(B->data_sha, i, sha, path, sizeof path) == 0; i++)
+            hash_sha256_update(&hc, sha, 64);
+        hash_sha256_final_hex(&hc, dhash);
+    }
 
     /* the manifest's identity: config, seed, design points, kept shapes */
     size_t pts = (size_t)(B->d.npoints * B->d.nparams) * sizeof(double);
-    size_t n = tl + pts + 256 + 64 * (size_t)B->L.nvars;
+    size_t n = tl + pts + 512 + 64 * (size_t)B->L.nvars;
     char *m = malloc(n);
     if (m == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    size_t u = (size_t)snprintf(m, n, "seed=%llu runs=%lld points=%lld reps=%lld common=%d rowbytes=%zu\n",
+    size_t u = (size_t)snprintf(m, n, "seed=%llu runs=%lld points=%lld reps=%lld common=%d rowbytes=%zu data=%s\n",
                                 (unsigned long long)B->d.base_seed, (long long)B->d.nruns,
                                 (long long)B->d.npoints, (long long)B->d.replicates, B->d.common_seeds,
-                                B->L.rowbytes);
+                                B->L.rowbytes, dhash);
     for (int i = 0; i < B->L.nvars; i++)
         u += (size_t)snprintf(m + u, n - u, "%s ", B->L.var[i].name);
     memcpy(m + u, B->config_text, tl);
@@ -646,24 +728,25 @@ static void sw_default_output(const sweep_opts *o, const scenario *sc, char *buf
     snprintf(buf, n, "results/%s_sweep.h5", stem);
 }
 
+/* Progress through the caller's callback (library code never prints); at
+ * most 20 times a second, and once at the end (done == total). */
 static void sw_progress(const sweep_opts *o, const sweep_result *res, int64_t todo, double t0, int final,
-                        double *last, int tty)
+                        double *last)
 {
-    if (o->quiet)
+    if (o->quiet || o->prog.fn == NULL)
         return;
     double now = sw_now();
-    if (!final && now - *last < (tty ? 0.25 : 10.0))
+    if (!final && now - *last < 0.05)
         return;
     *last = now;
     int64_t fin = res->computed;
     double rate = now > t0 ? (double)fin / (now - t0) : 0.0;
     double eta = rate > 0 ? (double)(todo - fin) / rate : 0.0;
-    fprintf(stderr, "%ssancsim: sweep: %lld/%lld runs (%lld failed), %.1f runs/s, ETA %.0f s%s",
-            tty ? "\r" : "", (long long)(res->done + res->failed), (long long)res->scope, (long long)res->failed,
-            rate, eta, tty ? "   " : "\n");
-    if (tty && final)
-        fputc('\n', stderr);
-    fflush(stderr);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%lld/%lld runs (%lld failed), %.1f runs/s, ETA %.0f s",
+             (long long)(res->done + res->failed), (long long)res->scope, (long long)res->failed, rate, eta);
+    double total = (double)(res->scope > 0 ? res->scope : 1);
+    progress_report(&o->prog, "sweep", final ? total : (double)(res->done + res->failed), total, detail);
 }
 
 int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
@@ -690,9 +773,25 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         return rc;
     }
     snprintf(res->output, sizeof res->output, "%s", N.final);
+    /* one writer per output: the lock comes before anything is looked at
+     * or touched (journal, temporary file, output), whatever HDF5's own
+     * file locking says */
+    fsafe_lock lock;
+    if ((rc = fsafe_lock_output(N.final, &lock, e)) != SANC_OK) {
+        sw_base_free(&B);
+        return rc;
+    }
+    if (o->on_temp)
+        o->on_temp(lock.path, o->temp_ctx);
+    if ((rc = fsafe_check_side(N.journal, e)) != SANC_OK) {
+        fsafe_unlock(&lock);
+        sw_base_free(&B);
+        return rc;
+    }
     struct stat st;
-    int have_journal = stat(N.journal, &st) == 0;
+    int have_journal = lstat(N.journal, &st) == 0;
     if (have_journal && !o->resume && !o->force) {
+        fsafe_unlock(&lock);
         sw_base_free(&B);
         return err_set(e, SANC_EEXIST, "%s: an interrupted sweep left %s: use --resume to finish it or --force to "
                        "start over", N.final, N.journal);
@@ -700,12 +799,15 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     /* --resume of a sweep that already finished (a requeued batch job) */
     if (o->resume && !have_journal && sweep_h5_is_complete(N.final, B.manifest)) {
         res->scope = 0;
+        fsafe_unlock(&lock);
         sw_base_free(&B);
         return SANC_OK;
     }
-    /* with a journal to resume, the output (if any) is ours to replace */
+    /* with a journal to resume, the output (if any) is ours to replace (a
+     * regular file only: fsafe_check_output refuses anything else) */
     rc = h5out_check_target(N.final, o->force || (o->resume && have_journal), e);
     if (rc != SANC_OK) {
+        fsafe_unlock(&lock);
         sw_base_free(&B);
         return rc;
     }
@@ -728,6 +830,12 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         rc = err_set(e, SANC_EIO, "%s: cannot write: %s", o->trace, strerror(errno));
         goto out;
     }
+    /* temporary files of a killed sweep of this output (the lock is ours) */
+    fsafe_remove_stale(N.final, "sweep.tmp");
+    if ((rc = fsafe_temp_create(N.final, "sweep.tmp", &N.temp, e)) != SANC_OK)
+        goto out;
+    if (o->on_temp)
+        o->on_temp(N.temp, o->temp_ctx);
     if ((rc = sweep_h5_create(&h, N.temp, L, d, e)) != SANC_OK)
         goto out;
 
@@ -744,19 +852,51 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     memset(hb, 0, sizeof hb);
     memcpy(hb, &jh, sizeof jh);
     if (o->resume && have_journal) {
-        fd = open(N.journal, O_RDWR);
-        unsigned char got[SW_HEADER];
-        if (fd < 0 || sw_read_all(fd, got, SW_HEADER) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot read the journal%s%s", N.journal, errno ? ": " : "",
-                         errno ? strerror(errno) : "");
+        fd = open(N.journal, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            rc = err_set(e, SANC_EIO, "%s: cannot open the journal: %s", N.journal, strerror(errno));
             goto out;
         }
+        unsigned char got[SW_HEADER];
+        errno = 0;
+        if (sw_read_all(fd, got, SW_HEADER) < 0) {
+            if (errno != 0)
+                rc = err_set(e, SANC_EIO, "%s: cannot read the journal: %s", N.journal, strerror(errno));
+            else
+                rc = err_set(e, SANC_EUSAGE, "%s: the journal is empty or cut short (its sweep was stopped while "
+                             "starting, before any run was recorded): use --force to start over", N.journal);
+            goto out;
+        }
+        if (memcmp(got, SW_MAGIC, 8) != 0) {
+            rc = err_set(e, SANC_EUSAGE, "%s: %s: use --force to start over", N.journal,
+                         memcmp(got, SW_MAGIC_OLD, 8) == 0 ? "a journal of an older sancsim (without the data "
+                                                             "files' fingerprints)"
+                                                           : "not a sancsim sweep journal");
+            goto out;
+        }
+        /* the data files it was written on */
+        uint32_t dlen = 0;
+        char *dold = NULL;
+        uint64_t dck = 0;
+        if (sw_read_all(fd, &dlen, sizeof dlen) < 0 || dlen > (64u << 20) || (dold = malloc(dlen + 1)) == NULL ||
+            sw_read_all(fd, dold, dlen) < 0 || sw_read_all(fd, &dck, sizeof dck) < 0 ||
+            sw_fnv(0xcbf29ce484222325ULL, dold, dlen) != dck) {
+            free(dold);
+            rc = err_set(e, SANC_EUSAGE, "%s: the journal is cut short in its header: use --force to start over",
+                         N.journal);
+            goto out;
+        }
+        dold[dlen] = '\0';
+        rc = sw_compare_data(N.journal, dold, B.data_sha, e);
+        free(dold);
+        if (rc != SANC_OK)
+            goto out;
         if (memcmp(got, hb, SW_HEADER) != 0) {
             rc = err_set(e, SANC_EUSAGE, "%s: the journal belongs to a different sweep (config, design, seed or "
                          "shard changed): use --force to start over", N.journal);
             goto out;
         }
-        off_t good = SW_HEADER;
+        off_t good = SW_HEADER + (off_t)(sizeof dlen + dlen + sizeof dck);
         for (;;) {
             sw_jrec jr;
             if (sw_read_all(fd, &jr, sizeof jr) < 0)
@@ -794,13 +934,15 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         }
         /* drop a torn last record before appending */
         if (ftruncate(fd, good) < 0 || lseek(fd, good, SEEK_SET) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
             goto out;
         }
     } else {
-        fd = open(N.journal, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (fd < 0 || sw_write_all(fd, hb, SW_HEADER) < 0 || fdatasync(fd) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+        /* a fixed name, but no link is followed, and the lock is ours */
+        fd = open(N.journal, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 || sw_write_all(fd, hb, SW_HEADER) < 0 || sw_journal_write_data(fd, B.data_sha) < 0 ||
+            fdatasync(fd) < 0) {
+            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
             goto out;
         }
     }
@@ -866,7 +1008,6 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     }
 
     /* the writer: this thread */
-    int tty = isatty(STDERR_FILENO);
     double t0 = sw_now(), last_sync = t0, last_flush = t0, last_prog = t0;
     int write_failed = 0;
     pthread_mutex_lock(&P.mu);
@@ -884,7 +1025,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         if (it->status != SWEEP_PENDING && !write_failed) {
             /* journal first: the HDF5 file is rebuilt from it on --resume */
             if (sw_journal_append(fd, recbuf, it->run, it->status, it->msg, it->row, L->rowbytes) < 0) {
-                rc = err_set(e, SANC_EIO, "%s: cannot write: %s", N.journal, strerror(errno));
+                rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
                 write_failed = 1;
             } else if ((rc = sweep_h5_write(h, it->run, it->status, it->msg, it->row, e)) != SANC_OK) {
                 write_failed = 1;
@@ -915,7 +1056,7 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
                 sweep_h5_flush(h);
                 last_flush = now;
             }
-            sw_progress(o, res, o->next_block ? res->computed : todo, t0, 0, &last_prog, tty);
+            sw_progress(o, res, o->next_block ? res->computed : todo, t0, 0, &last_prog);
         }
         pthread_mutex_lock(&P.mu);
         if (write_failed)
@@ -927,11 +1068,11 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
     for (int i = 0; i < started; i++)
         pthread_join(W[i].tid, NULL);
     free(W);
-    sw_progress(o, res, o->next_block ? res->computed : todo, t0, 1, &last_prog, tty);
+    sw_progress(o, res, o->next_block ? res->computed : todo, t0, 1, &last_prog);
     if (rc == SANC_OK && P.fatal_err.code != SANC_OK)
         rc = err_set(e, P.fatal_err.code, "%s", P.fatal_err.msg);
     if (rc == SANC_OK && fdatasync(fd) < 0)
-        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", N.journal, strerror(errno));
+        rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: fsync: %s", N.final, N.journal, strerror(errno));
     if (rc == SANC_OK && o->stop && *o->stop)
         rc = err_set(e, SANC_EINTR, "interrupted: %lld runs recorded; `--resume` finishes the sweep",
                      (long long)(res->done + res->failed));
@@ -960,21 +1101,18 @@ pool_out:
             .seed = d->base_seed, .command_line = o->command_line ? o->command_line : "",
             .config_text = B.config_text, .config_sha256 = B.config_sha, .scenario_name = B.sc.name,
             .manifest_sha256 = B.manifest, .shard_k = o->shard_k, .shard_n = o->shard_n,
+            .data_sha256 = B.data_sha, .part = o->part,
         };
         int whole = o->shard_n == 0 && o->next_block == NULL && !o->part;
         rc = sweep_h5_finish(h, &pv, pending == 0, whole && d->summaries, e);
         h = NULL;
         if (rc == SANC_OK && pending != 0)
             rc = err_set(e, SANC_EINTERNAL, "%lld runs left pending", (long long)pending);
-        if (rc == SANC_OK) {
-            int tfd = open(N.temp, O_RDWR);
-            if (tfd < 0 || fsync(tfd) < 0)
-                rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", N.final, strerror(errno));
-            if (tfd >= 0)
-                close(tfd);
-        }
-        if (rc == SANC_OK && rename(N.temp, N.final) != 0)
-            rc = err_set(e, SANC_EIO, "%s: cannot write: rename: %s", N.final, strerror(errno));
+        if (rc == SANC_OK && fsafe_sync_file(N.temp) < 0)
+            rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", N.final, strerror(errno));
+        /* never onto a link or a non-regular file that appeared meanwhile */
+        if (rc == SANC_OK)
+            rc = fsafe_publish(N.temp, N.final, 1, e);
         if (rc == SANC_OK) {
             /* the journal goes only once the file is in place */
             close(fd);
@@ -991,8 +1129,12 @@ out:
         fclose(trace);
     /* an interrupted or failed sweep keeps its journal for --resume; the
      * temporary HDF5 file is rebuilt from it, so it can go */
-    if (rc != SANC_OK)
+    if (rc != SANC_OK && N.temp != NULL)
         unlink(N.temp);
+    free(N.temp);
+    fsafe_unlock(&lock);
+    if (o->on_temp)
+        o->on_temp(NULL, o->temp_ctx);
     free(P.state);
     free(recbuf);
     free(replay);

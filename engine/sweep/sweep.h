@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 
 struct scenario;
 
@@ -45,6 +46,8 @@ typedef struct sweep_design {
     char **keep;
     int common_seeds, summaries;
     uint64_t base_seed;
+    char *file_path;        /* design = "file": the file read, and the SHA-256 of its bytes */
+    char file_sha256[65];
 } sweep_design;
 
 /* Read and expand the scenario's `sweep` block (SANC_ECONFIG on errors:
@@ -71,9 +74,14 @@ typedef struct sweep_opts {
     int force, resume, jobs;   /* jobs <= 0: the cores available to the process */
     int shard_k, shard_n;      /* 1-based shard; 0/0: every run */
     int quiet;
+    progress prog;             /* "sweep": runs recorded of the runs in scope, rate and ETA in detail */
     const char *command_line;
     const char *trace;         /* debug: append "run R\n" for each run recorded (tests) */
     volatile sig_atomic_t *stop; /* set by a signal handler: finish the journal and leave */
+    /* optional: the temporary HDF5 file's name once it exists, NULL once
+     * it is gone (a second signal's handler removes it) */
+    void (*on_temp)(const char *temp_path, void *ctx);
+    void *temp_ctx;
     /* Optional run source (MPI): hands out blocks [*first, *first + *count)
      * of run indices; *count = 0 when there are no more.  Without it, the
      * runs of the shard are taken in order.  Called under a lock. */
@@ -100,10 +108,32 @@ int sweep_manifest_size(const sweep_opts *o, int64_t *nruns, errbuf *e);
 
 /* Merge part files (shards or MPI ranks) into one sweep file: every run is
  * taken from the part that finished it.  Returns SANC_OK when the merged
- * file is complete; *missing counts runs no part finished (the file is then
- * written with complete = 0 and those runs pending). */
-int sweep_merge(const char *output, int force, char *const *parts, int nparts, const char *command_line,
-                int64_t *missing, int64_t *failed, errbuf *e);
+ * file is written; *missing counts runs no part finished (the file is then
+ * written with complete = 0 and those runs pending).
+ *
+ * Safety: the output must be absent or (with force) a regular file; the
+ * merge holds the output's lock (unless the caller does), builds the file
+ * under a unique hidden temporary name (never visible with complete = 1
+ * before the merge is done), and renames it into place only when finished.
+ * Every part must be complete and carry per-dataset checksums
+ * (sha256 attributes, written by `sweep --shard` and MPI ranks), which
+ * are verified before anything is copied; parts of another manifest, or
+ * built on other data files (/provenance/data_sha256), are refused naming
+ * the file. */
+typedef struct sweep_merge_opts {
+    const char *output;
+    int force;
+    char *const *parts;
+    int nparts;
+    const char *command_line;
+    int locked; /* the caller already holds the output's lock (fsafe_lock_output) */
+    /* called with the temporary file's name once it exists and with NULL
+     * once it is gone (the CLI's signal handler removes it) */
+    void (*on_temp)(const char *temp_path, void *ctx);
+    void *ctx;
+} sweep_merge_opts;
+
+int sweep_merge(const sweep_merge_opts *o, int64_t *missing, int64_t *failed, errbuf *e);
 
 /* Default -j: the CPUs this process may run on (sched_getaffinity). */
 int sweep_default_jobs(void);

@@ -19,12 +19,16 @@
  * written, `run_status` carries CF flag attributes, the root `history`.
  */
 #include "sweepfile.h"
+#include "fsafe.h"
 #include "h5util.h"
 #include "utf8.h"
+#include "hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +91,14 @@ void sweep_layout_free(sweep_layout *L)
 
 static int swf_fail(errbuf *e, const char *path, const char *what)
 {
+    int err = errno; /* HDF5 may leave the OS's reason only here (ENOSPC, EFBIG) */
     char why[256];
     h5util_error_text(why, sizeof why);
+    if (why[0] == '\0' && (err == ENOSPC || err == EFBIG || err == EDQUOT || err == EIO))
+        snprintf(why, sizeof why, "%s", strerror(err));
     if (why[0] != '\0')
-        return err_set(e, SANC_EIO, "%s: %s: %s", path, what, why);
-    return err_set(e, SANC_EIO, "%s: %s", path, what);
+        return err_set(e, SANC_EIO, "%s: cannot write or read %s: %s", path, what, why);
+    return err_set(e, SANC_EIO, "%s: cannot write or read %s", path, what);
 }
 
 static int swf_attr_i64(hid_t loc, const char *name, int64_t v)
@@ -885,6 +892,172 @@ static int swf_summaries(hid_t file, const char *path, errbuf *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* per-dataset checksums of part files                                 */
+
+/* The SHA-256 of every root dataset's data, as stored (the file's own
+ * types, so the sum does not depend on the reader's machine): the
+ * attribute `sha256` on each dataset of a part file, written when the part
+ * is finished and verified by merge before anything is copied.  A plain
+ * attribute rather than an HDF5 filter: string datasets take no fletcher32
+ * and netCDF readers ignore the attribute. */
+#define SWF_SUM_BLOCK ((size_t)8 << 20)
+
+typedef struct swf_names {
+    char **v;
+    int n, cap;
+} swf_names;
+
+static herr_t swf_collect(hid_t g, const char *name, const H5L_info_t *info, void *op)
+{
+    swf_names *L = op;
+    H5O_info_t oi;
+    (void)info;
+    if (H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET)
+        return 0;
+    if (L->n == L->cap) {
+        int nc = L->cap ? 2 * L->cap : 32;
+        char **nv = realloc(L->v, sizeof *nv * (size_t)nc);
+        if (nv == NULL)
+            return -1;
+        L->v = nv;
+        L->cap = nc;
+    }
+    if ((L->v[L->n] = strdup(name)) == NULL)
+        return -1;
+    L->n++;
+    return 0;
+}
+
+static void swf_names_free(swf_names *L)
+{
+    for (int i = 0; i < L->n; i++)
+        free(L->v[i]);
+    free(L->v);
+}
+
+/* SHA-256 of one dataset's data into hex; 0 or -1. */
+static int swf_dataset_sum(hid_t ds, char hex[65])
+{
+    hid_t ft = H5Dget_type(ds), fs = H5Dget_space(ds), mt = -1, ms = -1;
+    int rc = -1, vlen = 0;
+    void *buf = NULL;
+    hash_sha256 c;
+    hash_sha256_init(&c);
+    if (ft < 0 || fs < 0)
+        goto out;
+    vlen = H5Tis_variable_str(ft) > 0;
+    mt = vlen ? h5util_vlen_str() : H5Tcopy(ft);
+    size_t esz = vlen ? sizeof(char *) : H5Tget_size(ft);
+    int rank = H5Sget_simple_extent_ndims(fs);
+    hsize_t dims[SWF_MAXRANK + 2];
+    if (mt < 0 || esz == 0 || rank < 0 || rank > SWF_MAXRANK + 2 || H5Sget_simple_extent_dims(fs, dims, NULL) < 0)
+        goto out;
+    hsize_t rowelems = 1, rows = rank > 0 ? dims[0] : 1;
+    for (int k = 1; k < rank; k++)
+        rowelems *= dims[k];
+    size_t rowbytes = (size_t)rowelems * esz;
+    hsize_t per = rowbytes > 0 && rowbytes < SWF_SUM_BLOCK ? SWF_SUM_BLOCK / rowbytes : 1;
+    if (per > rows)
+        per = rows > 0 ? rows : 1;
+    if (rowbytes == 0 || rows == 0) {
+        rc = 0; /* nothing to read: the sum of no bytes */
+        goto out;
+    }
+    if ((buf = malloc((size_t)per * rowbytes)) == NULL)
+        goto out;
+    for (hsize_t r = 0; r < rows; r += per) {
+        hsize_t cnt[SWF_MAXRANK + 2], st[SWF_MAXRANK + 2] = {0};
+        hsize_t n = rows - r < per ? rows - r : per;
+        for (int k = 0; k < rank; k++)
+            cnt[k] = dims[k];
+        if (rank > 0) {
+            cnt[0] = n;
+            st[0] = r;
+        }
+        hsize_t nel = n * rowelems;
+        if (ms >= 0)
+            H5Sclose(ms);
+        ms = H5Screate_simple(1, &nel, NULL);
+        if (ms < 0 || (rank > 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0) ||
+            H5Dread(ds, mt, rank > 0 ? ms : H5S_ALL, rank > 0 ? fs : H5S_ALL, H5P_DEFAULT, buf) < 0)
+            goto out;
+        if (vlen) {
+            char **sv = buf;
+            for (hsize_t k = 0; k < nel; k++)
+                hash_sha256_update(&c, sv[k] ? sv[k] : "", sv[k] ? strlen(sv[k]) + 1 : 1);
+            H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
+        } else {
+            hash_sha256_update(&c, buf, (size_t)nel * esz);
+        }
+    }
+    rc = 0;
+out:
+    if (rc == 0)
+        hash_sha256_final_hex(&c, hex);
+    free(buf);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ft >= 0)
+        H5Tclose(ft);
+    return rc;
+}
+
+enum { SWF_SUM_WRITE, SWF_SUM_VERIFY, SWF_SUM_REMOVE };
+
+/* Write, verify or remove the `sha256` attribute of every root dataset. */
+static int swf_checksums(hid_t file, int mode, const char *path, errbuf *e)
+{
+    swf_names L = {0};
+    hsize_t idx = 0;
+    if (H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &idx, swf_collect, &L) < 0) {
+        swf_names_free(&L);
+        return swf_fail(e, path, "the list of datasets");
+    }
+    int rc = SANC_OK, checked = 0;
+    for (int i = 0; i < L.n && rc == SANC_OK; i++) {
+        hid_t ds = H5Dopen2(file, L.v[i], H5P_DEFAULT);
+        if (ds < 0) {
+            rc = swf_fail(e, path, L.v[i]);
+            break;
+        }
+        char hex[65], stored[80];
+        if (mode == SWF_SUM_REMOVE) {
+            if (H5Aexists(ds, "sha256") > 0 && H5Adelete(ds, "sha256") < 0)
+                rc = swf_fail(e, path, L.v[i]);
+        } else if (swf_dataset_sum(ds, hex) < 0) {
+            rc = mode == SWF_SUM_VERIFY
+                     ? err_set(e, SANC_EDATA, "%s: dataset %s cannot be read (the part is damaged): run its shard "
+                               "again", path, L.v[i])
+                     : swf_fail(e, path, L.v[i]);
+        } else if (mode == SWF_SUM_WRITE) {
+            if (h5util_attr_str(ds, "sha256", hex) < 0)
+                rc = swf_fail(e, path, L.v[i]);
+        } else {
+            swf_read_str(ds, "sha256", stored, sizeof stored);
+            if (stored[0] != '\0') {
+                checked++;
+                if (strcmp(stored, hex) != 0)
+                    rc = err_set(e, SANC_EDATA, "%s: dataset %s does not match its checksum (the part is damaged): "
+                                 "run its shard again", path, L.v[i]);
+            } else if (strcmp(L.v[i], "run_status") == 0) {
+                rc = err_set(e, SANC_EDATA, "%s: carries no data checksums (written by an older sancsim, or not a "
+                             "part file): run its shard again", path);
+            }
+        }
+        H5Dclose(ds);
+    }
+    swf_names_free(&L);
+    if (rc == SANC_OK && mode == SWF_SUM_VERIFY && checked == 0)
+        rc = err_set(e, SANC_EDATA, "%s: carries no data checksums (written by an older sancsim, or not a part "
+                     "file): run its shard again", path);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* finish                                                              */
 
 static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int summaries, const char *path,
@@ -898,6 +1071,16 @@ static int swf_provenance(hid_t file, const sweep_h5_prov *p, int complete, int 
     if (p->config_text != NULL && H5Lexists(file, "provenance", H5P_DEFAULT) <= 0 &&
         h5util_config_dataset(file, p->config_text, "resolved scenario configuration (base of the sweep)") < 0)
         return swf_fail(e, path, "/provenance/config");
+    if (p->data_sha256 != NULL && H5Lexists(file, "provenance/data_sha256", H5P_DEFAULT) <= 0 &&
+        h5util_provenance_text(file, "data_sha256", p->data_sha256,
+                               "SHA-256 of every data file read (sha256sum format)") < 0)
+        return swf_fail(e, path, "/provenance/data_sha256");
+    /* a part (shard or MPI rank) carries its data's checksums for merge */
+    if ((p->shard_n > 0 || p->part) && complete) {
+        int rc = swf_checksums(file, SWF_SUM_WRITE, path, e);
+        if (rc != SANC_OK)
+            return rc;
+    }
     char shard[64];
     snprintf(shard, sizeof shard, "%d/%d", p->shard_k, p->shard_n);
     unsigned long long seed = p->seed;
@@ -959,27 +1142,44 @@ void sweep_h5_abort(sweep_h5 *h)
 /* ------------------------------------------------------------------ */
 /* merge                                                               */
 
+/* Copy a part into the (new, empty, ours) temporary file.  The first 8
+ * bytes, HDF5's signature, are written last: until the whole copy is in
+ * place the temporary file is not an HDF5 file at all, so a kill during
+ * the copy never leaves a readable file that says complete = 1. */
 static int swf_copy_file(const char *from, const char *to, errbuf *e)
 {
-    int in = open(from, O_RDONLY);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return err_set(e, SANC_EIO, "%s: cannot read: %s", from, strerror(errno));
-    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int out = open(to, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (out < 0) {
         int err = errno;
         close(in);
         return err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(err));
     }
-    char buf[1 << 16];
+    char buf[1 << 16], head[8];
     ssize_t n;
+    size_t total = 0, nhead = 0;
     int rc = SANC_OK;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        if (write(out, buf, (size_t)n) != n) {
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+        size_t skip = 0;
+        if (nhead < sizeof head) {
+            skip = sizeof head - nhead < (size_t)n ? sizeof head - nhead : (size_t)n;
+            memcpy(head + nhead, buf, skip);
+            nhead += skip;
+        }
+        if (pwrite(out, buf + skip, (size_t)n - skip, (off_t)(total + skip)) != (ssize_t)((size_t)n - skip)) {
             rc = err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(errno));
             break;
         }
+        total += (size_t)n;
+    }
     if (n < 0)
         rc = err_set(e, SANC_EIO, "%s: cannot read: %s", from, strerror(errno));
+    if (rc == SANC_OK && fsync(out) < 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", to, strerror(errno));
+    if (rc == SANC_OK && nhead > 0 && pwrite(out, head, nhead, 0) != (ssize_t)nhead)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: %s", to, strerror(errno));
     if (rc == SANC_OK && fsync(out) < 0)
         rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", to, strerror(errno));
     close(in);
@@ -992,10 +1192,16 @@ typedef struct swf_part {
     hid_t file;
     char manifest[80];
     int64_t nruns;
+    char *data; /* /provenance/data_sha256 (NULL: absent) */
 } swf_part;
 
 static int swf_open_part(const char *path, swf_part *p, errbuf *e)
 {
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return err_set(e, SANC_EUSAGE, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return err_set(e, SANC_EUSAGE, "%s: not a regular file (a sweep part is an HDF5 file)", path);
     p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (p->file < 0)
         return err_set(e, SANC_EUSAGE, "%s: cannot open as HDF5 (not a sweep part?)", path);
@@ -1011,7 +1217,42 @@ static int swf_open_part(const char *path, swf_part *p, errbuf *e)
         p->file = -1;
         return err_set(e, SANC_EUSAGE, "%s: part is not complete (its sweep did not finish; --resume it)", path);
     }
+    if (H5Lexists(p->file, "run_status", H5P_DEFAULT) <= 0 || H5Lexists(p->file, "run_error", H5P_DEFAULT) <= 0) {
+        H5Fclose(p->file);
+        p->file = -1;
+        return err_set(e, SANC_EDATA, "%s: not a whole sweep part (run_status or run_error is missing)", path);
+    }
+    p->data = h5util_read_provenance_text(p->file, "data_sha256");
     return SANC_OK;
+}
+
+/* Parts built on other data: name the first file whose fingerprint
+ * differs ("SHA256  PATH" lines, compared line by line). */
+static int swf_same_data(const char *a, const char *pa, const char *b, const char *pb, errbuf *e)
+{
+    if (a == NULL || b == NULL) {
+        if (a == b)
+            return SANC_OK;
+        return err_set(e, SANC_EDATA, "%s: carries no data fingerprints (/provenance/data_sha256; written by an "
+                       "older sancsim): run its shard again", a == NULL ? pa : pb);
+    }
+    for (int line = 1;; line++) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la == 0 && lb == 0)
+            return SANC_OK;
+        if (la < 64 || lb < 64)
+            return err_set(e, SANC_EDATA, "%s: built on %s data files than %s: parts of one sweep must read the "
+                           "same data", pb, lb < 64 ? "fewer" : "more", pa);
+        if (memcmp(a, b, 64) != 0) {
+            const char *name = lb > 66 ? b + 66 : "?";
+            int nl = lb > 66 ? (int)(lb - 66) : 1;
+            return err_set(e, SANC_EDATA, "%s: built on other data than %s: data file %.*s differs (sha256 %.12s... "
+                           "vs %.12s...): run every shard on the same data", pb, pa, nl, name, b, a);
+        }
+        a += la + (ea != NULL);
+        b += lb + (eb != NULL);
+    }
 }
 
 static int swf_read_status(hid_t file, int64_t first, int64_t cnt, signed char *st)
@@ -1070,57 +1311,76 @@ static int swf_copy_row(hid_t from, hid_t to, const char *name, int64_t r, void 
     return rc;
 }
 
-static int swf_sync_dir(const char *path)
+int sweep_merge(const sweep_merge_opts *mo, int64_t *missing, int64_t *failed, errbuf *e)
 {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    return 0;
-}
-
-int sweep_merge(const char *output, int force, char *const *parts, int nparts, const char *command_line,
-                int64_t *missing, int64_t *failed, errbuf *e)
-{
+    const char *output = mo->output;
+    char *const *parts = mo->parts;
+    int nparts = mo->nparts;
     H5dont_atexit();
     h5util_quiet();
     *missing = *failed = 0;
     if (nparts < 1)
         return err_set(e, SANC_EUSAGE, "merge needs at least one part file");
-    struct stat st;
-    if (stat(output, &st) == 0 && !force)
-        return err_set(e, SANC_EEXIST, "%s: exists (use --force to overwrite)", output);
+    /* only a regular file is ever replaced (never /dev/null, a FIFO or a
+     * link), and only with --force */
+    int rc = fsafe_check_output(output, mo->force, e);
+    if (rc != SANC_OK)
+        return rc;
+    struct stat so, sp;
+    int have_out = stat(output, &so) == 0;
     for (int i = 0; i < nparts; i++)
-        if (strcmp(parts[i], output) == 0)
-            return err_set(e, SANC_EUSAGE, "%s: the output is also a part", output);
+        if (strcmp(parts[i], output) == 0 ||
+            (have_out && stat(parts[i], &sp) == 0 && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino))
+            return err_set(e, SANC_EUSAGE, "%s: the output is also a part (%s)", output, parts[i]);
+    fsafe_lock lock;
+    lock.fd = -1;
+    if (!mo->locked && (rc = fsafe_lock_output(output, &lock, e)) != SANC_OK)
+        return rc;
+    if (lock.fd >= 0 && mo->on_temp)
+        mo->on_temp(lock.path, mo->ctx);
     swf_part *p = calloc((size_t)nparts, sizeof *p);
-    if (p == NULL)
+    if (p == NULL) {
+        fsafe_unlock(&lock);
         return err_set(e, SANC_ENOMEM, "out of memory");
-    int rc = SANC_OK;
-    for (int i = 0; i < nparts && rc == SANC_OK; i++) {
-        p[i].file = -1;
-        rc = swf_open_part(parts[i], &p[i], e);
-        if (rc == SANC_OK && i > 0 && (strcmp(p[i].manifest, p[0].manifest) != 0 || p[i].nruns != p[0].nruns))
-            rc = err_set(e, SANC_EUSAGE, "%s: part of a different sweep than %s (manifest differs)", parts[i],
-                         parts[0]);
     }
-    char temp[4200];
-    snprintf(temp, sizeof temp, "%s.merge.tmp", output);
+    for (int i = 0; i < nparts; i++)
+        p[i].file = -1;
+    for (int i = 0; i < nparts && rc == SANC_OK; i++) {
+        rc = swf_open_part(parts[i], &p[i], e);
+        if (rc == SANC_OK && i > 0)
+            rc = swf_same_data(p[0].data, parts[0], p[i].data, parts[i], e);
+        if (rc == SANC_OK && i > 0 && (strcmp(p[i].manifest, p[0].manifest) != 0 || p[i].nruns != p[0].nruns))
+            rc = err_set(e, SANC_EUSAGE, "%s: part of a different sweep than %s (manifest differs: another "
+                         "config, design, seed or --set)", parts[i], parts[0]);
+    }
+    /* every part's data against its checksums before anything is copied */
+    for (int i = 0; i < nparts && rc == SANC_OK; i++)
+        rc = swf_checksums(p[i].file, SWF_SUM_VERIFY, parts[i], e);
+    char *temp = NULL;
     hid_t out = -1;
+    /* SIGINT/SIGTERM wait until the caller knows the temporary file's name,
+     * so that its handler can always remove it */
+    sigset_t hold, saved;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    int held = mo->on_temp != NULL && pthread_sigmask(SIG_BLOCK, &hold, &saved) == 0;
+    if (rc == SANC_OK)
+        fsafe_remove_stale(output, "merge.tmp"); /* of a killed merge (the lock is ours) */
+    if (rc == SANC_OK && (rc = fsafe_temp_create(output, "merge.tmp", &temp, e)) == SANC_OK && mo->on_temp)
+        mo->on_temp(temp, mo->ctx);
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
     if (rc == SANC_OK)
         rc = swf_copy_file(parts[0], temp, e);
     if (rc == SANC_OK && (out = H5Fopen(temp, H5F_ACC_RDWR, H5P_DEFAULT)) < 0)
-        rc = swf_fail(e, temp, "cannot open");
-    /* a reader must never see the copied `complete` before the merge is done */
+        rc = swf_fail(e, temp, "the copy of the first part");
+    /* a reader must never see the copied `complete` before the merge is
+     * done; the part's checksums do not describe the merged data */
     if (rc == SANC_OK && H5Aexists(out, "complete") > 0 && H5Adelete(out, "complete") < 0)
         rc = swf_fail(e, temp, "complete");
+    if (rc == SANC_OK)
+        rc = swf_checksums(out, SWF_SUM_REMOVE, temp, e);
     char keep[2048];
     if (rc == SANC_OK)
         swf_read_str(out, "keep", keep, sizeof keep);
@@ -1194,28 +1454,28 @@ int sweep_merge(const char *output, int force, char *const *parts, int nparts, c
     free(buf);
     if (rc == SANC_OK) {
         sweep_h5_prov pv = {0};
-        pv.command_line = command_line;
+        pv.command_line = mo->command_line ? mo->command_line : "";
         rc = swf_provenance(out, &pv, *missing == 0, swf_read_i64(out, "summaries") == 1, temp, e);
     }
     if (out >= 0 && H5Fclose(out) < 0 && rc == SANC_OK)
         rc = swf_fail(e, temp, "close");
-    for (int i = 0; i < nparts; i++)
+    for (int i = 0; i < nparts; i++) {
         if (p[i].file >= 0)
             H5Fclose(p[i].file);
-    free(p);
-    if (rc == SANC_OK) {
-        int fd = open(temp, O_RDWR);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-        if (rename(temp, output) != 0)
-            rc = err_set(e, SANC_EIO, "%s: cannot write: rename: %s", output, strerror(errno));
-        else
-            swf_sync_dir(output);
+        free(p[i].data);
     }
-    if (rc != SANC_OK)
+    free(p);
+    if (rc == SANC_OK && fsafe_sync_file(temp) < 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", output, strerror(errno));
+    /* into place only when finished; never onto what is not a regular file */
+    if (rc == SANC_OK)
+        rc = fsafe_publish(temp, output, mo->force, e);
+    if (rc != SANC_OK && temp != NULL)
         unlink(temp);
+    free(temp);
+    fsafe_unlock(&lock);
+    if (mo->on_temp)
+        mo->on_temp(NULL, mo->ctx);
     return rc;
 }
 

@@ -44,6 +44,8 @@ typedef struct sweep_h5_prov {
     const char *command_line, *config_text, *config_sha256, *scenario_name;
     const char *manifest_sha256;
     int shard_k, shard_n; /* 0/0: not a part */
+    const char *data_sha256; /* "SHA256  PATH" lines -> /provenance/data_sha256 */
+    int part;             /* 1: a part file (MPI rank): store per-dataset checksums */
 } sweep_h5_prov;
 
 typedef struct sweep_h5 sweep_h5;

@@ -573,7 +573,6 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
 /* phi == NULL is accepted as "no shock" (every cell open at phi = 1). */
 int ge_solve(ge_solver *s, const double *phi, const double *Din, ge_result *r, errbuf *e)
 {
-    gsl_set_error_handler_off();
     const int n = s->n;
     const size_t K = (size_t)s->K, nK = s->nK;
     const double *X0 = s->p.X0;

@@ -486,6 +486,39 @@ static int gravity_wedges(gravity *g, struct world *w, int t, errbuf *e)
     return SANC_OK;
 }
 
+/* Openness beyond a double (the product of large shock factors and noise)
+ * would reach the solver as "openness not finite": name the cell and the
+ * events that hit it instead, with their lines. */
+static int gravity_check_openness(const scenario *sc, const struct world *w, int t, errbuf *e)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    for (size_t c = 0; c < n3; c++) {
+        if (isfinite(w->phi[c]))
+            continue;
+        int i = (int)(c / ((size_t)w->nc * w->ns)), j = (int)(c / (size_t)w->ns % (size_t)w->nc);
+        int k = (int)(c % (size_t)w->ns);
+        char evs[600];
+        size_t u = 0;
+        evs[0] = '\0';
+        for (int v = 0; v < sc->nevents && u < sizeof evs; v++) {
+            const sc_event *ev = &sc->events[v];
+            if (ev->type != SC_EV_SHOCK || t < ev->start || t >= ev->end)
+                continue;
+            for (int q = 0; q < ev->ncells; q++)
+                if ((size_t)ev->cells[q].idx == c) {
+                    u += (size_t)snprintf(evs + u, sizeof evs - u, "%sevents.[%d] '%s' at %s:%d", u ? ", " : "", v,
+                                          ev->name, sc->cfg.path, ev->line);
+                    break;
+                }
+        }
+        return err_set(e, SANC_ECONFIG, "%s: period %d: openness %s -> %s in %s overflows a double: the product "
+                       "of the shocks hitting it (%s)%s is too large; use smaller partial effects or factors",
+                       sc->cfg.path, t, sc->country[i], sc->country[j], sc->sector[k], u ? evs : "none",
+                       sc->noise_sd > 0 ? " and trade.noise" : "");
+    }
+    return SANC_OK;
+}
+
 static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     gravity *g = m->data;
@@ -493,6 +526,9 @@ static int gravity_step(struct model *m, struct world *w, int t, errbuf *e)
     if (g->rng != NULL)
         gravity_noise(g, sc, w);
     gravity_openness(sc, w, g->phistar);
+    int rc0 = gravity_check_openness(sc, w, t, e);
+    if (rc0 != SANC_OK)
+        return rc0;
     if (g->phistar != NULL)
         g->routing->vintage(g->routing->self, w, g->phistar);
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+
 static char fuzz_dir[256];
 
 static const char fuzz_trade_csv[] =
@@ -47,6 +49,7 @@ static void fuzz_setup(void)
 {
     if (fuzz_dir[0])
         return;
+    gsl_set_error_handler_off(); /* as main does once (cli_process_init) */
     const char *base = getenv("TMPDIR");
     snprintf(fuzz_dir, sizeof fuzz_dir, "%s/sancsim-fuzz-XXXXXX", base && *base ? base : "/tmp");
     if (mkdtemp(fuzz_dir) == NULL)

@@ -126,7 +126,7 @@ expect "--set of an unknown path" 2 "--set nothere.x=1: unknown setting path 'no
 expect "--set of the wrong type" 2 "--set estimate.tolerance: expected a float, got a string" "$good" \
     --set 'estimate.tolerance="a"'
 # usage errors: the message, then "Try 'sancsim --help'."
-for args in "--seed 3|--seed is not an option of estimate" "-j 0|-j: expected a number of workers"; do
+for args in "--seed 3|--seed is not an option of estimate" "-j 0|-j 0: expected a number of workers"; do
     printf '%s\n' "$good" >"$tmp/spec.cfg"
     # shellcheck disable=SC2086
     "$SANCSIM" estimate "$tmp/spec.cfg" -o "$tmp/out.h5" ${args%%|*} >/dev/null 2>"$tmp/stderr"

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_errno.h>
 
 #include "scenario.h"
 #include "sweep.h"
@@ -258,6 +259,8 @@ static void test_errors(void **state)
 
 int main(void)
 {
+    /* as main does once (cli_process_init): every GSL return is checked */
+    gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid_order_and_values), cmocka_unit_test(test_common_seeds),
         cmocka_unit_test(test_categorical),           cmocka_unit_test(test_integer_setting),

@@ -23,18 +23,14 @@
 
 #include <mpi.h>
 
+#include "cli.h"
 #include "err.h"
+#include "fsafe.h"
 #include "h5out.h"
 #include "run.h"
 #include "sweep.h"
 
-#define MPI_MAX_OVERRIDES 256
 enum { TAG_REQ = 1, TAG_BLOCK = 2, TAG_DONE = 3 };
-
-static const char mpi_usage[] =
-    "usage: mpirun -np N sancsim-mpi sweep CONFIG [-o FILE] [-j N] [--set PATH=VALUE]... [--seed N] [-f] [-q]\n"
-    "Rank 0 hands out blocks of runs, the other ranks run them (-j threads each,\n"
-    "default 1) into part files, and rank 0 merges them into FILE.\n";
 
 typedef struct mpi_src {
     int dummy;
@@ -76,80 +72,57 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
 
-    sweep_opts o;
-    memset(&o, 0, sizeof o);
-    o.seed_override = -1;
-    o.jobs = 1;
-    char *overrides[MPI_MAX_OVERRIDES];
-    int nov = 0, have_cmd = 0, bad = 0;
-    const char *badmsg = NULL;
-    for (int i = 1; i < argc && !bad; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            if (rank == 0)
-                fputs(mpi_usage, stdout);
-            return mpi_finish(0);
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc)
-                bad = 1, badmsg = "-o needs a file name";
-            else
-                o.output = argv[i];
-        } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
-            char *end;
-            long v = ++i < argc ? strtol(argv[i], &end, 10) : 0;
-            if (i >= argc || *end || v < 1 || v > 4096)
-                bad = 1, badmsg = "-j: expected a number of workers 1..4096";
-            else
-                o.jobs = (int)v;
-        } else if (strcmp(a, "--set") == 0) {
-            if (++i >= argc || strchr(argv[i], '=') == NULL || nov == MPI_MAX_OVERRIDES)
-                bad = 1, badmsg = "--set needs PATH=VALUE";
-            else
-                overrides[nov++] = argv[i];
-        } else if (strcmp(a, "--seed") == 0) {
-            char *end;
-            errno = 0;
-            long long v = ++i < argc ? strtoll(argv[i], &end, 10) : -1;
-            if (i >= argc || errno || *end || v < 0)
-                bad = 1, badmsg = "--seed: expected an integer 0 <= N < 2^63";
-            else
-                o.seed_override = v;
-        } else if (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0) {
-            o.force = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            o.quiet = 1;
-        } else if (strcmp(a, "--resume") == 0 || strcmp(a, "--shard") == 0) {
-            bad = 1, badmsg = "--resume and --shard are options of `sancsim sweep`, not of sancsim-mpi";
-        } else if (a[0] == '-') {
-            bad = 1, badmsg = "unknown option";
-        } else if (!have_cmd) {
-            have_cmd = 1;
-            if (strcmp(a, "sweep") != 0)
-                bad = 1, badmsg = "the only command is sweep";
-        } else if (o.config == NULL) {
-            o.config = a;
-        } else {
-            bad = 1, badmsg = "unexpected argument";
-        }
-    }
-    if (!bad && o.config == NULL)
-        bad = 1, badmsg = "usage: sancsim-mpi sweep CONFIG [options]";
-    if (bad) {
-        if (rank == 0)
-            fprintf(stderr, "sancsim-mpi: %s\nTry 'sancsim-mpi --help'.\n", badmsg);
-        return mpi_finish(2);
-    }
-    o.overrides = overrides;
-    o.noverrides = nov;
-    char *cmdline = run_command_line(argc, argv);
-    o.command_line = cmdline;
+    cli_process_init();
+    /* the same option table as `sancsim` (cli.c): the same forms */
+    cli_args a;
     errbuf e;
     err_init(&e);
+    int prc = cli_parse(argc, argv, 1, &a, &e);
+    if (prc == SANC_OK && (a.help || a.version)) {
+        if (rank == 0) {
+            if (a.help)
+                cli_help(stdout, &a);
+            else
+                cli_version(stdout, "sancsim-mpi");
+        }
+        cli_args_free(&a);
+        return mpi_finish(0);
+    }
+    if (prc == SANC_OK)
+        prc = cli_check_command_line(argc, argv, &e);
+    if (prc != SANC_OK) {
+        if (rank == 0) {
+            if (prc == SANC_EUSAGE)
+                cli_usage_error(&a, e.msg);
+            else
+                fprintf(stderr, "sancsim-mpi: %s\n", e.msg);
+        }
+        cli_args_free(&a);
+        return mpi_finish(err_exit_status(prc));
+    }
+    sweep_opts o;
+    memset(&o, 0, sizeof o);
+    o.config = a.config;
+    o.output = a.output;
+    o.overrides = a.overrides;
+    o.noverrides = a.noverrides;
+    o.seed_override = a.seed;
+    o.force = a.force;
+    o.quiet = a.quiet;
+    o.jobs = a.jobs;
+    char *cmdline = run_command_line(argc, argv);
+    o.command_line = cmdline;
 
     if (size == 1) {
+        if (!o.quiet) {
+            o.prog.fn = cli_progress;
+            o.prog.ctx = (void *)"sancsim-mpi";
+        }
         sweep_result res;
         int rc = sweep_execute(&o, &res, &e);
         free(cmdline);
+        cli_progress_end();
+        cli_args_free(&a);
         if (rc != SANC_OK) {
             fprintf(stderr, "sancsim-mpi: %s\n", e.msg);
             return mpi_finish(err_exit_status(rc));
@@ -163,6 +136,7 @@ int main(int argc, char **argv)
         if (rank == 0)
             fprintf(stderr, "sancsim-mpi: this MPI library does not support MPI_THREAD_SERIALIZED\n");
         free(cmdline);
+        cli_args_free(&a);
         return mpi_finish(1);
     }
 
@@ -170,6 +144,8 @@ int main(int argc, char **argv)
     int64_t nruns = 0;
     int status = 0;
     char defout[4096];
+    fsafe_lock lock; /* rank 0: one writer per output, from validation to the merge */
+    lock.fd = -1;
     if (rank == 0) {
         int rc = sweep_manifest_size(&o, &nruns, &e);
         if (rc == SANC_OK && o.output == NULL) {
@@ -185,6 +161,8 @@ int main(int argc, char **argv)
             o.output = defout;
         }
         if (rc == SANC_OK)
+            rc = fsafe_lock_output(o.output, &lock, &e);
+        if (rc == SANC_OK)
             rc = h5out_check_target(o.output, o.force, &e);
         if (rc != SANC_OK) {
             fprintf(stderr, "sancsim-mpi: %s\n", e.msg);
@@ -194,6 +172,8 @@ int main(int argc, char **argv)
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (status != 0) {
         free(cmdline);
+        fsafe_unlock(&lock);
+        cli_args_free(&a);
         return mpi_finish(status);
     }
     char outname[4096];
@@ -222,6 +202,7 @@ int main(int argc, char **argv)
         MPI_Send(done, 4, MPI_LONG_LONG, 0, TAG_DONE, MPI_COMM_WORLD);
         MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
         free(cmdline);
+        cli_args_free(&a);
         return mpi_finish(status);
     }
 
@@ -263,7 +244,11 @@ int main(int argc, char **argv)
         nparts++;
     }
     int64_t missing = 0, mfailed = 0;
-    int rc = parts && nparts > 0 ? sweep_merge(outname, o.force, parts, nparts, cmdline, &missing, &mfailed, &e)
+    sweep_merge_opts mo = {
+        .output = outname, .force = o.force, .parts = parts, .nparts = nparts,
+        .command_line = cmdline, .locked = 1,
+    };
+    int rc = parts && nparts > 0 ? sweep_merge(&mo, &missing, &mfailed, &e)
                                  : err_set(&e, SANC_EIO, "no rank finished its part");
     if (rc != SANC_OK) {
         fprintf(stderr, "sancsim-mpi: %s\n", e.msg);
@@ -289,6 +274,8 @@ int main(int argc, char **argv)
     free(parts);
     free(ok);
     free(cmdline);
+    fsafe_unlock(&lock);
+    cli_args_free(&a);
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return mpi_finish(status);
 }

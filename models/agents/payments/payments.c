@@ -316,8 +316,10 @@ static int pay_read_block(payments *P, const scenario *sc, const config_setting_
         return rc;
     if ((rc = cfg_get_double(pb, "mu", 1, &P->mu, e)) != SANC_OK)
         return rc;
-    if (!(P->mu > 0.0))
-        return cfg_fail(config_setting_get_member(pb, "mu"), e, "must be > 0 (got %g)", P->mu);
+    /* costs are divided by mu: below 1e-12 cost/mu leaves the doubles */
+    if (!(P->mu >= 1e-12))
+        return cfg_fail(config_setting_get_member(pb, "mu"), e, "must be >= 1e-12 (the logit scale of payment "
+                        "costs; smaller values overflow cost/mu), got %g", P->mu);
 
     if ((rc = cfg_get_group(pb, "fallback", 1, &fb, e)) != SANC_OK || (rc = cfg_check_keys(fb, fb_keys, e)) != SANC_OK)
         return rc;
@@ -488,7 +490,6 @@ static int pay_check_events(payments *P, const scenario *sc, errbuf *e)
 
 static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
 {
-    gsl_set_error_handler_off();
     payments *P = calloc(1, sizeof *P);
     if (P == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");

@@ -67,6 +67,15 @@
 #define ROUTING_KAPPA_TOL 1e-12 /* relative change that ends the Gauss-Seidel sweeps */
 #define ROUTING_MAX_SWEEPS 10000
 #define ROUTING_MAX_NEWTON 300
+/* A congested markup never exceeds its bare markup times e^this (10^6):
+ * the fixed point can lie beyond any double (kappa = markup (1 + y^c) with
+ * y = 3000 and c = 100 is 10^347) when a hub is a cell's only open route,
+ * so its share, and the excess volume, do not fall as its price rises.  At
+ * a million times the bare markup a corridor carries nothing that matters
+ * (its cost weight is at most 10^-6 to the power `dispersion`), so the
+ * markup is capped there and `hub_markup` reports the cap (README:
+ * Limits). */
+#define ROUTING_LOG_MAX_CONGESTION 13.815510557964274 /* log(1e6) */
 /* Largest |delta log factor| of one weight factor on the product path: a hub
  * weight multiplies at most four such factors, so it stays within e^+-400. */
 #define ROUTING_SAFE_LOG 100.0
@@ -679,6 +688,20 @@ static int routing_solve_hub(routing *r, struct world *w, int t, int h, errbuf *
         hi = fmin(hi, lm - glo);
         u = lm;
         g = glo;
+    }
+    /* the cap: when the root lies beyond it, the markup is the cap */
+    double ucap = lm + ROUTING_LOG_MAX_CONGESTION;
+    if (hi > ucap) {
+        double gcap = routing_gap(r, h, ucap, &gp, &z);
+        if (!(gcap > 0.0)) {
+            routing_set_hub(r, h, ucap, exp(-r->delta * ROUTING_LOG_MAX_CONGESTION));
+            return SANC_OK;
+        }
+        hi = ucap;
+        if (u > hi) {
+            u = lo;
+            g = routing_gap(r, h, u, &gp, &z);
+        }
     }
     double prev = 0.0; /* the last Newton step (0: none) */
     for (int it = 0; it < ROUTING_MAX_NEWTON; it++) {
