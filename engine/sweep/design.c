@@ -26,6 +26,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "cfg.h"
+#include "cfgpath.h"
 #include "rng.h"
 #include "scenario.h"
 #include "utf8.h"
@@ -170,11 +171,24 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
     p->line = config_setting_source_line(g);
     if ((p->path = strdup(path)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    if (path[0] == '\0' || strpbrk(path, "= \t\n\r") != NULL)
-        return cfg_fail(config_setting_get_member(g, "path"), e, "bad setting path '%s'", path);
-    if (strcmp(path, "sweep") == 0 || strncmp(path, "sweep.", 6) == 0)
+    cfg_npath np;
+    errbuf pe;
+    err_init(&pe);
+    rc = cfg_npath_parse(path, &np, &pe);
+    int selfref = rc == SANC_OK && np.seg[0].kind == CFG_SEG_NAME && strcmp(np.seg[0].name, "sweep") == 0;
+    cfg_npath_free(&np);
+    if (rc != SANC_OK || strpbrk(path, "\t\n\r") != NULL)
+        return cfg_fail(config_setting_get_member(g, "path"), e, "%s",
+                        pe.msg[0] ? pe.msg : "bad name path (a control character)");
+    if (selfref)
         return cfg_fail(config_setting_get_member(g, "path"), e, "a sweep cannot vary its own sweep block");
-    config_setting_t *target = config_lookup((config_t *)&sc->cfg.lc, path);
+    config_setting_t *target = NULL;
+    err_init(&pe);
+    if (cfg_lookup_name(config_root_setting((config_t *)&sc->cfg.lc), path, &target, &pe) != SANC_OK) {
+        if (pe.code == SANC_ENOMEM)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        target = NULL; /* a missing key may be created; a bad name fails when tried on the base */
+    }
     p->target_type = target ? config_setting_type(target) : CONFIG_TYPE_NONE;
 
     config_setting_t *values = config_setting_get_member(g, "values");
