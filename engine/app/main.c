@@ -17,6 +17,8 @@
 #include <libconfig.h>
 
 #include "cfg.h"
+#include "cmd_export.h"
+#include "cmd_help.h"
 #include "err.h"
 #include "h5out.h"
 #include "run.h"
@@ -253,6 +255,16 @@ int main(int argc, char **argv)
 
     if (argc < 2)
         return cli_usage_error("%s", "missing command");
+    /* commands with their own options (engine/app/cmd_*.c) */
+    if (strcmp(argv[1], "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
+    if (strcmp(argv[1], "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3)
+            fputs(usage_text, stdout);
+        return argc < 3 ? 0 : cmd_help(argv[2]);
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -331,7 +343,7 @@ int main(int argc, char **argv)
     int is_run = strcmp(cmd, "run") == 0, is_check = strcmp(cmd, "check") == 0;
     int is_sweep = strcmp(cmd, "sweep") == 0, is_merge = strcmp(cmd, "merge") == 0;
     if (!is_run && !is_check && !is_sweep && !is_merge)
-        return cli_usage_error("unknown command '%s' (expected run, check, sweep or merge)", cmd);
+        return cli_usage_error("unknown command '%s' (expected run, check, sweep, merge, export, diff or help)", cmd);
     if (!is_sweep && (jobs || resume || shard_n))
         return cli_usage_error("-j, --resume and --shard are options of %s", "sweep");
     if (is_merge)
