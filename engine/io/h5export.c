@@ -311,12 +311,16 @@ static int exp_runs(exp_out *x, const h5r_file *h, long long *rows, errbuf *e)
         hid_t ds = H5Dopen2(h->f, "run_error", H5P_DEFAULT);
         hid_t mt = H5Tcopy(H5T_C_S1);
         hid_t sp = ds >= 0 ? H5Dget_space(ds) : -1;
+        hid_t ft = ds >= 0 ? H5Dget_type(ds) : -1;
         err = calloc(R ? R : 1, sizeof *err);
-        if (ds < 0 || mt < 0 || sp < 0 || err == NULL || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+        if (ds < 0 || mt < 0 || sp < 0 || ft < 0 || err == NULL || H5Tis_variable_str(ft) <= 0 ||
+            H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
             (R > 0 && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, err) < 0)) {
             free(err);
             err = NULL; /* older files: fixed-length errors are left out */
         }
+        if (ft >= 0)
+            H5Tclose(ft);
         if (sp >= 0)
             H5Sclose(sp);
         if (mt >= 0)

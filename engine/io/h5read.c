@@ -29,7 +29,8 @@ void h5r_attr_str(hid_t loc, const char *name, char *buf, size_t n)
         if (H5Tis_variable_str(ft) > 0) {
             hid_t mt = H5Tcopy(H5T_C_S1);
             char *s = NULL;
-            if (mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(a, mt, &s) >= 0 && s != NULL) {
+            if (mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 &&
+                H5Aread(a, mt, &s) >= 0 && s != NULL) {
                 snprintf(buf, n, "%s", s);
                 H5free_memory(s);
             }
@@ -63,7 +64,7 @@ static int h5r_read_strings(hid_t ds, size_t n, char ***out)
         char **raw = calloc(n, sizeof *raw);
         hid_t sp = H5Dget_space(ds);
         if (mt < 0 || raw == NULL || sp < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 ||
-            H5Tset_cset(mt, H5T_CSET_UTF8) < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+            H5Tset_cset(mt, H5Tget_cset(ft)) < 0 || H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
             rc = -1;
         } else {
             for (size_t i = 0; i < n && rc == 0; i++)

@@ -268,6 +268,29 @@ def main():
     except ImportError:
         print("SKIP pandas not installed")
 
+    # failing runs: status and message in runs.csv, missing values empty
+    fail_cfg = os.path.join(tmp, "tiny_fail.cfg")
+    with open(fail_cfg, "w") as fh:
+        fh.write(TINY.format(src=SRC).split("sweep = {")[0])
+        fh.write("""sweep = { design = "grid";
+  parameters = ( { path = "events.[name=\\"embargo, energy\\"].start"; values = ["2022-03", "2022-04"]; },
+                 { path = "events.[name=\\"embargo, energy\\"].end"; values = ["2022-04", "2022-05"]; } );
+  keep = ["welfare"]; };
+""")
+    fw = os.path.join(tmp, "fail.h5")
+    run(["sweep", fail_cfg, "-o", fw, "-q", "-j", "1"], want=1)
+    fout = os.path.join(tmp, "fail_csv")
+    run(["export", fw, "-o", fout, "-q"])
+    header, rows = read_csv(os.path.join(fout, "runs.csv"))
+    failed = [r for r in rows if r[header.index("status")] == "failed"]
+    check("failing runs: status failed with the message", len(failed) == 1 and "end" in failed[0][-1], rows)
+    with h5py.File(fw, "r") as f:
+        check_file_against(f, fout, [s(x) for x in f["parameter"][()]], "failing sweep")
+    _, rows = read_csv(os.path.join(fout, "time_country.csv"))
+    bad_run = int(failed[0][0]) if failed else -1
+    check("failing runs: empty welfare cells", all(r[5] == "" for r in rows if int(r[0]) == bad_run) and
+          all(r[5] != "" for r in rows if int(r[0]) != bad_run))
+
     subprocess.run(["rm", "-rf", tmp])
     if failures:
         print("FAILED: " + ", ".join(failures))
