@@ -212,8 +212,10 @@ static int cfg__load_base(cfg *c, const config_setting_t *b, const cfg_chain *me
         rc = cfg_inherit(&base, me, e);
     free(real);
     free(bpath);
-    if (rc != SANC_OK)
+    if (rc != SANC_OK) {
+        cfg_destroy(&base); /* loaded, but its own base failed */
         return rc;
+    }
     /* the base's relative paths: relative to its folder, which is
      * dirname(name) seen from this file's folder */
     char *add = NULL;

@@ -72,6 +72,7 @@ int cfg_npath_parse(const char *text, cfg_npath *p, errbuf *e)
                 return err_set(e, SANC_ENOMEM, "out of memory");
             p->n++;
         } else if (*s == '[') {
+            int counted = 0; /* the segment owns memory: counted in p->n at once */
             s++;
             while (*s == ' ')
                 s++;
@@ -91,6 +92,7 @@ int cfg_npath_parse(const char *text, cfg_npath *p, errbuf *e)
                 if ((g->name = cfgpath__strndup(b, (size_t)(s - b))) == NULL)
                     return err_set(e, SANC_ENOMEM, "out of memory");
                 p->n++; /* owned from here on, freed with p */
+                counted = 1;
                 while (*s == ' ')
                     s++;
                 if (*s != '=')
@@ -116,7 +118,6 @@ int cfg_npath_parse(const char *text, cfg_npath *p, errbuf *e)
                 if (*s != '"')
                     return cfgpath__bad(e, text, s, "unterminated string");
                 s++;
-                p->n--; /* counted once below */
             } else {
                 return cfgpath__bad(e, text, s, "expected an index or key=\"name\" inside [ ]");
             }
@@ -125,7 +126,8 @@ int cfg_npath_parse(const char *text, cfg_npath *p, errbuf *e)
             if (*s != ']')
                 return cfgpath__bad(e, text, s, "expected ']'");
             s++;
-            p->n++;
+            if (!counted)
+                p->n++;
         } else {
             return cfgpath__bad(e, text, s, *s ? "expected a setting name or '['" : "path ends after '.'");
         }
