@@ -363,9 +363,53 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
         if (len == 0)
             continue;
         if (d->nparams == 0) {
-            for (char *tok = strtok(line, ","); tok; tok = strtok(NULL, ",")) {
-                while (isspace((unsigned char)*tok))
-                    tok++;
+            /* setting paths (name paths), separated by commas outside
+             * brackets and quotes; a field may be quoted as in RFC 4180
+             * ("sanctions.[name=""X""].enforcement", as `sancsim export`
+             * writes it) */
+            for (char *cur = line; rc == SANC_OK && cur != NULL;) {
+                char *tok = cur, *w = cur;
+                int depth = 0, quoted = 0, csvq = 0;
+                while (isspace((unsigned char)*cur))
+                    cur++;
+                if (*cur == '"' && !(cur[1] == '"' && cur[2] != '"')) {
+                    csvq = 1; /* an RFC 4180 field */
+                    cur++;
+                }
+                tok = w = cur;
+                for (;; cur++) {
+                    if (*cur == '\0') {
+                        cur = NULL;
+                        break;
+                    }
+                    if (csvq) {
+                        if (*cur == '"' && cur[1] == '"') {
+                            *w++ = '"';
+                            cur++;
+                            continue;
+                        }
+                        if (*cur == '"') {
+                            csvq = 0;
+                            continue;
+                        }
+                    } else if (quoted) {
+                        if (*cur == '\\' && cur[1] != '\0')
+                            *w++ = *cur++;
+                        else if (*cur == '"')
+                            quoted = 0;
+                    } else if (*cur == '"') {
+                        quoted = 1;
+                    } else if (*cur == '[') {
+                        depth++;
+                    } else if (*cur == ']' && depth > 0) {
+                        depth--;
+                    } else if (*cur == ',' && depth == 0) {
+                        cur++;
+                        break;
+                    }
+                    *w++ = *cur;
+                }
+                *w = '\0';
                 char *end = tok + strlen(tok);
                 while (end > tok && isspace((unsigned char)end[-1]))
                     *--end = '\0';
@@ -381,10 +425,24 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
                     rc = err_set(e, SANC_ENOMEM, "out of memory");
                     break;
                 }
-                if (tok[0] == '\0' || strpbrk(tok, "= \t\"") != NULL || utf8_check_str(tok) >= 0)
-                    rc = err_set(e, SANC_EDATA, "%s:%lld: bad setting path '%s' in the header", path,
-                                 (long long)lineno, tok);
-                config_setting_t *t = config_lookup((config_t *)&sc->cfg.lc, tok);
+                cfg_npath np;
+                errbuf pe;
+                err_init(&pe);
+                int prc = cfg_npath_parse(tok, &np, &pe);
+                cfg_npath_free(&np);
+                if (prc == SANC_ENOMEM)
+                    rc = err_set(e, SANC_ENOMEM, "out of memory");
+                else if (prc != SANC_OK || strpbrk(tok, "\t") != NULL || utf8_check_str(tok) >= 0)
+                    rc = err_set(e, SANC_EDATA, "%s:%lld: bad setting path '%s' in the header%s%s", path,
+                                 (long long)lineno, tok, pe.msg[0] ? ": " : "", pe.msg);
+                config_setting_t *t = NULL;
+                err_init(&pe);
+                if (rc == SANC_OK &&
+                    cfg_lookup_name(config_root_setting((config_t *)&sc->cfg.lc), tok, &t, &pe) != SANC_OK) {
+                    if (pe.code == SANC_ENOMEM)
+                        rc = err_set(e, SANC_ENOMEM, "out of memory");
+                    t = NULL;
+                }
                 p->target_type = t ? config_setting_type(t) : CONFIG_TYPE_NONE;
             }
             if (rc == SANC_OK && d->nparams == 0)

@@ -518,7 +518,8 @@ static void test_sweep_design(void **state)
     }
     char csv[300];
     snprintf(csv, sizeof csv, "%s/in_design.csv", f->dir);
-    fx_write(csv, "trade.sigma, events.[0].factor\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
+    /* a name path in the header, quoted as RFC 4180 (as sancsim export writes it) */
+    fx_write(csv, "trade.sigma, \"events.[name=\"\"a\"\"].factor\"\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
     fx_sweep_design_case(f, "in_file.cfg",
                          "sweep = { design = \"file\"; file = \"in_design.csv\"; keep = [\"welfare\"]; };\n", 3, 2);
 }
