@@ -1172,13 +1172,12 @@ int cfg_apply_set_at(cfg *c, const char *assignment, const config_setting_t *ori
     if (last->kind == CFG_SEG_NAME && config_setting_type(parent) == CONFIG_TYPE_GROUP) {
         target = config_setting_get_member(parent, last->name);
         key = last->name;
-    } else if (cfg_npath_find(parent, &np, np.n, &target, &pe_) != SANC_OK) {
-        /* the last segment alone, from the parent */
-        cfg_npath one = {1, np.seg + np.n - 1};
-        err_init(&pe_);
-        cfg_npath_find(parent, &one, 1, &target, &pe_);
-        rc = err_set(e, SANC_ECONFIG, "%s: unknown setting path '%s' (%s)", what, path, pe_.msg);
-        goto done_path;
+    } else {
+        /* the whole path again, for messages that name where it stops */
+        if (cfg_npath_find(config_root_setting(&c->lc), &np, np.n, &target, &pe_) != SANC_OK) {
+            rc = err_set(e, SANC_ECONFIG, "%s: unknown setting path '%s' (%s)", what, path, pe_.msg);
+            goto done_path;
+        }
     }
     int tt = target != NULL ? config_setting_type(target) : CONFIG_TYPE_NONE;
 

@@ -185,6 +185,20 @@ static void test_set_by_name(void **state)
     assert_int_equal(cfg_apply_set(&c, "sanctions.[name=\"SWIFT cut-off\"].ramp=3", &e), SANC_OK);
     assert_int_equal(cfg_lookup_name(root, "sanctions.[0].ramp", &s, &e), SANC_OK);
     assert_int_equal(config_setting_get_int(s), 3);
+    /* an element of an array by index, a whole element by name */
+    assert_int_equal(cfg_apply_set(&c, "trade.shares.[1]=5", &e), SANC_OK);
+    assert_int_equal(cfg_lookup_name(root, "trade.shares.[1]", &s, &e), SANC_OK);
+    assert_true(config_setting_get_float(s) == 5.0);
+    assert_int_equal(cfg_apply_set(&c, "sanctions.[label=\"no name\"]={ label = \"x\"; coverage = 0.3; }", &e),
+                     SANC_OK);
+    assert_int_equal(cfg_lookup_name(root, "sanctions.[3].coverage", &s, &e), SANC_OK);
+    assert_true(config_setting_get_float(s) == 0.3);
+    err_init(&e);
+    assert_int_equal(cfg_apply_set(&c, "trade.shares.[7]=5", &e), SANC_ECONFIG);
+    assert_contains(e.msg, "index 7 out of range (trade.shares has 2 elements)");
+    err_init(&e);
+    assert_int_equal(cfg_apply_set(&c, "sanctions.coverage=1", &e), SANC_ECONFIG);
+    assert_contains(e.msg, "sanctions is a list");
     /* errors: missing, ambiguous, syntax, all exit-2 config errors naming the override */
     err_init(&e);
     assert_int_equal(cfg_apply_set(&c, "sanctions.[name=\"nope\"].coverage=1", &e), SANC_ECONFIG);
