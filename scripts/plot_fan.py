@@ -20,6 +20,11 @@ import sys
 import numpy as np
 
 
+def PNAME(ds):
+    """The swept settings by name path (parameter_name) when the file has them."""
+    return "parameter_name" if "parameter_name" in ds.variables else "parameter"
+
+
 def _s(x):
     return x.decode() if isinstance(x, bytes) else str(x)
 
@@ -102,7 +107,7 @@ def main(argv=None):
         ax.legend(fontsize=8)
     # what was swept, by name path (with the point's values under --point)
     if "parameter" in ds.variables:
-        params = [_s(p) for p in ds["parameter"].values]
+        params = [_s(p) for p in ds[PNAME(ds)].values]
         if a.point is not None and ok.any():
             r = int(np.nonzero(ok)[0][0])
             vals = []

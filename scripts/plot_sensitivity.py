@@ -10,7 +10,8 @@ The outcome is --var at period --time (default: the last) for one country
 (--country, on the variable's country axis) or one label of its second axis
 (--label; summed over further axes), per finished run
 (run_status == 1), averaged over each design point's replicates.  Parameters are labelled by
-the name path they were swept with (`sanctions.[name="..."].enforcement`).
+their name path (`sanctions.[name="..."].enforcement`, from the file's
+parameter_name, also when the sweep addressed the list element by index).
 - grid designs: a one-at-a-time tornado chart; for each parameter, the other
   parameters are held at their middle level and the bar spans the outcome
   over that parameter's levels (categorical levels by their labels);
@@ -23,6 +24,11 @@ import argparse
 import sys
 
 import numpy as np
+
+
+def PNAME(ds):
+    """The swept settings by name path (parameter_name) when the file has them."""
+    return "parameter_name" if "parameter_name" in ds.variables else "parameter"
 
 
 def _s(x):
@@ -81,7 +87,7 @@ def main(argv=None):
         y = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
     first = np.unique(point, return_index=True)[1]
     X = ds["run_param"].values[first]            # (point, parameter)
-    params = [_s(p) for p in ds["parameter"].values]
+    params = [_s(p) for p in ds[PNAME(ds)].values]
     design = _s(ds.attrs.get("sweep_design", "grid"))
     what = "%s%s at %s" % (a.var, " of " + label if label else "", str(ds["time"].values[a.time])[:7])
     out = a.output or a.file.rsplit(".", 1)[0] + "_%s_sensitivity.png" % a.var

@@ -280,8 +280,15 @@ static int h5r_sweep(h5r_file *h, errbuf *e)
     }
     h->nparams = (int)pd;
     h->nruns = (size_t)rd[0];
-    if (h5r_read_strings(par, (size_t)pd, &h->param) < 0 ||
-        h5r_read_doubles(rp, (size_t)(rd[0] * rd[1]), &h->run_param) < 0) {
+    /* the parameters by name path (parameter_name) where the file has them,
+     * else as they were written (parameter) */
+    hid_t named = H5Lexists(h->f, "parameter_name", H5P_DEFAULT) > 0 ? H5Dopen2(h->f, "parameter_name", H5P_DEFAULT)
+                                                                     : -1;
+    int bad = h5r_read_strings(named >= 0 ? named : par, (size_t)pd, &h->param) < 0 ||
+              h5r_read_doubles(rp, (size_t)(rd[0] * rd[1]), &h->run_param) < 0;
+    if (named >= 0)
+        H5Dclose(named);
+    if (bad) {
         rc = h5r_fail(e, h->path, "the sweep parameters");
         goto out;
     }

@@ -105,6 +105,15 @@ static int sweep__format(const config_setting_t *s, char *buf, size_t n)
     return used < n ? 0 : -1;
 }
 
+/* p->name: the target's name path, or the path as written for a key the
+ * run will create. */
+static int sweep__name(sweep_param *p, const config_setting_t *target, errbuf *e)
+{
+    char buf[2048];
+    p->name = strdup(target != NULL ? cfg_name_path(target, buf, sizeof buf) : p->path);
+    return p->name != NULL ? SANC_OK : err_set(e, SANC_ENOMEM, "out of memory");
+}
+
 static int sweep__is_number(const config_setting_t *s)
 {
     int t = config_setting_type(s);
@@ -190,6 +199,8 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
         target = NULL; /* a missing key may be created; a bad name fails when tried on the base */
     }
     p->target_type = target ? config_setting_type(target) : CONFIG_TYPE_NONE;
+    if ((rc = sweep__name(p, target, e)) != SANC_OK)
+        return rc;
 
     config_setting_t *values = config_setting_get_member(g, "values");
     int has_range = config_setting_get_member(g, "steps") != NULL;
@@ -444,6 +455,8 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
                     t = NULL;
                 }
                 p->target_type = t ? config_setting_type(t) : CONFIG_TYPE_NONE;
+                if (rc == SANC_OK)
+                    rc = sweep__name(p, t, e);
             }
             if (rc == SANC_OK && d->nparams == 0)
                 rc = err_set(e, SANC_EDATA, "%s:%lld: empty header", path, (long long)lineno);
@@ -623,6 +636,7 @@ void sweep_design_free(sweep_design *d)
         for (int j = 0; j < SWEEP_MAX_PARAMS; j++) {
             sweep_param *p = &d->param[j];
             free(p->path);
+            free(p->name);
             free(p->level);
             if (p->label)
                 for (int i = 0; i < p->nlevels; i++)

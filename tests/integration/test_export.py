@@ -88,7 +88,7 @@ def variables(f):
     out = {}
     for k, v in f.items():
         if isinstance(v, h5py.Dataset) and "dims" in v.attrs and s(v.attrs.get("CLASS", b"")) != "DIMENSION_SCALE" \
-                and not k.startswith("run_") and k != "point_param":
+                and not k.startswith("run_") and k != "point_param" and v.dtype.kind in "iuf":
             out[k] = s(v.attrs["dims"]).split()
     return out
 
@@ -267,6 +267,23 @@ def main():
               len(df) == int(np.prod(f_shape)), (list(df.columns), len(df)))
     except ImportError:
         print("SKIP pandas not installed")
+
+    # a sweep written with index paths is labelled by name paths
+    idx_cfg = os.path.join(tmp, "tiny_idx.cfg")
+    with open(idx_cfg, "w") as fh:
+        fh.write(TINY.format(src=SRC).replace('events.[name=\\"embargo, energy\\"]', "events.[0]"))
+    iw = os.path.join(tmp, "idx.h5")
+    run(["sweep", idx_cfg, "-o", iw, "-q", "-j", "2"])
+    with h5py.File(iw, "r") as f:
+        written = [s(x) for x in f["parameter"][()]]
+        named = [s(x) for x in f["parameter_name"][()]]
+    check("index paths kept as written in parameter", written == ["events.[0].factor", "events.[0].importers"],
+          written)
+    check("parameter_name: the same settings by name", named == params, named)
+    iout = os.path.join(tmp, "idx_csv")
+    run(["export", iw, "-o", iout, "-q"])
+    header, _ = read_csv(os.path.join(iout, "time_country.csv"))
+    check("export columns by name path for an index-path sweep", header[1:3] == params, header[:3])
 
     # failing runs: status and message in runs.csv, missing values empty
     fail_cfg = os.path.join(tmp, "tiny_fail.cfg")
