@@ -87,7 +87,7 @@ JPY_USD = 109.8  # Bank of Japan / IMF IFS, 2021 average JPY per USD (used for J
 #   IRICA  Islamic Republic of Iran Customs Administration, Iranian year 1400 (to March 2022)
 #   ONS    UK Office for National Statistics, UK trade, 2021
 #   DOTS   IMF Direction of Trade Statistics, 2021 (partner-reported "mirror" data)
-#   ANCHOR /work/shared/data/baseline_2021_anchors.md (which names its own source)
+#   ANCHOR the published headline figure of the source named in the row's note
 #   WDI    World Bank World Development Indicators, GDP current USD, 2021
 #   EST    our estimate / assumption, explained in the comment and the README
 # All non-anchor figures were compiled from these publications as recalled

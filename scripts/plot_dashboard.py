@@ -1,18 +1,18 @@
 #!/usr/bin/python3
-"""Dashboard of one sancsim run: a 2x3 figure for the Russia-Iran scenario.
+"""Dashboard of one sancsim run (made for the Russia-Iran scenario).
 
     /usr/bin/python3 scripts/plot_dashboard.py IN.h5 OUT.png
 
 Panels: welfare change by country over time; welfare change in the last
-period (bars); settlement shares by payment system for Russia and for Iran;
-transit through each hub; the Russia-Iran power balance.  A run with
-governments (DESIGN 3b) or strategic sectors gets a third row: the decisions
-timeline (who took or dropped which action when, with its gain; bars where
-the action is active) and the strategic power balance.  Units and names come
-from the file's attributes and dimension scales (DESIGN section 7), so the
-script works on any run; a panel whose variable, country or axis is missing
-says so in the panel instead of failing.  Needs Debian's python3-h5py,
-python3-numpy and python3-matplotlib (Agg backend, no display).
+period (bars); the Russia-Iran power balance; settlement shares by payment
+system for Russia and for Iran; transit through each hub.  Units and names
+come from the file's attributes and dimension scales (DESIGN section 7), so
+the script works on any run, and it draws only the panels the file can fill
+(a run without payment systems or hubs gets no empty panels for them), at
+most three to a row; a run with governments (DESIGN 3b) or strategic sectors also
+gets the decisions timeline and the strategic power balance.  Every focus country has its own colour in every panel.
+Needs Debian's python3-h5py, python3-numpy and python3-matplotlib (Agg
+backend, no display).
 """
 
 import sys
@@ -29,6 +29,16 @@ import h5py  # noqa: E402
 # Countries drawn as labelled lines in the welfare panel; the rest are grey.
 FOCUS = ["RUS", "IRN", "BLR", "IND", "CHN", "TUR", "KAZ", "ARM", "ARE", "EU", "USA"]
 PB_PAIRS = [("RUS", "IRN"), ("RUS", "CHN"), ("RUS", "IND"), ("IRN", "CHN")]
+PB_COLORS = {("RUS", "IRN"): "#2ca02c", ("RUS", "CHN"): "#e377c2", ("RUS", "IND"): "#ff7f0e",
+             ("IRN", "CHN"): "#7f7f7f"}
+# One distinct colour per focus country (matplotlib's default cycle has ten
+# colours, so an eleventh country would reuse the first: RUS and EU both
+# blue); light grey stays for the other countries.
+COLORS = {
+    "RUS": "#d62728", "IRN": "#2ca02c", "BLR": "#8c564b", "IND": "#ff7f0e",
+    "CHN": "#e377c2", "TUR": "#17becf", "KAZ": "#bcbd22", "ARM": "#9467bd",
+    "ARE": "#000000", "EU": "#1f77b4", "USA": "#393b79",
+}
 
 
 def _text(v):
@@ -95,7 +105,7 @@ def panel_welfare_lines(ax, f, x, countries):
     for k, c in enumerate(countries):
         y = 100.0 * (w[:, k] - 1.0)
         if c in FOCUS:
-            ax.plot(x, y, lw=1.6, label=c)
+            ax.plot(x, y, lw=1.6, label=c, color=COLORS[c])
         else:
             ax.plot(x, y, lw=0.8, color="0.75")
     ax.axhline(0, color="k", lw=0.6)
@@ -161,7 +171,8 @@ def panel_power(ax, f, x, countries):
     for a, b in PB_PAIRS:
         if a in countries and b in partners:
             style = dict(lw=2.2) if (a, b) == ("RUS", "IRN") else dict(lw=1.0, ls="--")
-            ax.plot(x, pb[:, countries.index(a), partners.index(b)], label=f"{a} on {b}", **style)
+            ax.plot(x, pb[:, countries.index(a), partners.index(b)], label=f"{a} on {b}",
+                    color=PB_COLORS.get((a, b)), **style)
             drawn += 1
     if not drawn:
         return _note(ax, title, "RUS / IRN not in this run")
@@ -222,6 +233,30 @@ def panel_strategic(ax, f, x, countries):
     _time_axis(ax, x)
 
 
+def panels(f, countries):
+    """The panels this file can fill, as (name, draw(ax, x)) in display order."""
+    out = []
+    if "welfare" in f and countries is not None:
+        out.append(("welfare", lambda ax, x: panel_welfare_lines(ax, f, x, countries)))
+        out.append(("welfare_last", lambda ax, x: panel_welfare_bars(ax, f, x, countries)))
+    if "power_balance" in f and countries is not None:
+        partners = _labels(f, "partner") or countries
+        if any(a in countries and b in partners for a, b in PB_PAIRS):
+            out.append(("power_balance", lambda ax, x: panel_power(ax, f, x, countries)))
+    if "settlement_share" in f and countries is not None and _labels(f, "payment_system"):
+        for code in ("RUS", "IRN"):
+            if code in countries:
+                out.append(("settlement_" + code,
+                            lambda ax, x, code=code: panel_settlement(ax, f, x, countries, code)))
+    if "transit" in f and _labels(f, "hub"):
+        out.append(("transit", lambda ax, x: panel_transit(ax, f, x)))
+    if "action_active" in f and _labels(f, "action"):
+        out.append(("decisions", lambda ax, x: panel_decisions(ax, f, x)))
+    if "strategic_power_balance" in f and countries is not None:
+        out.append(("strategic", lambda ax, x: panel_strategic(ax, f, x, countries)))
+    return out
+
+
 def main(argv):
     if len(argv) != 3:
         sys.stderr.write("usage: plot_dashboard.py IN.h5 OUT.png\n")
@@ -232,21 +267,19 @@ def main(argv):
         if x is None:
             n = f["welfare"].shape[0] if "welfare" in f else 1
             x = np.arange(n)
-        extra = "action" in f or "strategic_power_balance" in f
-        fig, axes = plt.subplots(3 if extra else 2, 3, figsize=(18, 15 if extra else 10),
-                                 constrained_layout=True)
-        panel_welfare_lines(axes[0, 0], f, x, countries)
-        panel_welfare_bars(axes[0, 1], f, x, countries)
-        panel_power(axes[0, 2], f, x, countries)
-        panel_settlement(axes[1, 0], f, x, countries, "RUS")
-        panel_settlement(axes[1, 1], f, x, countries, "IRN")
-        panel_transit(axes[1, 2], f, x)
-        if extra:
-            gs = axes[2, 0].get_gridspec()
-            axes[2, 0].remove()
-            axes[2, 1].remove()
-            panel_decisions(fig.add_subplot(gs[2, 0:2]), f, x)
-            panel_strategic(axes[2, 2], f, x, countries)
+        todo = panels(f, countries)
+        if not todo:
+            sys.stderr.write("plot_dashboard.py: %s has nothing to draw (no welfare, power balance, "
+                             "payments or hubs)\n" % argv[1])
+            return 1
+        ncols = min(3, len(todo))
+        nrows = (len(todo) + ncols - 1) // ncols
+        fig, axes = plt.subplots(nrows, ncols, figsize=(6 * ncols, 5 * nrows), constrained_layout=True,
+                                 squeeze=False)
+        for k, (_, draw) in enumerate(todo):
+            draw(axes[k // ncols, k % ncols], x)
+        for k in range(len(todo), nrows * ncols):
+            axes[k // ncols, k % ncols].set_visible(False)
         name = ""
         if "provenance/config" in f:
             cfg = _text(f["provenance/config"][()])

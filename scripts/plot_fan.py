@@ -20,6 +20,15 @@ import sys
 import numpy as np
 
 
+def PNAME(ds):
+    """The swept settings by name path (parameter_name) when the file has them."""
+    return "parameter_name" if "parameter_name" in ds.variables else "parameter"
+
+
+def _s(x):
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
 def labels(da, dim):
     return [x.decode() if isinstance(x, bytes) else str(x) for x in da[dim].values]
 
@@ -96,7 +105,23 @@ def main(argv=None):
         ax.set_ylabel("%s (%s)" % (a.var, units))
         ax.set_title("%s: median, 25-75 %% and 5-95 %% over %d runs" % (a.var, nrun))
         ax.legend(fontsize=8)
-    fig.tight_layout()
+    # what was swept, by name path (with the point's values under --point)
+    if "parameter" in ds.variables:
+        params = [_s(p) for p in ds[PNAME(ds)].values]
+        if a.point is not None and ok.any():
+            r = int(np.nonzero(ok)[0][0])
+            vals = []
+            for j, p in enumerate(params):
+                cat = "run_param_%d" % j
+                v = _s(ds[cat].values[r]) if cat in ds.variables else "%g" % ds["run_param"].values[r, j]
+                vals.append("%s = %s" % (p, v))
+            caption = "point %d: %s" % (a.point, "; ".join(vals))
+        else:
+            caption = "swept: " + "; ".join(params)
+        fig.text(0.01, 0.005, caption, fontsize=6, ha="left", va="bottom", wrap=True)
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+    else:
+        fig.tight_layout()
     fig.savefig(out, dpi=120)
     print(out)
     return 0

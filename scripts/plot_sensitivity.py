@@ -2,12 +2,16 @@
 """plot_sensitivity.py - which swept parameter moves an outcome most.
 
 Usage:
-  /usr/bin/python3 scripts/plot_sensitivity.py SWEEP.h5 [--var welfare] [--label RUS]
+  /usr/bin/python3 scripts/plot_sensitivity.py SWEEP.h5 [--var welfare]
+                                               [--country RUS | --label LABEL]
                                                [--time -1] [-o out.png]
 
-The outcome is --var at period --time (default: the last) for one label of its
-second axis (--label; summed over further axes), per finished run
-(run_status == 1), averaged over each design point's replicates.
+The outcome is --var at period --time (default: the last) for one country
+(--country, on the variable's country axis) or one label of its second axis
+(--label; summed over further axes), per finished run
+(run_status == 1), averaged over each design point's replicates.  Parameters are labelled by
+their name path (`sanctions.[name="..."].enforcement`, from the file's
+parameter_name, also when the sweep addressed the list element by index).
 - grid designs: a one-at-a-time tornado chart; for each parameter, the other
   parameters are held at their middle level and the bar spans the outcome
   over that parameter's levels (categorical levels by their labels);
@@ -22,6 +26,11 @@ import sys
 import numpy as np
 
 
+def PNAME(ds):
+    """The swept settings by name path (parameter_name) when the file has them."""
+    return "parameter_name" if "parameter_name" in ds.variables else "parameter"
+
+
 def _s(x):
     return x.decode() if isinstance(x, bytes) else str(x)
 
@@ -31,6 +40,7 @@ def main(argv=None):
     ap.add_argument("file")
     ap.add_argument("--var", default="welfare")
     ap.add_argument("--label", help="label of the variable's second axis (default: the first)")
+    ap.add_argument("--country", help="country code on the variable's country axis (e.g. RUS)")
     ap.add_argument("--time", type=int, default=-1, help="period index (default: last)")
     ap.add_argument("--bins", type=int, default=0, help="bins for the Sobol estimate (default: sqrt(points))")
     ap.add_argument("-o", "--output")
@@ -47,6 +57,17 @@ def main(argv=None):
         return 2
     da = ds[a.var].isel(time=a.time)
     other = [d for d in da.dims if d != "run"]
+    if a.country is not None:
+        if a.label is not None:
+            print("plot_sensitivity.py: --country and --label exclude each other", file=sys.stderr)
+            return 2
+        if "country" not in other:
+            print("plot_sensitivity.py: %s has no country axis (its axes: %s)" % (a.var, ", ".join(da.dims)),
+                  file=sys.stderr)
+            return 2
+        other.remove("country")
+        other.insert(0, "country")
+        a.label = a.country
     label = None
     if other:
         names = [_s(x) for x in da[other[0]].values]
@@ -66,7 +87,7 @@ def main(argv=None):
         y = np.where(cnt > 0, sums / np.maximum(cnt, 1), np.nan)
     first = np.unique(point, return_index=True)[1]
     X = ds["run_param"].values[first]            # (point, parameter)
-    params = [_s(p) for p in ds["parameter"].values]
+    params = [_s(p) for p in ds[PNAME(ds)].values]
     design = _s(ds.attrs.get("sweep_design", "grid"))
     what = "%s%s at %s" % (a.var, " of " + label if label else "", str(ds["time"].values[a.time])[:7])
     out = a.output or a.file.rsplit(".", 1)[0] + "_%s_sensitivity.png" % a.var

@@ -16,6 +16,8 @@
 
 #include "cfg.h"
 #include "cli.h"
+#include "cmd_export.h"
+#include "cmd_help.h"
 #include "err.h"
 #include "estimate_cmd.h"
 #include "err.h"
@@ -302,6 +304,14 @@ static int cli_estimate(const cli_args *a, int argc, char **argv)
 int main(int argc, char **argv)
 {
     cli_process_init();
+    /* commands with their own options (engine/app/cmd_*.c) */
+    if (argc >= 2 && strcmp(argv[1], "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "diff") == 0)
+        return cmd_diff(argc - 1, argv + 1);
+    if (argc == 3 && strcmp(argv[1], "help") == 0 &&
+        (strcmp(argv[2], "export") == 0 || strcmp(argv[2], "diff") == 0))
+        return cmd_help(argv[2]);
     cli_args a;
     errbuf e;
     err_init(&e);

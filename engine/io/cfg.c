@@ -30,6 +30,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cfg_impl.h"
+#include "cfgpath.h"
 #include "utf8.h"
 
 /* Marks settings whose value came from --set, so that errors about them name
@@ -57,6 +59,10 @@ static const cfg *cfg__owner(const config_setting_t *s)
  * relative to the include dir; show them relative to the working directory. */
 static void cfg__display_file(const cfg *c, const char *file, char *buf, size_t n)
 {
+    if (cfg_file_entry(c, file) != NULL) { /* interned: already as shown */
+        snprintf(buf, n, "%s", file);
+        return;
+    }
     if (file == NULL)
         file = c != NULL && c->path != NULL ? c->path : "<config>";
     if (c != NULL && c->path != NULL && strcmp(file, c->path) != 0 && file[0] != '/' &&
@@ -405,7 +411,87 @@ static void cfg__reset(cfg *c)
         config_destroy(&c->lc);
     free(c->path);
     free(c->dir);
+    for (int i = 0; i < c->nfiles; i++) {
+        free(c->files[i].name);
+        free(c->files[i].prefix);
+    }
+    free(c->files);
     memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Source files of settings                                            */
+
+const cfg_file *cfg_file_entry(const cfg *c, const char *file)
+{
+    if (c == NULL || file == NULL)
+        return NULL;
+    for (int i = 0; i < c->nfiles; i++)
+        if (c->files[i].name == file)
+            return &c->files[i];
+    return NULL;
+}
+
+/* "x/y/../z" -> "x/z" (for messages only: the file is opened as given). */
+static void cfg__tidy_name(char *s)
+{
+    for (;;) {
+        char *p = strstr(s, "/../");
+        if (p == NULL)
+            return;
+        char *q = p;
+        while (q > s && q[-1] != '/')
+            q--;
+        size_t seg = (size_t)(p - q);
+        if (seg == 0 || (seg == 2 && q[0] == '.' && q[1] == '.') || (seg == 1 && q[0] == '.'))
+            return;
+        memmove(q, p + 4, strlen(p + 4) + 1);
+    }
+}
+
+const char *cfg_intern_file(cfg *c, const char *name, const char *prefix)
+{
+    if (prefix == NULL)
+        prefix = "";
+    for (int i = 0; i < c->nfiles; i++)
+        if (strcmp(c->files[i].name, name) == 0 && strcmp(c->files[i].prefix, prefix) == 0)
+            return c->files[i].name;
+    cfg_file *nf = realloc(c->files, sizeof *nf * (size_t)(c->nfiles + 1));
+    if (nf == NULL)
+        return NULL;
+    c->files = nf;
+    char *n = strdup(name), *p = strdup(prefix);
+    if (n == NULL || p == NULL) {
+        free(n);
+        free(p);
+        return NULL;
+    }
+    c->files[c->nfiles].name = n;
+    c->files[c->nfiles].prefix = p;
+    c->nfiles++;
+    return n;
+}
+
+/* Point every setting's file at the cfg's own copy of its shown name. */
+static int cfg__intern_tree(cfg *c, config_setting_t *s)
+{
+    if (s->file != NULL && s->file != cfg__set_marker && cfg_file_entry(c, s->file) == NULL) {
+        char shown[2048];
+        cfg__display_file(c, s->file, shown, sizeof shown);
+        cfg__tidy_name(shown);
+        const char *f = cfg_intern_file(c, shown, "");
+        if (f == NULL)
+            return -1;
+        s->file = f;
+    }
+    int t = config_setting_type(s);
+    if (t == CONFIG_TYPE_GROUP || t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY) {
+        int n = config_setting_length(s);
+        for (int i = 0; i < n; i++)
+            if (cfg__intern_tree(c, config_setting_get_elem(s, (unsigned)i)) < 0)
+                return -1;
+    }
+    return 0;
 }
 
 static int cfg__parse_error(cfg *c, errbuf *e)
@@ -527,6 +613,8 @@ static int cfg__parse(cfg *c, const char *text, int from_file, errbuf *e)
     }
     config_setting_set_hook(config_root_setting(&c->lc), c);
     int rc = cfg__scan_ints(text, c->path, c->dir, 0, e);
+    if (rc == SANC_OK && cfg__intern_tree(c, config_root_setting(&c->lc)) < 0)
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", c->path);
     if (rc < 0) {
         cfg__reset(c);
         return rc;
@@ -535,6 +623,14 @@ static int cfg__parse(cfg *c, const char *text, int from_file, errbuf *e)
 }
 
 int cfg_load(cfg *c, const char *path, errbuf *e)
+{
+    int rc = cfg_load_file(c, path, e);
+    if (rc == SANC_OK && (rc = cfg_inherit(c, NULL, e)) != SANC_OK)
+        cfg__reset(c);
+    return rc;
+}
+
+int cfg_load_file(cfg *c, const char *path, errbuf *e)
 {
     memset(c, 0, sizeof *c);
     /* read once, whole, with a bound, and parse from memory: a FIFO,
@@ -570,37 +666,89 @@ int cfg_load_string(cfg *c, const char *text, const char *name, const char *dir,
         cfg__reset(c);
         return err_set(e, SANC_ENOMEM, "out of memory");
     }
-    return cfg__parse(c, text, 0, e);
+    int rc = cfg__parse(c, text, 0, e);
+    if (rc == SANC_OK && (rc = cfg_inherit(c, NULL, e)) != SANC_OK)
+        cfg__reset(c);
+    return rc;
+}
+
+/* Join folder a and relative path b ("" and "." are empty; an absolute b
+ * stands alone).  malloc'ed, NULL on ENOMEM. */
+char *cfg_join_prefix(const char *a, const char *b)
+{
+    if (b[0] == '/' || a[0] == '\0' || strcmp(a, ".") == 0)
+        return strdup(b);
+    if (b[0] == '\0' || strcmp(b, ".") == 0)
+        return strdup(a);
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (s != NULL)
+        snprintf(s, n, "%s/%s", a, b);
+    return s;
+}
+
+/* The file name in `to` for a setting of `from` whose file is f: the same
+ * shown name, its prefix joined under `add`. */
+const char *cfg_remap_file(const cfg *from, cfg *to, const char *add, const char *f)
+{
+    const cfg_file *fe = cfg_file_entry(from, f);
+    if (fe == NULL || to == NULL)
+        return f; /* NULL, the --set marker */
+    if (add == NULL || add[0] == '\0')
+        return cfg_intern_file(to, fe->name, fe->prefix);
+    char *p = cfg_join_prefix(add, fe->prefix);
+    if (p == NULL)
+        return NULL;
+    const char *r = cfg_intern_file(to, fe->name, p);
+    free(p);
+    return r;
+}
+
+/* Copy one setting's value (not its name) into d of the same type. */
+static int cfg__copy_value(config_setting_t *d, const config_setting_t *s, const cfg *from, cfg *to, const char *add)
+{
+    int ok = 1;
+    switch (s->type) {
+    case CONFIG_TYPE_INT: ok = config_setting_set_int(d, config_setting_get_int(s)); break;
+    case CONFIG_TYPE_INT64: ok = config_setting_set_int64(d, config_setting_get_int64(s)); break;
+    case CONFIG_TYPE_FLOAT: ok = config_setting_set_float(d, config_setting_get_float(s)); break;
+    case CONFIG_TYPE_BOOL: ok = config_setting_set_bool(d, config_setting_get_bool(s)); break;
+    case CONFIG_TYPE_STRING: ok = config_setting_set_string(d, config_setting_get_string(s)); break;
+    default: ok = cfg_copy_children(d, s, from, to, add) == 0; break;
+    }
+    if (!ok)
+        return -1;
+    d->format = s->format;
+    d->line = s->line;
+    d->file = cfg_remap_file(from, to, add, s->file);
+    return s->file != NULL && d->file == NULL ? -1 : 0;
 }
 
 /* Deep copy of a setting's children into dst (a group, list or array).
- * Source lines and file names are carried over, so messages about the
- * copy still point into the scenario file; the file names are the
- * source config's strings, which is why a copy must not outlive it. */
-static int cfg__copy_children(config_setting_t *dst, const config_setting_t *src)
+ * Source lines are carried over and file names re-pointed at `to`'s own
+ * copies (with `add` above their prefix), so messages about the copy still
+ * point into the scenario file and the copy does not depend on `from`. */
+int cfg_copy_children(config_setting_t *dst, const config_setting_t *src, const cfg *from, cfg *to, const char *add)
 {
     int n = config_setting_length(src);
     for (int i = 0; i < n; i++) {
         const config_setting_t *s = config_setting_get_elem(src, (unsigned)i);
         config_setting_t *d = config_setting_add(dst, config_setting_is_group(src) ? s->name : NULL, s->type);
-        if (d == NULL)
+        if (d == NULL || cfg__copy_value(d, s, from, to, add) < 0)
             return -1;
-        int ok = 1;
-        switch (s->type) {
-        case CONFIG_TYPE_INT: ok = config_setting_set_int(d, config_setting_get_int(s)); break;
-        case CONFIG_TYPE_INT64: ok = config_setting_set_int64(d, config_setting_get_int64(s)); break;
-        case CONFIG_TYPE_FLOAT: ok = config_setting_set_float(d, config_setting_get_float(s)); break;
-        case CONFIG_TYPE_BOOL: ok = config_setting_set_bool(d, config_setting_get_bool(s)); break;
-        case CONFIG_TYPE_STRING: ok = config_setting_set_string(d, config_setting_get_string(s)); break;
-        default: ok = cfg__copy_children(d, s) == 0; break;
-        }
-        if (!ok)
-            return -1;
-        d->format = s->format;
-        d->line = s->line;
-        d->file = s->file;
     }
     return 0;
+}
+
+int cfg_copy_setting(config_setting_t *parent, const config_setting_t *s, const cfg *from, cfg *to, const char *add,
+                     config_setting_t **out)
+{
+    config_setting_t *d = config_setting_add(parent, config_setting_is_group(parent) ? s->name : NULL, s->type);
+    if (out != NULL)
+        *out = d;
+    if (d == NULL)
+        return -1;
+    return cfg__copy_value(d, s, from, to, add);
 }
 
 int cfg_copy(cfg *dst, const cfg *src, errbuf *e)
@@ -615,7 +763,7 @@ int cfg_copy(cfg *dst, const cfg *src, errbuf *e)
     config_init(&dst->lc);
     dst->loaded = 1;
     config_set_include_dir(&dst->lc, dst->dir);
-    if (cfg__copy_children(config_root_setting(&dst->lc), config_root_setting(&src->lc)) != 0) {
+    if (cfg_copy_children(config_root_setting(&dst->lc), config_root_setting(&src->lc), src, dst, NULL) != 0) {
         cfg__reset(dst);
         return err_set(e, SANC_ENOMEM, "%s: out of memory copying the configuration", src->path);
     }
@@ -927,6 +1075,16 @@ static void cfg__mark(config_setting_t *s)
     }
 }
 
+static void cfg__mark_origin(config_setting_t *s, const config_setting_t *origin);
+
+static void cfg__mark_at(config_setting_t *s, const config_setting_t *origin)
+{
+    if (origin == NULL)
+        cfg__mark(s);
+    else
+        cfg__mark_origin(s, origin);
+}
+
 /* Can a parsed value of type `vt` replace one of type `tt`? */
 static int cfg__compatible(int tt, int vt)
 {
@@ -950,30 +1108,60 @@ static int cfg__assign_scalar(config_setting_t *t, const config_setting_t *v, co
         double x = vt == CONFIG_TYPE_FLOAT ? config_setting_get_float(v)
                                            : (double)config_setting_get_int64(v);
         if (!isfinite(x))
-            return err_set(e, SANC_ECONFIG, "--set %s: non-finite value (got %g)", what, x);
+            return err_set(e, SANC_ECONFIG, "%s: non-finite value (got %g)", what, x);
         ok = config_setting_set_float(t, x);
     } else if (tt == CONFIG_TYPE_INT) {
         long long x = config_setting_get_int64(v);
         if (x < INT_MIN || x > INT_MAX)
             return err_set(e, SANC_ECONFIG,
-                           "--set %s: value %lld out of range for a 32-bit integer setting",
+                           "%s: value %lld out of range for a 32-bit integer setting",
                            what, x);
         ok = config_setting_set_int(t, (int)x);
     } else if (tt == CONFIG_TYPE_INT64) {
         ok = config_setting_set_int64(t, config_setting_get_int64(v));
     } else {
-        return cfg__copy(t, v) < 0 ? err_set(e, SANC_ENOMEM, "--set %s: out of memory", what)
+        return cfg__copy(t, v) < 0 ? err_set(e, SANC_ENOMEM, "%s: out of memory", what)
                                    : SANC_OK;
     }
-    return ok ? SANC_OK : err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+    return ok ? SANC_OK : err_set(e, SANC_ENOMEM, "%s: out of memory", what);
 }
 
 int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
 {
-    const char *what = assignment;
-    const char *eq = strchr(assignment, '=');
+    return cfg_apply_set_at(c, assignment, NULL, e);
+}
+
+/* Mark s and everything below it as coming from the `set` entry origin. */
+static void cfg__mark_origin(config_setting_t *s, const config_setting_t *origin)
+{
+    s->file = origin->file;
+    s->line = origin->line;
+    if (!cfg__is_scalar(config_setting_type(s))) {
+        int n = config_setting_length(s);
+        for (int i = 0; i < n; i++)
+            cfg__mark_origin(config_setting_get_elem(s, (unsigned)i), origin);
+    }
+}
+
+int cfg_apply_set_at(cfg *c, const char *assignment, const config_setting_t *origin, errbuf *e)
+{
+    /* who is speaking, in every message: "--set PATH=VALUE" or
+     * "FILE:LINE: set PATH=VALUE" */
+    char what[1400];
+    if (origin == NULL) {
+        snprintf(what, sizeof what, "--set %s", assignment);
+    } else {
+        char where[1100];
+        cfg__where(origin, NULL, where, sizeof where);
+        /* cfg__where ends with the setting's own path ("set.[2]"): keep FILE:LINE */
+        char *colon = strstr(where, ": ");
+        if (colon != NULL)
+            *colon = '\0';
+        snprintf(what, sizeof what, "%s: set %s", where, assignment);
+    }
+    const char *eq = cfg_assignment_eq(assignment);
     if (eq == NULL)
-        return err_set(e, SANC_ECONFIG, "--set %s: expected PATH=VALUE", what);
+        return err_set(e, SANC_ECONFIG, "%s: expected PATH=VALUE", what);
     /* Trim the path; the value is kept verbatim for the string fallback. */
     const char *ps = assignment, *pe = eq;
     while (ps < pe && isspace((unsigned char)*ps))
@@ -981,7 +1169,7 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
     while (pe > ps && isspace((unsigned char)pe[-1]))
         pe--;
     if (ps == pe)
-        return err_set(e, SANC_ECONFIG, "--set %s: empty setting path", what);
+        return err_set(e, SANC_ECONFIG, "%s: empty setting path", what);
     size_t plen = (size_t)(pe - ps);
     const char *value = eq + 1;
     size_t vlen = strlen(value);
@@ -991,7 +1179,7 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
     if (path == NULL || text == NULL) {
         free(path);
         free(text);
-        return err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", what);
     }
     memcpy(path, ps, plen);
     path[plen] = '\0';
@@ -1016,30 +1204,35 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
     }
 
     int rc = SANC_OK;
-    config_setting_t *target = config_lookup(&c->lc, path);
-    config_setting_t *parent = NULL;
+    config_setting_t *target = NULL, *parent = NULL;
     const char *key = NULL;
-    if (target == NULL) {
-        /* Create a missing final key if its parent is a group. */
-        char *dot = strrchr(path, '.');
-        if (dot != NULL) {
-            *dot = '\0';
-            parent = config_lookup(&c->lc, path);
-            *dot = '.';
-            key = dot + 1;
-        } else {
-            parent = config_root_setting(&c->lc);
-            key = path;
-        }
-        if (parent == NULL || config_setting_type(parent) != CONFIG_TYPE_GROUP || key[0] == '[') {
-            rc = err_set(e, SANC_ECONFIG, "--set %s: unknown setting path '%s'", what, path);
-            goto done;
+    cfg_npath np;
+    errbuf pe_;
+    err_init(&pe_);
+    if ((rc = cfg_npath_parse(path, &np, &pe_)) != SANC_OK) {
+        rc = err_set(e, pe_.code, "%s: %s", what, pe_.msg);
+        goto done_path;
+    }
+    /* the parent must exist; the final key may be created in a group */
+    if (cfg_npath_find(config_root_setting(&c->lc), &np, np.n - 1, &parent, &pe_) != SANC_OK) {
+        rc = err_set(e, SANC_ECONFIG, "%s: unknown setting path '%s' (%s)", what, path, pe_.msg);
+        goto done_path;
+    }
+    const cfg_seg *last = &np.seg[np.n - 1];
+    if (last->kind == CFG_SEG_NAME && config_setting_type(parent) == CONFIG_TYPE_GROUP) {
+        target = config_setting_get_member(parent, last->name);
+        key = last->name;
+    } else {
+        /* the whole path again, for messages that name where it stops */
+        if (cfg_npath_find(config_root_setting(&c->lc), &np, np.n, &target, &pe_) != SANC_OK) {
+            rc = err_set(e, SANC_ECONFIG, "%s: unknown setting path '%s' (%s)", what, path, pe_.msg);
+            goto done_path;
         }
     }
     int tt = target != NULL ? config_setting_type(target) : CONFIG_TYPE_NONE;
 
     if (parsed < 0 && tt != CONFIG_TYPE_STRING) {
-        rc = err_set(e, SANC_ECONFIG, "--set %s: %s", what,
+        rc = err_set(e, SANC_ECONFIG, "%s: %s", what,
                      strstr(scan.msg, "integer literal") ? strstr(scan.msg, "integer literal")
                                                          : scan.msg);
         goto done;
@@ -1051,52 +1244,52 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
         if (target == NULL) {
             target = config_setting_add(parent, key, CONFIG_TYPE_STRING);
             if (target == NULL) {
-                rc = err_set(e, SANC_ECONFIG, "--set %s: invalid setting name '%s'", what, key);
+                rc = err_set(e, SANC_ECONFIG, "%s: invalid setting name '%s'", what, key);
                 goto done;
             }
         }
         int ok = config_setting_set_string(target, verbatim ? value : config_setting_get_string(v));
         if (!ok) {
-            rc = err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", what);
             goto done;
         }
-        cfg__mark(target);
+        cfg__mark_at(target, origin);
         goto done;
     }
     if (parsed <= 0) {
         const char *why = config_error_text(&scratch);
-        rc = err_set(e, SANC_ECONFIG, "--set %s: expected %s (cannot parse the value%s%s)", what,
+        rc = err_set(e, SANC_ECONFIG, "%s: expected %s (cannot parse the value%s%s)", what,
                      cfg__type_name(tt), why != NULL ? ": " : "", why != NULL ? why : "");
         goto done;
     }
     int vt = config_setting_type(v);
     if (target == NULL) {
         if (vt == CONFIG_TYPE_FLOAT && !isfinite(config_setting_get_float(v))) {
-            rc = err_set(e, SANC_ECONFIG, "--set %s: non-finite value (got %g)", what,
+            rc = err_set(e, SANC_ECONFIG, "%s: non-finite value (got %g)", what,
                          config_setting_get_float(v));
             goto done;
         }
         target = config_setting_add(parent, key, vt);
         if (target == NULL) {
-            rc = err_set(e, SANC_ECONFIG, "--set %s: invalid setting name '%s'", what, key);
+            rc = err_set(e, SANC_ECONFIG, "%s: invalid setting name '%s'", what, key);
             goto done;
         }
         if (cfg__copy(target, v) < 0) {
-            rc = err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", what);
             goto done;
         }
-        cfg__mark(target);
+        cfg__mark_at(target, origin);
         goto done;
     }
     if (!cfg__compatible(tt, vt)) {
-        rc = err_set(e, SANC_ECONFIG, "--set %s: expected %s, got %s", what, cfg__type_name(tt),
+        rc = err_set(e, SANC_ECONFIG, "%s: expected %s, got %s", what, cfg__type_name(tt),
                      cfg__type_name(vt));
         goto done;
     }
     if (cfg__is_scalar(tt)) {
         rc = cfg__assign_scalar(target, v, what, e);
         if (rc == SANC_OK)
-            cfg__mark(target);
+            cfg__mark_at(target, origin);
         goto done;
     }
     /* Aggregates: an array keeps its element type (an int may still become a
@@ -1107,7 +1300,7 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
         int et = config_setting_type(config_setting_get_elem(target, 0));
         int nt = config_setting_type(config_setting_get_elem(v, 0));
         if (!cfg__compatible(et, nt)) {
-            rc = err_set(e, SANC_ECONFIG, "--set %s: expected an array of %s, got %s elements",
+            rc = err_set(e, SANC_ECONFIG, "%s: expected an array of %s, got %s elements",
                          what, cfg__noun(et), cfg__noun(nt));
             goto done;
         }
@@ -1115,7 +1308,7 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
             const config_setting_t *el = config_setting_get_elem(v, (unsigned)i);
             if (config_setting_type(el) == CONFIG_TYPE_FLOAT &&
                 !isfinite(config_setting_get_float(el))) {
-                rc = err_set(e, SANC_ECONFIG, "--set %s: non-finite value (got %g)", what,
+                rc = err_set(e, SANC_ECONFIG, "%s: non-finite value (got %g)", what,
                              config_setting_get_float(el));
                 goto done;
             }
@@ -1125,13 +1318,13 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
             const config_setting_t *el = config_setting_get_elem(v, (unsigned)i);
             config_setting_t *d = config_setting_add(target, NULL, et);
             if (d == NULL) {
-                rc = err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", what);
                 goto done;
             }
             if ((rc = cfg__assign_scalar(d, el, what, e)) < 0)
                 goto done;
         }
-        cfg__mark(target);
+        cfg__mark_at(target, origin);
         goto done;
     }
     cfg__clear(target);
@@ -1141,12 +1334,15 @@ int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
      * now empty container is safe. */
     target->type = (short)vt;
     if (cfg__copy(target, v) < 0) {
-        rc = err_set(e, SANC_ENOMEM, "--set %s: out of memory", what);
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", what);
         goto done;
     }
-    cfg__mark(target);
+    cfg__mark_at(target, origin);
 
 done:
+done_path:
+    if (np.seg != NULL)
+        cfg_npath_free(&np);
     config_destroy(&scratch);
     free(path);
     free(text);

@@ -26,15 +26,41 @@
 
 #define CFG_ABSENT 1
 
+/* A source file of settings: every setting's `file` points at one of these
+ * names (owned by the cfg, so that trees merged from several files and
+ * copies outlive the libconfig objects they were parsed into). */
+typedef struct cfg_file {
+    char *name;   /* as shown in messages (relative to the working directory) */
+    char *prefix; /* folder of the file's relative paths, relative to the
+                     scenario's folder ("" for the scenario itself and its
+                     @includes; "..", "../x" for a base) */
+} cfg_file;
+
 typedef struct cfg {
     config_t lc;
     char *path; /* the scenario file as given */
     char *dir;  /* its folder: base for relative data paths and @include */
     int loaded;
+    int nfiles;
+    cfg_file *files;
 } cfg;
 
-/* Parse a scenario file; @include resolves relative to its folder. */
+/* Parse a scenario file; @include resolves relative to its folder.
+ * Scenario inheritance (DESIGN section 10) is resolved here: `base =
+ * "file.cfg";` reads that file first (recursively; a cycle is an error
+ * naming the files), the top-level blocks of this file merge into the
+ * base's (groups key by key, anything else replaced whole), then `append =
+ * { list = ( ... ); }` appends elements, `remove = ["name path", ...]`
+ * removes settings and `set = ["path=value", ...]` applies overrides with
+ * the --set grammar, each with the FILE:LINE of the directive.  The
+ * directives are consumed: the loaded tree holds the resolved scenario. */
 int  cfg_load(cfg *c, const char *path, errbuf *e);
+/* Rewrite relative paths held by string settings that came from a base
+ * file (their path is relative to that file's folder) so that they are
+ * relative to the scenario's folder, as if written there.  `patterns` is a
+ * NULL-terminated list of setting paths where `*` matches any one member
+ * name ("data.trade", "data.*.file").  Idempotent. */
+int  cfg_rebase_paths(cfg *c, const char *const *patterns, errbuf *e);
 /* Parse from memory (tests, fuzzing); name is used in messages, dir for @include. */
 int  cfg_load_string(cfg *c, const char *text, const char *name, const char *dir, errbuf *e);
 void cfg_destroy(cfg *c);
@@ -47,8 +73,10 @@ int  cfg_copy(cfg *dst, const cfg *src, errbuf *e);
  * files); otherwise "FILE:LINE: path: not valid UTF-8 (...)", SANC_ECONFIG. */
 int  cfg_check_utf8(const cfg *c, errbuf *e);
 
-/* Apply one command-line override "PATH=VALUE" (PATH in libconfig syntax,
- * e.g. "trade.sigma" or "events.[0].partial_effect").  The value is parsed
+/* Apply one command-line override "PATH=VALUE" (PATH a name path of
+ * cfgpath.h, e.g. "trade.sigma", "events.[0].partial_effect" or
+ * "sanctions.[name=\"SWIFT cut-off\"].coverage"; split at the first '='
+ * outside brackets and quotes).  The value is parsed
  * as a libconfig value and must have the type of the setting it replaces
  * (an int may replace a float; an unquoted word may replace a string).  A
  * missing final key is created when its parent group exists.  Errors name

@@ -2,7 +2,8 @@
  * h5util.h - small HDF5 helpers shared by the two writers, the per-run
  * recorder (h5out.c) and the sweep file (sweepfile.c): error text, quiet
  * error stacks, scalar attributes and the string type of label scales.
- * Only those two files (and this one) call HDF5.
+ * Only those two files, this one and the readers of sancsim export/diff
+ * (h5read.c, h5export.c, h5diff.c) call HDF5.
  */
 #ifndef SANCSIM_H5UTIL_H
 #define SANCSIM_H5UTIL_H

@@ -30,6 +30,12 @@ static const char *const sc_top_keys[] = {
     "sanctions", "payments", "routing", "sweep", "governments", "metrics", NULL,
 };
 
+/* Settings that hold file names, relative to the file that sets them (a
+ * base's paths stay relative to the base; see cfg_rebase_paths). */
+static const char *const sc_path_settings[] = {
+    "data.trade", "data.countries", "data.*.file", "sweep.file", NULL,
+};
+
 /* ---- small helpers ---------------------------------------------------- */
 
 /* Resolve a data path relative to the scenario's folder. */
@@ -993,6 +999,9 @@ int scenario_load(scenario *sc, const char *path, char *const *overrides, int no
 {
     memset(sc, 0, sizeof *sc);
     int rc = cfg_load(&sc->cfg, path, e);
+    /* paths inherited from a base file are relative to that file's folder */
+    if (rc == SANC_OK)
+        rc = cfg_rebase_paths(&sc->cfg, sc_path_settings, e);
     for (int i = 0; i < noverrides && rc == SANC_OK; i++)
         rc = cfg_apply_set(&sc->cfg, overrides[i], e);
     if (rc != SANC_OK)

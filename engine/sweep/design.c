@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "fsafe.h"
 #include "hash.h"
+#include "cfgpath.h"
 #include "rng.h"
 #include "scenario.h"
 #include "utf8.h"
@@ -106,6 +107,15 @@ static int sweep__format(const config_setting_t *s, char *buf, size_t n)
     return used < n ? 0 : -1;
 }
 
+/* p->name: the target's name path, or the path as written for a key the
+ * run will create. */
+static int sweep__name(sweep_param *p, const config_setting_t *target, errbuf *e)
+{
+    char buf[2048];
+    p->name = strdup(target != NULL ? cfg_name_path(target, buf, sizeof buf) : p->path);
+    return p->name != NULL ? SANC_OK : err_set(e, SANC_ENOMEM, "out of memory");
+}
+
 static int sweep__is_number(const config_setting_t *s)
 {
     int t = config_setting_type(s);
@@ -172,12 +182,27 @@ static int sweep__param(sweep_design *d, sweep_param *p, const config_setting_t 
     p->line = config_setting_source_line(g);
     if ((p->path = strdup(path)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    if (path[0] == '\0' || strpbrk(path, "= \t\n\r") != NULL)
-        return cfg_fail(config_setting_get_member(g, "path"), e, "bad setting path '%s'", path);
-    if (strcmp(path, "sweep") == 0 || strncmp(path, "sweep.", 6) == 0)
+    cfg_npath np;
+    errbuf pe;
+    err_init(&pe);
+    rc = cfg_npath_parse(path, &np, &pe);
+    int selfref = rc == SANC_OK && np.seg[0].kind == CFG_SEG_NAME && strcmp(np.seg[0].name, "sweep") == 0;
+    cfg_npath_free(&np);
+    if (rc != SANC_OK || strpbrk(path, "\t\n\r") != NULL)
+        return cfg_fail(config_setting_get_member(g, "path"), e, "%s",
+                        pe.msg[0] ? pe.msg : "bad name path (a control character)");
+    if (selfref)
         return cfg_fail(config_setting_get_member(g, "path"), e, "a sweep cannot vary its own sweep block");
-    config_setting_t *target = config_lookup((config_t *)&sc->cfg.lc, path);
+    config_setting_t *target = NULL;
+    err_init(&pe);
+    if (cfg_lookup_name(config_root_setting((config_t *)&sc->cfg.lc), path, &target, &pe) != SANC_OK) {
+        if (pe.code == SANC_ENOMEM)
+            return err_set(e, SANC_ENOMEM, "out of memory");
+        target = NULL; /* a missing key may be created; a bad name fails when tried on the base */
+    }
     p->target_type = target ? config_setting_type(target) : CONFIG_TYPE_NONE;
+    if ((rc = sweep__name(p, target, e)) != SANC_OK)
+        return rc;
 
     config_setting_t *values = config_setting_get_member(g, "values");
     int has_range = config_setting_get_member(g, "steps") != NULL;
@@ -364,9 +389,53 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
         if (len == 0)
             continue;
         if (d->nparams == 0) {
-            for (char *tok = strtok(line, ","); tok; tok = strtok(NULL, ",")) {
-                while (isspace((unsigned char)*tok))
-                    tok++;
+            /* setting paths (name paths), separated by commas outside
+             * brackets and quotes; a field may be quoted as in RFC 4180
+             * ("sanctions.[name=""X""].enforcement", as `sancsim export`
+             * writes it) */
+            for (char *cur = line; rc == SANC_OK && cur != NULL;) {
+                char *tok = cur, *w = cur;
+                int depth = 0, quoted = 0, csvq = 0;
+                while (isspace((unsigned char)*cur))
+                    cur++;
+                if (*cur == '"' && !(cur[1] == '"' && cur[2] != '"')) {
+                    csvq = 1; /* an RFC 4180 field */
+                    cur++;
+                }
+                tok = w = cur;
+                for (;; cur++) {
+                    if (*cur == '\0') {
+                        cur = NULL;
+                        break;
+                    }
+                    if (csvq) {
+                        if (*cur == '"' && cur[1] == '"') {
+                            *w++ = '"';
+                            cur++;
+                            continue;
+                        }
+                        if (*cur == '"') {
+                            csvq = 0;
+                            continue;
+                        }
+                    } else if (quoted) {
+                        if (*cur == '\\' && cur[1] != '\0')
+                            *w++ = *cur++;
+                        else if (*cur == '"')
+                            quoted = 0;
+                    } else if (*cur == '"') {
+                        quoted = 1;
+                    } else if (*cur == '[') {
+                        depth++;
+                    } else if (*cur == ']' && depth > 0) {
+                        depth--;
+                    } else if (*cur == ',' && depth == 0) {
+                        cur++;
+                        break;
+                    }
+                    *w++ = *cur;
+                }
+                *w = '\0';
                 char *end = tok + strlen(tok);
                 while (end > tok && isspace((unsigned char)end[-1]))
                     *--end = '\0';
@@ -382,11 +451,27 @@ static int sweep__load_file(sweep_design *d, const scenario *sc, const config_se
                     rc = err_set(e, SANC_ENOMEM, "out of memory");
                     break;
                 }
-                if (tok[0] == '\0' || strpbrk(tok, "= \t\"") != NULL || utf8_check_str(tok) >= 0)
-                    rc = err_set(e, SANC_EDATA, "%s:%lld: bad setting path '%s' in the header", path,
-                                 (long long)lineno, tok);
-                config_setting_t *t = config_lookup((config_t *)&sc->cfg.lc, tok);
+                cfg_npath np;
+                errbuf pe;
+                err_init(&pe);
+                int prc = cfg_npath_parse(tok, &np, &pe);
+                cfg_npath_free(&np);
+                if (prc == SANC_ENOMEM)
+                    rc = err_set(e, SANC_ENOMEM, "out of memory");
+                else if (prc != SANC_OK || strpbrk(tok, "\t") != NULL || utf8_check_str(tok) >= 0)
+                    rc = err_set(e, SANC_EDATA, "%s:%lld: bad setting path '%s' in the header%s%s", path,
+                                 (long long)lineno, tok, pe.msg[0] ? ": " : "", pe.msg);
+                config_setting_t *t = NULL;
+                err_init(&pe);
+                if (rc == SANC_OK &&
+                    cfg_lookup_name(config_root_setting((config_t *)&sc->cfg.lc), tok, &t, &pe) != SANC_OK) {
+                    if (pe.code == SANC_ENOMEM)
+                        rc = err_set(e, SANC_ENOMEM, "out of memory");
+                    t = NULL;
+                }
                 p->target_type = t ? config_setting_type(t) : CONFIG_TYPE_NONE;
+                if (rc == SANC_OK)
+                    rc = sweep__name(p, t, e);
             }
             if (rc == SANC_OK && d->nparams == 0)
                 rc = err_set(e, SANC_EDATA, "%s:%lld: empty header", path, (long long)lineno);
@@ -564,6 +649,7 @@ void sweep_design_free(sweep_design *d)
         for (int j = 0; j < SWEEP_MAX_PARAMS; j++) {
             sweep_param *p = &d->param[j];
             free(p->path);
+            free(p->name);
             free(p->level);
             if (p->label)
                 for (int i = 0; i < p->nlevels; i++)

@@ -44,6 +44,7 @@
 
 #include "cfg.h"
 #include "fsafe.h"
+#include "cfgpath.h"
 #include "h5out.h"
 #include "run.h"
 #include "scenario.h"
@@ -298,7 +299,7 @@ static int sw_validate(const sweep_opts *o, const scenario *base, const sweep_de
             if (rc != SANC_OK) {
                 int code = err_exit_status(rc) == 2 ? rc : SANC_ECONFIG;
                 return err_set(e, code, "%s: sweep parameter %d (%s), value %s: %s", o->config, j + 1, p->path,
-                               strchr(buf, '=') ? strchr(buf, '=') + 1 : "?", sub.msg);
+                               cfg_assignment_eq(buf) ? cfg_assignment_eq(buf) + 1 : "?", sub.msg);
             }
         }
     }

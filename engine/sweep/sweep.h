@@ -26,6 +26,8 @@ enum sweep_status { SWEEP_PENDING = 0, SWEEP_DONE = 1, SWEEP_FAILED = 2 };
 
 typedef struct sweep_param {
     char *path;         /* --set syntax, e.g. "events.[0].partial_effect" */
+    char *name;         /* the same setting's name path in the base config, list
+                           elements by name where they have one (labels) */
     int kind;           /* enum sweep_param_kind */
     int target_type;    /* CONFIG_TYPE_* of the setting in the base config (NONE: created) */
     int categorical;    /* values are labels; run_param holds level indices */

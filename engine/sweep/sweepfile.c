@@ -175,6 +175,31 @@ static int swf_describe(hid_t ds, const char *units, const char *long_name, cons
 /* creation                                                            */
 
 /* A 1-D string scale (labels, n >= 1). */
+/* parameter_name(parameter): the swept settings by name path. 0 or -1. */
+static int swf_named_params(hid_t file, hid_t par_scale, int64_t n, char *const *names)
+{
+    hid_t type = h5util_vlen_str();
+    hsize_t dim = (hsize_t)n;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t ds = type >= 0 && space >= 0
+                   ? H5Dcreate2(file, "parameter_name", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                   : -1;
+    int ok = ds >= 0 && (n == 0 || H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0) &&
+             H5DSattach_scale(ds, par_scale, 0) >= 0 &&
+             h5util_attr_str(ds, "units", "") >= 0 && h5util_attr_str(ds, "long_name", "swept setting by name path") >= 0 &&
+             h5util_attr_str(ds, "description",
+                             "the setting of each parameter as a name path in the base scenario, list elements "
+                             "by their name (sanctions.[name=\"X\"].enforcement) where they have one") >= 0 &&
+             h5util_attr_str(ds, "dims", "parameter") >= 0;
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok ? 0 : -1;
+}
+
 static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name, int64_t n,
                              char *const *labels)
 {
@@ -522,6 +547,17 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
         plab[j] = d->param[j].path;
     run_scale = swf_index_scale(h->file, "run", "sweep run", d->nruns);
     par_scale = swf_label_scale(h->file, "parameter", "swept setting (--set path)", d->nparams, plab);
+    if (run_scale >= 0 && par_scale >= 0) {
+        /* the same settings by name path (list elements by name): the labels
+         * of plots and exported columns */
+        for (int j = 0; j < d->nparams; j++)
+            plab[j] = d->param[j].name != NULL ? d->param[j].name : d->param[j].path;
+        if (swf_named_params(h->file, par_scale, d->nparams, plab) < 0) {
+            free(plab);
+            rc = swf_fail(e, path, "parameter_name");
+            goto out;
+        }
+    }
     free(plab);
     if (run_scale < 0 || par_scale < 0) {
         rc = swf_fail(e, path, "run and parameter axes");

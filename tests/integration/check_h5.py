@@ -162,8 +162,11 @@ def _check_h5py(path, expect_vars, errs):
             if len(dims) != ds.ndim:
                 errs.append("%s: dims attribute %r does not match rank %d" % (name, dims, ds.ndim))
                 continue
-            # a sweep puts `run` (or, for per-point summaries, `point`) before time; the
-            # governments' decision table is along `decision` alone (DESIGN 3b)
+            # a sweep puts `run` (or, for per-point summaries, `point`) before time;
+            # parameter_name(parameter) names the swept settings; the governments'
+            # decision table is along `decision` alone (DESIGN 3b)
+            if name == "parameter_name" and dims == ["parameter"]:
+                continue
             if not dims or dims[0] not in ("time", "run", "point", "decision"):
                 errs.append("%s: first dimension is not time" % name)
             if len(dims) > 1 and dims[0] in ("run", "point") and dims[1] == "time" \

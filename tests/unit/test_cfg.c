@@ -473,7 +473,7 @@ static void test_apply_set(void **state)
     assert_int_equal(set(&c, "trade.label=word", &e), SANC_OK);
     assert_string_equal(config_setting_get_string(config_lookup(&c.lc, "trade.label")), "word");
     assert_int_equal(set(&c, "nosuch.x=1", &e), SANC_ECONFIG);
-    assert_string_equal(e.msg, "--set nosuch.x=1: unknown setting path 'nosuch.x'");
+    assert_string_equal(e.msg, "--set nosuch.x=1: unknown setting path 'nosuch.x' (no setting 'nosuch' in the top level)");
     assert_int_equal(set(&c, "events.[3].name=x", &e), SANC_ECONFIG);
     assert_contains(e.msg, "unknown setting path");
     assert_int_equal(set(&c, "trade.sigma.x=1", &e), SANC_ECONFIG);

@@ -308,6 +308,30 @@ static int op_scenario(void *ctx, errbuf *e)
     return rc;
 }
 
+/* Scenario inheritance: a child of the fixture with merged blocks, append,
+ * remove, set by name and a --set by name (cfginherit.c, cfgpath.c). */
+static int op_inherit(void *ctx, errbuf *e)
+{
+    fx *f = ctx;
+    char child[400];
+    snprintf(child, sizeof child, "%s/in_child.cfg", f->dir);
+    fx_write(child, "base = \"s.cfg\";\n"
+                    "scenario = { name = \"kid\"; };\n"
+                    "trade = { adjustment = 0.4; };\n"
+                    "append = { events = ( { name = \"c\"; start = 2; exporters = [\"AAA\"]; importers = [\"CCC\"];\n"
+                    "                        factor = 1.5; } ); };\n"
+                    "remove = [\"events.[name=\\\"b\\\"]\"];\n"
+                    "set = [\"events.[name=\\\"c\\\"].factor=2.5\"];\n");
+    fault_start();
+    scenario sc;
+    char *ov[] = {"events.[name=\"a\"].factor=3"};
+    int rc = scenario_load(&sc, child, ov, 1, -1, e);
+    if (rc == SANC_OK && (sc.nevents != 2 || strcmp(sc.name, "kid") != 0))
+        rc = err_set(e, SANC_EINTERNAL, "inherited scenario read wrongly");
+    scenario_destroy(&sc);
+    return rc;
+}
+
 static int op_check(void *ctx, errbuf *e)
 {
     fx *f = ctx;
@@ -495,7 +519,8 @@ static void test_sweep_design(void **state)
     }
     char csv[300];
     snprintf(csv, sizeof csv, "%s/in_design.csv", f->dir);
-    fx_write(csv, "trade.sigma, events.[0].factor\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
+    /* a name path in the header, quoted as RFC 4180 (as sancsim export writes it) */
+    fx_write(csv, "trade.sigma, \"events.[name=\"\"a\"\"].factor\"\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
     fx_sweep_design_case(f, "in_file.cfg",
                          "sweep = { design = \"file\"; file = \"in_design.csv\"; keep = [\"welfare\"]; };\n", 3, 2);
 }
@@ -579,6 +604,7 @@ FAULT_TEST(test_trade_nolist, op_trade_nolist, 10000)
 FAULT_TEST(test_shocks, op_shocks, 10000)
 FAULT_TEST(test_cfg, op_cfg, 10000)
 FAULT_TEST(test_scenario, op_scenario, 20000)
+FAULT_TEST(test_inherit, op_inherit, 20000)
 FAULT_TEST(test_check, op_check, 20000)
 FAULT_TEST(test_ge, op_ge, 10000)
 FAULT_TEST(test_run, op_run, 50000)
@@ -607,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_wrappers_active),
         cmocka_unit_test_setup_teardown(test_countries, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_trade, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_inherit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_trade_nolist, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_shocks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_cfg, fx_setup, fx_teardown),
