@@ -310,7 +310,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "diff") == 0)
         return cmd_diff(argc - 1, argv + 1);
     if (argc == 3 && strcmp(argv[1], "help") == 0 &&
-        (strcmp(argv[2], "export") == 0 || strcmp(argv[2], "diff") == 0))
+        (strcmp(argv[2], "export") == 0 || strcmp(argv[2], "diff") == 0 || strcmp(argv[2], "help") == 0))
         return cmd_help(argv[2]);
     cli_args a;
     errbuf e;

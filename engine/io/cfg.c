@@ -475,7 +475,9 @@ const char *cfg_intern_file(cfg *c, const char *name, const char *prefix)
 /* Point every setting's file at the cfg's own copy of its shown name. */
 static int cfg__intern_tree(cfg *c, config_setting_t *s)
 {
-    if (s->file != NULL && s->file != cfg__set_marker && cfg_file_entry(c, s->file) == NULL) {
+    /* parsed from memory, the main file's settings have no file name:
+     * they are the scenario file's (c->path) */
+    if (s->file != cfg__set_marker && (s->file == NULL || cfg_file_entry(c, s->file) == NULL)) {
         char shown[2048];
         cfg__display_file(c, s->file, shown, sizeof shown);
         cfg__tidy_name(shown);
