@@ -32,6 +32,8 @@ void dataset_free(dataset *d)
         free(d->io);
     }
     free(d->io_sig);
+    for (int f = 0; f < d->nio_files; f++)
+        free(d->io_path[f]);
     data_trade_free(&d->trade);
     data_countries_free(&d->countries);
     free(d->trade_path);

@@ -10,6 +10,8 @@
 #include "data.h"
 #include "err.h"
 
+#define DATASET_MAX_IO_FILES 8
+
 typedef struct dataset {
     char *trade_path;          /* resolved paths as read (countries: NULL if none) */
     char *countries_path;
@@ -19,6 +21,9 @@ typedef struct dataset {
      * trade then holds its flows (imports net of tariffs) and labels. */
     struct iodata *io;
     char *io_sig;              /* the io files with their mappings, to share the dataset */
+    int nio_files;             /* the io files read, with their SHA-256 (provenance) */
+    char *io_path[DATASET_MAX_IO_FILES];
+    char io_sha256[DATASET_MAX_IO_FILES][65];
 } dataset;
 
 /* Load the trade file (and the countries file, if any). */

@@ -16,6 +16,7 @@ relative paths point at ../shared beside the repository).  The whole process
 time is printed (the goal is < 0.2 s; the test fails only above 10 s, since
 CI machines are shared).  Skips (77) without ../shared/data/cp2015.
 """
+import hashlib
 import os
 import subprocess
 import sys
@@ -76,6 +77,18 @@ def main():
                 mc = np.max(np.abs(X[t].sum(axis=(1, 2)) - Y[t]) / Y[t])
                 if mc > 1e-12:
                     fails.append("period %d: markets do not clear in seller values (rel %.2e)" % (t, mc))
+            # every production-network file is listed with its SHA-256 (DESIGN 4:
+            # --resume and merge refuse changed data)
+            prov = f["provenance/data_sha256"][()]
+            prov = prov.decode() if isinstance(prov, bytes) else str(prov)
+            listed = dict(reversed(ln.split("  ", 1)) for ln in prov.splitlines() if ln)
+            for name in ("trade.csv", "intermediate_consumption.csv", "final_consumption.csv",
+                         "value_added.csv", "deficit.csv", "theta.csv"):
+                path = os.path.join(cp, name)
+                with open(path, "rb") as fh:
+                    sha = hashlib.sha256(fh.read()).hexdigest()
+                if listed.get(path) != sha:
+                    fails.append("provenance/data_sha256 lacks %s with its SHA-256" % name)
             for t in (0,):
                 for v in ("welfare", "real_wage", "wage", "price_index"):
                     if np.max(np.abs(f[v][t] - 1)) != 0:
