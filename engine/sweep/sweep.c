@@ -275,22 +275,8 @@ static int sw_validate(const sweep_opts *o, const scenario *base, const sweep_de
     char buf[4300];
     for (int j = 0; j < d->nparams; j++) {
         const sweep_param *p = &d->param[j];
-        int nv = 1;
-        if (p->kind == SWEEP_P_VALUES || p->kind == SWEEP_P_RANGE)
-            nv = p->nlevels;
-        for (int i = 0; i < nv; i++) {
-            double v;
-            if (p->kind == SWEEP_P_VALUES || p->kind == SWEEP_P_RANGE)
-                v = p->categorical ? i : p->level[i];
-            else if (p->kind == SWEEP_P_UNIFORM)
-                v = p->min + 0.5 * (p->max - p->min); /* min + max may overflow */
-            else if (p->kind == SWEEP_P_NORMAL)
-                v = p->mean;
-            else
-                v = d->point[j]; /* design file: its first row */
-            if ((p->target_type == CONFIG_TYPE_INT || p->target_type == CONFIG_TYPE_INT64) &&
-                p->kind != SWEEP_P_VALUES && p->kind != SWEEP_P_RANGE)
-                v = (double)(long long)(v + (v < 0 ? -0.5 : 0.5));
+        double v;
+        for (int i = 0; sweep_design_probe(d, j, i, &v); i++) {
             int rc = sweep_override_value(p, v, buf, sizeof buf, e);
             errbuf sub;
             err_init(&sub);
@@ -654,7 +640,9 @@ static int sw_prepare(const sweep_opts *o, sw_base *B, errbuf *e)
     char *dtext = scenario_data_sha256(&B->sc);
     if (dtext == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
-    size_t dl = strlen(dtext), fl = B->d.file_path ? strlen(B->d.file_path) + 68 : 0;
+    char fsha[65];
+    const char *fpath = sweep_design_input(&B->d, fsha);
+    size_t dl = strlen(dtext), fl = fpath ? strlen(fpath) + 68 : 0;
     B->data_sha = malloc(dl + fl + 1);
     if (B->data_sha == NULL) {
         free(dtext);
@@ -662,8 +650,8 @@ static int sw_prepare(const sweep_opts *o, sw_base *B, errbuf *e)
     }
     memcpy(B->data_sha, dtext, dl + 1);
     free(dtext);
-    if (B->d.file_path)
-        snprintf(B->data_sha + dl, fl + 1, "%s  %s\n", B->d.file_sha256, B->d.file_path);
+    if (fpath)
+        snprintf(B->data_sha + dl, fl + 1, "%s  %s\n", fsha, fpath);
     /* only the hashes enter the manifest: the same files seen from another
      * working directory are the same data */
     char dhash[65];

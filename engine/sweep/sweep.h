@@ -19,8 +19,11 @@
 #include "progress.h"
 
 struct scenario;
+struct sweep_design_ops;
 
-enum sweep_design_kind { SWEEP_GRID = 0, SWEEP_RANDOM, SWEEP_SOBOL, SWEEP_LHS, SWEEP_FILE };
+/* How a parameter's values are given (the designs' parsers set it: values
+ * and range for grid, uniform and normal for the sampled designs, column
+ * for a design file). */
 enum sweep_param_kind { SWEEP_P_VALUES = 0, SWEEP_P_RANGE, SWEEP_P_UNIFORM, SWEEP_P_NORMAL, SWEEP_P_COLUMN };
 enum sweep_status { SWEEP_PENDING = 0, SWEEP_DONE = 1, SWEEP_FAILED = 2 };
 
@@ -38,8 +41,11 @@ typedef struct sweep_param {
     int line;           /* source line, for messages */
 } sweep_param;
 
+/* A design is chosen by name from the registry of design.c (one ops table
+ * per design, engine/sweep/designs/, see sweep_design.h). */
 typedef struct sweep_design {
-    int kind;              /* enum sweep_design_kind */
+    const struct sweep_design_ops *ops;
+    void *state;           /* the design's own (e.g. the file it read); freed by sweep_design_free */
     int64_t npoints, replicates, nruns;
     int nparams;
     sweep_param *param;
@@ -48,8 +54,6 @@ typedef struct sweep_design {
     char **keep;
     int common_seeds, summaries;
     uint64_t base_seed;
-    char *file_path;        /* design = "file": the file read, and the SHA-256 of its bytes */
-    char file_sha256[65];
 } sweep_design;
 
 /* Read and expand the scenario's `sweep` block (SANC_ECONFIG on errors:
@@ -57,6 +61,16 @@ typedef struct sweep_design {
  * not yet tried on the scenario: see sweep_validate. */
 int  sweep_design_load(sweep_design *d, const struct scenario *sc, errbuf *e);
 void sweep_design_free(sweep_design *d);
+/* The design's name (the `design` setting; the file's sweep_design). */
+const char *sweep_design_name(const sweep_design *d);
+/* Value i (0, 1, ...) parameter j is tried with on the base scenario before
+ * any run: 1 and *v, or 0 past the last (every level of a grid; one
+ * representative value otherwise). */
+int sweep_design_probe(const sweep_design *d, int j, int i, double *v);
+/* The file the design read (a design file), with the SHA-256 of its bytes,
+ * recorded beside the data files in /provenance/data_sha256 and the
+ * manifest; NULL when it read none. */
+const char *sweep_design_input(const sweep_design *d, char sha256[65]);
 
 /* Seed of run r: rng_mix32(base) XOR r, or XOR the replicate index with
  * common_seeds (DESIGN section 6). */

@@ -641,14 +641,13 @@ int sweep_h5_create(sweep_h5 **out, const char *path, const sweep_layout *L, con
     }
     if ((rc = swf_manifest(h, d, run_scale, par_scale, e)) != SANC_OK)
         goto out;
-    const char *dnames[] = {"grid", "random", "sobol", "lhs", "file"};
     char keep[2048];
     size_t kl = 0;
     keep[0] = '\0';
     for (int i = 0; i < L->nvars && kl < sizeof keep; i++)
         kl += (size_t)snprintf(keep + kl, sizeof keep - kl, "%s%s", i ? " " : "", L->var[i].name);
     if (h5util_attr_str(h->file, "Conventions", "CF-1.8") < 0 ||
-        h5util_attr_str(h->file, "sweep_design", dnames[d->kind]) < 0 ||
+        h5util_attr_str(h->file, "sweep_design", sweep_design_name(d)) < 0 ||
         swf_attr_i64(h->file, "sweep_runs", d->nruns) < 0 || swf_attr_i64(h->file, "sweep_points", d->npoints) < 0 ||
         swf_attr_i64(h->file, "sweep_replicates", d->replicates) < 0 ||
         swf_attr_i64(h->file, "common_seeds", d->common_seeds) < 0 ||
