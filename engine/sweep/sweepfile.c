@@ -746,21 +746,16 @@ void sweep_h5_flush(sweep_h5 *h)
 /* summaries                                                           */
 
 /* Per point, across the replicates that finished: mean and the 5/50/95
- * percentiles of every float variable, as <var>_mean etc. (point, time, ...). */
-static int swf_summaries(hid_t file, const char *path, errbuf *e)
+ * percentiles of every float variable, as <var>_mean etc. (point, time, ...).
+ * Phases: the point axis, the points' parameter values (point_param), then
+ * each kept float variable (swf_summary_var: its axes, its four outputs,
+ * then point by point the replicates read, summarised and written). */
+
+/* point_param: run_param of each point's first run (every replicate of a
+ * point has the same values), for plotting against them. */
+static int swf_point_params(hid_t file, const char *path, hid_t pscale, int64_t P, int64_t R, errbuf *e)
 {
-    int64_t P = swf_read_i64(file, "sweep_points"), R = swf_read_i64(file, "sweep_replicates");
-    char keep[2048];
-    swf_read_str(file, "keep", keep, sizeof keep);
-    if (P < 1 || R < 1)
-        return err_set(e, SANC_EIO, "%s: not a sweep file", path);
-    if (H5Lexists(file, "point", H5P_DEFAULT) > 0)
-        return SANC_OK; /* already there (a merge of a merged file) */
-    hid_t pscale = swf_index_scale(file, "point", "design point", P);
-    if (pscale < 0)
-        return swf_fail(e, path, "point axis");
     int rc = SANC_OK;
-    /* the design point's parameter values, for plotting against them */
     hid_t rp = H5Dopen2(file, "run_param", H5P_DEFAULT), par = H5Dopen2(file, "parameter", H5P_DEFAULT);
     hid_t rps = rp >= 0 ? H5Dget_space(rp) : -1;
     hsize_t rpd[2] = {0, 0};
@@ -794,131 +789,216 @@ static int swf_summaries(hid_t file, const char *path, errbuf *e)
         H5Dclose(rp);
     if (par >= 0)
         H5Dclose(par);
+    return rc;
+}
+
+/* One kept variable being summarised: its dataset and shape, the scales
+ * of its summaries' axes (point, then its own), its four outputs and the
+ * work buffers (R replicates x n cells, a column, 4 x n results). */
+typedef struct swf_sum {
+    hid_t file, ds, fs, stat_ds;
+    const char *path, *name;
+    int rank;
+    hsize_t dims[SWF_MAXRANK];
+    size_t n;
+    int64_t P, R;
+    hid_t scales[SWF_MAXRANK], out[4];
+    char dattr[200];
+    double *buf, *col, *res;
+    signed char *status;
+} swf_sum;
+
+/* The summaries' axes: point, then each axis of the variable by its name
+ * in the variable's dims attribute. */
+static void swf_sum_axes(swf_sum *S, hid_t pscale)
+{
+    S->scales[0] = pscale;
+    snprintf(S->dattr, sizeof S->dattr, "point");
+    for (int k = 1; k < S->rank; k++)
+        S->scales[k] = -1;
+    char vd[200];
+    swf_read_str(S->ds, "dims", vd, sizeof vd);
+    int k = 0;
+    for (char *save = NULL, *a = strtok_r(vd, " ", &save); a; a = strtok_r(NULL, " ", &save), k++) {
+        if (k == 0)
+            continue;
+        if (k < S->rank)
+            S->scales[k] = H5Dopen2(S->file, a, H5P_DEFAULT);
+        strncat(S->dattr, " ", sizeof S->dattr - strlen(S->dattr) - 1);
+        strncat(S->dattr, a, sizeof S->dattr - strlen(S->dattr) - 1);
+    }
+}
+
+/* <var>_mean, _p05, _p50, _p95: (point, ...), NaN-filled, described. */
+static int swf_sum_create(swf_sum *S, errbuf *e)
+{
+    hsize_t odims[SWF_MAXRANK], och[SWF_MAXRANK];
+    odims[0] = (hsize_t)S->P;
+    och[0] = 1;
+    for (int a = 1; a < S->rank; a++) {
+        odims[a] = S->dims[a];
+        och[a] = S->dims[a] ? S->dims[a] : 1;
+    }
+    for (int s = 0; s < 4; s++) {
+        char nm[256], ln[256];
+        snprintf(nm, sizeof nm, "%s_%s", S->name, swf_stat_names[s]);
+        snprintf(ln, sizeof ln, "%s of %s across replicates", s == 0 ? "mean" : swf_stat_names[s], S->name);
+        char units[128], desc[512];
+        swf_read_str(S->ds, "units", units, sizeof units);
+        snprintf(desc, sizeof desc, "%s over the replicates of each design point that finished (NaN when "
+                 "none did)", s == 0 ? "mean" : s == 1 ? "5th percentile" : s == 2 ? "median" : "95th percentile");
+        double nan = NAN;
+        S->out[s] = swf_dataset(S->file, nm, H5T_IEEE_F64LE, S->rank, odims, och, &nan, S->scales);
+        if (S->out[s] < 0 || swf_fill_attr(S->out[s], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) < 0 ||
+            swf_describe(S->out[s], units, ln, desc, S->dattr) < 0)
+            return swf_fail(e, S->path, nm);
+    }
+    return SANC_OK;
+}
+
+/* Point p's replicates and their statuses into S->buf and S->status. */
+static int swf_sum_read(swf_sum *S, int64_t p)
+{
+    hsize_t st[SWF_MAXRANK] = {0}, cnt[SWF_MAXRANK];
+    st[0] = (hsize_t)(p * S->R);
+    cnt[0] = (hsize_t)S->R;
+    for (int a = 1; a < S->rank; a++)
+        cnt[a] = S->dims[a];
+    hsize_t mn = (hsize_t)S->R * S->n, s1 = (hsize_t)(p * S->R), c1 = (hsize_t)S->R;
+    hid_t ms = H5Screate_simple(1, &mn, NULL), ss = H5Dget_space(S->stat_ds), ms1 = H5Screate_simple(1, &c1, NULL);
+    int bad = H5Sselect_hyperslab(S->fs, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+              H5Dread(S->ds, H5T_NATIVE_DOUBLE, ms, S->fs, H5P_DEFAULT, S->buf) < 0 ||
+              H5Sselect_hyperslab(ss, H5S_SELECT_SET, &s1, NULL, &c1, NULL) < 0 ||
+              H5Dread(S->stat_ds, H5T_NATIVE_SCHAR, ms1, ss, H5P_DEFAULT, S->status) < 0;
+    H5Sclose(ms);
+    H5Sclose(ss);
+    H5Sclose(ms1);
+    return bad ? -1 : 0;
+}
+
+/* Each cell's mean and percentiles over the finished, non-NaN replicates
+ * (NaN when there are none) into S->res (statistic-major). */
+static void swf_sum_stats(swf_sum *S)
+{
+    size_t n = S->n;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = 0;
+        for (int64_t r = 0; r < S->R; r++)
+            if (S->status[r] == SWEEP_DONE && !isnan(S->buf[(size_t)r * n + i]))
+                S->col[m++] = S->buf[(size_t)r * n + i];
+        if (m == 0) {
+            for (int s = 0; s < 4; s++)
+                S->res[s * n + i] = NAN;
+            continue;
+        }
+        gsl_sort(S->col, 1, m);
+        S->res[i] = gsl_stats_mean(S->col, 1, m);
+        S->res[n + i] = gsl_stats_quantile_from_sorted_data(S->col, 1, m, 0.05);
+        S->res[2 * n + i] = gsl_stats_quantile_from_sorted_data(S->col, 1, m, 0.50);
+        S->res[3 * n + i] = gsl_stats_quantile_from_sorted_data(S->col, 1, m, 0.95);
+    }
+}
+
+/* Point p's row of each of the four outputs. */
+static int swf_sum_write(swf_sum *S, int64_t p)
+{
+    int bad = 0;
+    for (int s = 0; !bad && s < 4; s++) {
+        hsize_t os[SWF_MAXRANK] = {0}, oc[SWF_MAXRANK];
+        os[0] = (hsize_t)p;
+        oc[0] = 1;
+        for (int a = 1; a < S->rank; a++)
+            oc[a] = S->dims[a];
+        hsize_t nn = S->n;
+        hid_t ofs = H5Dget_space(S->out[s]), oms = H5Screate_simple(1, &nn, NULL);
+        bad = H5Sselect_hyperslab(ofs, H5S_SELECT_SET, os, NULL, oc, NULL) < 0 ||
+              H5Dwrite(S->out[s], H5T_NATIVE_DOUBLE, oms, ofs, H5P_DEFAULT, S->res + s * S->n) < 0;
+        H5Sclose(ofs);
+        H5Sclose(oms);
+    }
+    return bad ? -1 : 0;
+}
+
+/* The summaries of kept variable `name` (nothing for an integer or empty
+ * one). */
+static int swf_summary_var(hid_t file, const char *path, hid_t pscale, hid_t stat_ds, signed char *status,
+                           int64_t P, int64_t R, const char *name, errbuf *e)
+{
+    swf_sum S;
+    memset(&S, 0, sizeof S);
+    S.file = file;
+    S.path = path;
+    S.name = name;
+    S.stat_ds = stat_ds;
+    S.status = status;
+    S.P = P;
+    S.R = R;
+    for (int s = 0; s < 4; s++)
+        S.out[s] = -1;
+    if ((S.ds = H5Dopen2(file, name, H5P_DEFAULT)) < 0)
+        return swf_fail(e, path, name);
+    hid_t ft = H5Dget_type(S.ds);
+    S.fs = H5Dget_space(S.ds);
+    int is_float = H5Tget_class(ft) == H5T_FLOAT;
+    S.rank = H5Sget_simple_extent_dims(S.fs, S.dims, NULL);
+    S.n = 1;
+    for (int k = 1; k < S.rank; k++)
+        S.n *= (size_t)S.dims[k];
+    int rc = SANC_OK;
+    if (!is_float || S.n == 0)
+        goto out;
+    swf_sum_axes(&S, pscale);
+    S.buf = malloc(sizeof *S.buf * S.n * (size_t)R);
+    S.col = malloc(sizeof *S.col * (size_t)R);
+    S.res = malloc(sizeof *S.res * S.n * 4);
+    if (S.buf == NULL || S.col == NULL || S.res == NULL)
+        rc = err_set(e, SANC_ENOMEM, "out of memory");
+    if (rc == SANC_OK)
+        rc = swf_sum_create(&S, e);
+    for (int64_t p = 0; rc == SANC_OK && p < P; p++) {
+        if (swf_sum_read(&S, p) < 0) {
+            rc = swf_fail(e, path, name);
+            break;
+        }
+        swf_sum_stats(&S);
+        if (swf_sum_write(&S, p) < 0)
+            rc = swf_fail(e, path, name);
+    }
+    free(S.buf);
+    free(S.col);
+    free(S.res);
+    for (int s = 0; s < 4; s++)
+        if (S.out[s] >= 0)
+            H5Dclose(S.out[s]);
+    for (int a = 1; a < S.rank; a++)
+        if (S.scales[a] >= 0)
+            H5Dclose(S.scales[a]);
+out:
+    H5Tclose(ft);
+    H5Sclose(S.fs);
+    H5Dclose(S.ds);
+    return rc;
+}
+
+static int swf_summaries(hid_t file, const char *path, errbuf *e)
+{
+    int64_t P = swf_read_i64(file, "sweep_points"), R = swf_read_i64(file, "sweep_replicates");
+    char keep[2048];
+    swf_read_str(file, "keep", keep, sizeof keep);
+    if (P < 1 || R < 1)
+        return err_set(e, SANC_EIO, "%s: not a sweep file", path);
+    if (H5Lexists(file, "point", H5P_DEFAULT) > 0)
+        return SANC_OK; /* already there (a merge of a merged file) */
+    hid_t pscale = swf_index_scale(file, "point", "design point", P);
+    if (pscale < 0)
+        return swf_fail(e, path, "point axis");
+    int rc = swf_point_params(file, path, pscale, P, R, e);
     hid_t stat_ds = H5Dopen2(file, "run_status", H5P_DEFAULT);
     signed char *status = malloc((size_t)R);
     if (rc == SANC_OK && (stat_ds < 0 || status == NULL))
         rc = swf_fail(e, path, "run_status");
-    for (char *tok = strtok(keep, " "); rc == SANC_OK && tok; tok = strtok(NULL, " ")) {
-        hid_t ds = H5Dopen2(file, tok, H5P_DEFAULT);
-        if (ds < 0) {
-            rc = swf_fail(e, path, tok);
-            break;
-        }
-        hid_t ft = H5Dget_type(ds), fs = H5Dget_space(ds);
-        int is_float = H5Tget_class(ft) == H5T_FLOAT;
-        hsize_t dims[SWF_MAXRANK];
-        int rank = H5Sget_simple_extent_dims(fs, dims, NULL);
-        size_t n = 1;
-        for (int k = 1; k < rank; k++)
-            n *= (size_t)dims[k];
-        if (!is_float || n == 0) {
-            H5Tclose(ft);
-            H5Sclose(fs);
-            H5Dclose(ds);
-            continue;
-        }
-        hid_t scales[SWF_MAXRANK], out[4] = {-1, -1, -1, -1};
-        scales[0] = pscale;
-        char dattr[200] = "point";
-        for (int k = 1; k < rank; k++)
-            scales[k] = -1;
-        /* each axis' scale by its name in the dims attribute */
-        char vd[200];
-        swf_read_str(ds, "dims", vd, sizeof vd);
-        int k = 0;
-        for (char *save = NULL, *a = strtok_r(vd, " ", &save); a; a = strtok_r(NULL, " ", &save), k++) {
-            if (k == 0)
-                continue;
-            if (k < rank)
-                scales[k] = H5Dopen2(file, a, H5P_DEFAULT);
-            strncat(dattr, " ", sizeof dattr - strlen(dattr) - 1);
-            strncat(dattr, a, sizeof dattr - strlen(dattr) - 1);
-        }
-        double *buf = malloc(sizeof *buf * n * (size_t)R), *col = malloc(sizeof *col * (size_t)R);
-        double *res = malloc(sizeof *res * n * 4);
-        hsize_t odims[SWF_MAXRANK], och[SWF_MAXRANK];
-        odims[0] = (hsize_t)P;
-        och[0] = 1;
-        for (int a = 1; a < rank; a++) {
-            odims[a] = dims[a];
-            och[a] = dims[a] ? dims[a] : 1;
-        }
-        if (buf == NULL || col == NULL || res == NULL)
-            rc = err_set(e, SANC_ENOMEM, "out of memory");
-        for (int s = 0; rc == SANC_OK && s < 4; s++) {
-            char nm[256], ln[256];
-            snprintf(nm, sizeof nm, "%s_%s", tok, swf_stat_names[s]);
-            snprintf(ln, sizeof ln, "%s of %s across replicates", s == 0 ? "mean" : swf_stat_names[s], tok);
-            char units[128], desc[512];
-            swf_read_str(ds, "units", units, sizeof units);
-            snprintf(desc, sizeof desc, "%s over the replicates of each design point that finished (NaN when "
-                     "none did)", s == 0 ? "mean" : s == 1 ? "5th percentile" : s == 2 ? "median" : "95th percentile");
-            double nan = NAN;
-            out[s] = swf_dataset(file, nm, H5T_IEEE_F64LE, rank, odims, och, &nan, scales);
-            if (out[s] < 0 || swf_fill_attr(out[s], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) < 0 ||
-                swf_describe(out[s], units, ln, desc, dattr) < 0)
-                rc = swf_fail(e, path, nm);
-        }
-        for (int64_t p = 0; rc == SANC_OK && p < P; p++) {
-            hsize_t st[SWF_MAXRANK] = {0}, cnt[SWF_MAXRANK];
-            st[0] = (hsize_t)(p * R);
-            cnt[0] = (hsize_t)R;
-            for (int a = 1; a < rank; a++)
-                cnt[a] = dims[a];
-            hsize_t mn = (hsize_t)R * n, s1 = (hsize_t)(p * R), c1 = (hsize_t)R;
-            hid_t ms = H5Screate_simple(1, &mn, NULL), ss = H5Dget_space(stat_ds), ms1 = H5Screate_simple(1, &c1, NULL);
-            if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
-                H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0 ||
-                H5Sselect_hyperslab(ss, H5S_SELECT_SET, &s1, NULL, &c1, NULL) < 0 ||
-                H5Dread(stat_ds, H5T_NATIVE_SCHAR, ms1, ss, H5P_DEFAULT, status) < 0)
-                rc = swf_fail(e, path, tok);
-            H5Sclose(ms);
-            H5Sclose(ss);
-            H5Sclose(ms1);
-            for (size_t i = 0; rc == SANC_OK && i < n; i++) {
-                size_t m = 0;
-                for (int64_t r = 0; r < R; r++)
-                    if (status[r] == SWEEP_DONE && !isnan(buf[(size_t)r * n + i]))
-                        col[m++] = buf[(size_t)r * n + i];
-                if (m == 0) {
-                    for (int s = 0; s < 4; s++)
-                        res[s * n + i] = NAN;
-                    continue;
-                }
-                gsl_sort(col, 1, m);
-                res[i] = gsl_stats_mean(col, 1, m);
-                res[n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.05);
-                res[2 * n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.50);
-                res[3 * n + i] = gsl_stats_quantile_from_sorted_data(col, 1, m, 0.95);
-            }
-            for (int s = 0; rc == SANC_OK && s < 4; s++) {
-                hsize_t os[SWF_MAXRANK] = {0}, oc[SWF_MAXRANK];
-                os[0] = (hsize_t)p;
-                oc[0] = 1;
-                for (int a = 1; a < rank; a++)
-                    oc[a] = dims[a];
-                hsize_t nn = n;
-                hid_t ofs = H5Dget_space(out[s]), oms = H5Screate_simple(1, &nn, NULL);
-                if (H5Sselect_hyperslab(ofs, H5S_SELECT_SET, os, NULL, oc, NULL) < 0 ||
-                    H5Dwrite(out[s], H5T_NATIVE_DOUBLE, oms, ofs, H5P_DEFAULT, res + s * n) < 0)
-                    rc = swf_fail(e, path, tok);
-                H5Sclose(ofs);
-                H5Sclose(oms);
-            }
-        }
-        free(buf);
-        free(col);
-        free(res);
-        for (int s = 0; s < 4; s++)
-            if (out[s] >= 0)
-                H5Dclose(out[s]);
-        for (int a = 1; a < rank; a++)
-            if (scales[a] >= 0)
-                H5Dclose(scales[a]);
-        H5Tclose(ft);
-        H5Sclose(fs);
-        H5Dclose(ds);
-    }
+    for (char *tok = strtok(keep, " "); rc == SANC_OK && tok; tok = strtok(NULL, " "))
+        rc = swf_summary_var(file, path, pscale, stat_ds, status, P, R, tok, e);
     free(status);
     if (stat_ds >= 0)
         H5Dclose(stat_ds);
