@@ -1,6 +1,6 @@
 /*
  * test_metrics.c - unit tests of models/metrics.c on worlds built by hand
- * (fields zeroed, flows, route shares and sanction cover filled in), so
+ * (harness_world: fields zeroed, flows, route shares and sanction cover filled in), so
  * every expected value is a hand computation or an accounting identity:
  *   customs exports of i  = exports of i + transit through hubs located in i
  *   customs imports of j  = imports of j + transit through hubs located in j
@@ -24,34 +24,29 @@
 #include "world.h"
 #include "harness.h"
 
-/* A world of nc countries, one sector, with optional hubs and sanctions:
- * the routing and sanctions views metrics reads are the test's own. */
+/* A world of nc countries built by hand (harness_world), with optional
+ * hubs and sanctions: the routing and sanctions views metrics reads are
+ * the test's own. */
 typedef struct hw {
-    world w;
-    double *X0;
-    model m;
-    errbuf e;
+    harness h;
+    world *w;
+    double *X0;                /* the hand-built world's baseline */
     int *hub_via;
     double *share, *share_new; /* route shares, nhubs * n3 */
     unsigned char *cover;      /* nsanc * n3 */
     routing_view rv;
     sanctions_view sv;
-    model_views views;
 } hw;
 
 static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
 {
     hw *h = calloc(1, sizeof *h);
     assert_non_null(h);
-    world *w = &h->w;
-    w->nc = nc;
-    w->ns = ns;
-    w->T = 2;
+    harness_init(&h->h, "metrics");
+    harness_world(&h->h, nc, ns, 2);
+    h->w = &h->h.w;
+    h->X0 = h->w->X0_own;
     size_t n3 = (size_t)nc * nc * ns;
-    h->X0 = calloc(n3, sizeof *h->X0);
-    w->X0 = h->X0;
-    w->X = calloc(n3, sizeof *w->X);
-    assert_non_null(w->X);
     if (nhubs > 0) {
         h->hub_via = calloc((size_t)nhubs, sizeof *h->hub_via);
         h->share = calloc((size_t)nhubs * n3, sizeof *h->share);
@@ -61,32 +56,28 @@ static hw *hw_new(int nc, int ns, int nhubs, int nsanc)
     if (nsanc > 0)
         h->cover = calloc((size_t)nsanc * n3, 1);
     h->sv = (sanctions_view){.n = nsanc, .cover = h->cover};
-    h->views.routing = &h->rv;
-    h->views.sanctions = &h->sv;
-    w->out.dim_n[DIM_COUNTRY] = w->out.dim_n[DIM_PARTNER] = w->out.dim_n[DIM_EXPORTER] = w->out.dim_n[DIM_IMPORTER] = nc;
-    w->out.dim_n[DIM_SECTOR] = ns;
-    w->out.dim_n[DIM_HUB] = nhubs;
-    w->out.dim_n[DIM_SANCTION] = nsanc;
+    h->h.views.routing = &h->rv;
+    h->h.views.sanctions = &h->sv;
+    h->w->out.dim_n[DIM_HUB] = nhubs;
+    h->w->out.dim_n[DIM_SANCTION] = nsanc;
     return h;
 }
 
+/* metrics alone, on its defaults (a hand-built world has no scenario) */
 static int hw_init(hw *h)
 {
-    err_init(&h->e);
-    return model_start(&h->m, "metrics", NULL, &h->w, &h->views, &h->e);
+    static const char *const mods[] = {"metrics"};
+    return harness_pipeline(&h->h, mods, 1);
 }
 
 static void hw_step(hw *h)
 {
-    assert_int_equal(h->m.ops->step(&h->m, &h->w, 1, &h->e), SANC_OK);
+    harness_step(&h->h, 1);
 }
 
 static void hw_free(hw *h)
 {
-    if (h->m.ops && h->m.ops->finish)
-        h->m.ops->finish(&h->m);
-    world_destroy(&h->w); /* frees X */
-    free(h->X0);
+    harness_close(&h->h);
     free(h->hub_via);
     free(h->share);
     free(h->share_new);
@@ -94,36 +85,20 @@ static void hw_free(hw *h)
     free(h);
 }
 
-static const double *var(const world *w, const char *name)
+static const double *var(const hw *h, const char *name)
 {
-    for (int i = 0; i < w->out.nvars; i++)
-        if (strcmp(w->out.vars[i].name, name) == 0)
-            return w->out.vars[i].data;
-    return NULL;
+    return harness_find_var(&h->h, name);
 }
 
 /* relative to max(1, |want|) */
 #define assert_near(got, want, tol) assert_close((got), (want), (tol) * fmax(1.0, fabs((double)(want))))
-
-static void assert_all_finite(const world *w)
-{
-    for (int v = 0; v < w->out.nvars; v++) {
-        size_t n = 1;
-        for (int d = 0; d < w->out.vars[v].ndims; d++)
-            n *= (size_t)w->out.dim_n[w->out.vars[v].dims[d]];
-        const double *p = w->out.vars[v].data;
-        for (size_t q = 0; q < n; q++)
-            if (!isfinite(p[q]))
-                fail_msg("%s[%zu] is not finite", w->out.vars[v].name, q);
-    }
-}
 
 /* Three countries, flows A->B 100 (30% via hub in C), B->A 40, A->C 10,
  * C->B 5, domestic sales on the diagonal. */
 static hw *three(void)
 {
     hw *h = hw_new(3, 1, 1, 0);
-    world *w = &h->w;
+    world *w = h->w;
     double x[3][3] = {{500, 100, 10}, {40, 300, 0}, {0, 5, 200}};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
@@ -138,8 +113,8 @@ static void test_customs_hand(void **state)
     (void)state;
     hw *h = three();
     assert_int_equal(hw_init(h), SANC_OK);
-    const world *w = &h->w;
-    const double *cu = var(w, "customs_flows"), *tr = var(w, "transit");
+    const world *w = h->w;
+    const double *cu = var(h, "customs_flows"), *tr = var(h, "transit");
     assert_non_null(cu);
     assert_non_null(tr);
     assert_near(tr[0], 30.0, 1e-15);
@@ -156,7 +131,7 @@ static void test_customs_identities(void **state)
     (void)state;
     int nc = 4, ns = 2;
     hw *h = hw_new(nc, ns, 3, 0);
-    world *w = &h->w;
+    world *w = h->w;
     size_t n3 = (size_t)nc * nc * ns;
     for (size_t c = 0; c < n3; c++)
         w->X[c] = h->X0[c] = 1.0 + (double)((c * 37) % 11);
@@ -172,7 +147,7 @@ static void test_customs_identities(void **state)
                         h->share[q * n3 + c] = 0.1 * (q + 1) * (double)((i + 2 * j + k) % 3) / 2.0;
             }
     assert_int_equal(hw_init(h), SANC_OK);
-    const double *cu = var(w, "customs_flows"), *tr = var(w, "transit");
+    const double *cu = var(h, "customs_flows"), *tr = var(h, "transit");
     double ex[4] = {0}, im[4] = {0}, total = 0.0, ttot = 0.0, ctot = 0.0;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
@@ -208,8 +183,8 @@ static void test_dependence(void **state)
     (void)state;
     hw *h = three();
     assert_int_equal(hw_init(h), SANC_OK);
-    const world *w = &h->w;
-    const double *D = var(w, "dependence"), *XD = var(w, "export_dependence"), *P = var(w, "power_balance");
+    const world *w = h->w;
+    const double *D = var(h, "dependence"), *XD = var(h, "export_dependence"), *P = var(h, "power_balance");
     assert_non_null(D);
     assert_non_null(XD);
     assert_non_null(P);
@@ -242,22 +217,22 @@ static void test_zero_trade(void **state)
 {
     (void)state;
     hw *h = hw_new(3, 2, 0, 1); /* autarky, no hubs, one sanction with no baseline value */
-    world *w = &h->w;
+    world *w = h->w;
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 2; k++)
             h->X0[W3(w, i, i, k)] = w->X[W3(w, i, i, k)] = 10.0;
     h->cover[W3(w, 0, 1, 0)] = 1;
     assert_int_equal(hw_init(h), SANC_OK);
-    assert_null(var(w, "transit"));
-    const double *D = var(w, "dependence"), *P = var(w, "power_balance"), *XD = var(w, "export_dependence");
+    assert_null(var(h, "transit"));
+    const double *D = var(h, "dependence"), *P = var(h, "power_balance"), *XD = var(h, "export_dependence");
     for (int q = 0; q < 9; q++) {
         assert_true(D[q] == 0.0);
         assert_true(XD[q] == 0.0);
         assert_true(P[q] == 0.0);
     }
-    assert_true(var(w, "sanction_remaining")[0] == 1.0);
-    assert_true(var(w, "sanction_rerouted")[0] == 0.0);
-    assert_all_finite(w);
+    assert_true(var(h, "sanction_remaining")[0] == 1.0);
+    assert_true(var(h, "sanction_rerouted")[0] == 0.0);
+    harness_assert_finite(&h->h);
     hw_free(h);
 }
 
@@ -265,7 +240,7 @@ static void test_sanction_metrics(void **state)
 {
     (void)state;
     hw *h = hw_new(3, 1, 1, 2);
-    world *w = &h->w;
+    world *w = h->w;
     double x0[3][3] = {{500, 100, 10}, {40, 300, 0}, {0, 5, 200}};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
@@ -277,7 +252,7 @@ static void test_sanction_metrics(void **state)
     h->cover[W3(w, 1, 0, 0)] = 1;
     h->cover[3 * 3 + W3(w, 0, 2, 0)] = 1;
     assert_int_equal(hw_init(h), SANC_OK);
-    const double *rem = var(w, "sanction_remaining"), *rer = var(w, "sanction_rerouted");
+    const double *rem = var(h, "sanction_remaining"), *rer = var(h, "sanction_rerouted");
     assert_non_null(rem);
     assert_non_null(rer);
     assert_near(rem[0], 1.0, 1e-15);
@@ -292,7 +267,7 @@ static void test_sanction_metrics(void **state)
     assert_near(rer[0], 42.0 / 140.0, 1e-15);
     assert_near(rem[1], 0.0, 1e-15);
     assert_near(rer[1], 0.0, 1e-15);
-    assert_all_finite(w);
+    harness_assert_finite(&h->h);
     hw_free(h);
 }
 
@@ -308,7 +283,7 @@ static void test_settlement_same_period(void **state)
 {
     (void)state;
     hw *h = hw_new(4, 1, 0, 0);
-    world *w = &h->w;
+    world *w = h->w;
     char *names[] = {"S", "fb"};
     double cost[] = {0.01, 0.05};
     double *share = calloc(4 * 4 * 2, sizeof *share);
@@ -323,13 +298,13 @@ static void test_settlement_same_period(void **state)
             share[(i * 4 + j) * 2 + 1] = 1.0 - sS[i][j];
         }
     payments_view pv = {.nsys = 1, .sys_name = names, .sys_cost = cost, .share = share};
-    h->views.payments = &pv;
+    h->h.views.payments = &pv;
     w->out.dim_n[DIM_PAYMENT_SYSTEM] = 2;
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             h->X0[W3(w, i, j, 0)] = w->X[W3(w, i, j, 0)] = 1.0;
     assert_int_equal(hw_init(h), SANC_OK);
-    const double *st = var(w, "settlement_share"), *pc = var(w, "payment_cost");
+    const double *st = var(h, "settlement_share"), *pc = var(h, "payment_cost");
     assert_non_null(st);
     assert_non_null(pc);
     assert_near(st[0 * 2 + 0], (2 * 0.8 + 2 * 0.2) / 4.0, 1e-15); /* period 0: baseline flows */
