@@ -8,7 +8,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "h5out.h"
+#include "harness.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -39,18 +39,18 @@
 static char *const countries[NC] = { "USA", "CHN", "RUS" };
 static char *const sectors[NS] = { "energy", "other" };
 
-typedef struct fixture {
-    char dir[256];
-    char path[300];
-    scenario sc;
-    world w;
-    double time_days[NT];
+/* The harness's folder and a world built by hand (harness_world) with
+ * the scenario fields the recorder reads filled in; the variables' data
+ * are the fixture's own. */
+typedef struct h5fx {
+    harness h;
+    char path[512]; /* the output */
     double flows[NC * NC * NS];
     double welfare[NC];
     double power[NC * NC];
     int iters;
     double sanction_none[1];
-} fixture;
+} h5fx;
 
 /* Independent closed forms for each period's values. */
 static double flow_value(int t, int i, int j, int k)
@@ -61,9 +61,9 @@ static double welfare_value(int t, int i) { return 1.0 + 0.125 * t * (i + 1); }
 static double power_value(int t, int i, int j) { return (i == j) ? 0.0 : 0.5 * t - j + 0.0625 * i; }
 static int iters_value(int t) { return 7 + 3 * t; }
 
-static void fill_period(fixture *f, int t)
+static void fill_period(h5fx *f, int t)
 {
-    f->w.t = t;
+    f->h.w.t = t;
     for (int i = 0; i < NC; i++) {
         f->welfare[i] = welfare_value(t, i);
         for (int j = 0; j < NC; j++) {
@@ -94,33 +94,34 @@ static void add_var(world *w, const char *name, const char *units, int is_int, c
     assert_int_equal(world_add_var(w, &v, &e), SANC_OK);
 }
 
-static int setup(void **state)
+static int h5fx_setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
+    h5fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_h5out.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/out.h5", f->dir);
+    harness_init(&f->h, "h5out");
+    snprintf(f->path, sizeof f->path, "%s", harness_file(&f->h, "out.h5"));
 
-    f->sc.name = "unit";
-    f->sc.start_year = 2022;
-    f->sc.start_month = 1;
-    f->sc.step_months = 1;
-    f->sc.periods = NT;
-    f->sc.units = "USD million";
+    scenario *sc = &f->h.sc;
+    sc->name = "unit";
+    sc->start_year = 2022;
+    sc->start_month = 1;
+    sc->step_months = 1;
+    sc->periods = NT;
+    sc->units = "USD million";
 
-    world *w = &f->w;
-    w->sc = &f->sc;
-    w->nc = NC;
-    w->ns = NS;
-    w->T = w->out.T = NT;
-    w->out.start_year = f->sc.start_year;
-    w->out.start_month = f->sc.start_month;
-    /* 2022-01-01, 2022-02-01 (+31 days), 2022-03-01 (+28 more) */
-    f->time_days[0] = 0.0;
-    f->time_days[1] = 31.0;
-    f->time_days[2] = 59.0;
-    w->out.time_days = f->time_days;
+    harness_world(&f->h, NC, NS, NT);
+    world *w = &f->h.w;
+    w->sc = sc;
+    w->out.start_year = sc->start_year;
+    w->out.start_month = sc->start_month;
+    /* 2022-01-01, 2022-02-01 (+31 days), 2022-03-01 (+28 more); the world
+     * frees it */
+    double *days = malloc(NT * sizeof *days);
+    assert_non_null(days);
+    days[0] = 0.0;
+    days[1] = 31.0;
+    days[2] = 59.0;
+    w->out.time_days = days;
     world_set_dim(w, DIM_COUNTRY, NC, countries);
     world_set_dim(w, DIM_PARTNER, NC, countries);
     world_set_dim(w, DIM_EXPORTER, NC, countries);
@@ -137,40 +138,12 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
+static int h5fx_teardown(void **state)
 {
-    fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    if (d != NULL) {
-        struct dirent *de;
-        char p[600];
-        while ((de = readdir(d)) != NULL) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            chmod(p, 0755);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    chmod(f->dir, 0755);
-    rmdir(f->dir);
+    h5fx *f = *state;
+    harness_close(&f->h);
     free(f);
     return 0;
-}
-
-/* Number of entries in the folder other than . and .. */
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
 }
 
 static int file_exists(const char *p)
@@ -181,10 +154,10 @@ static int file_exists(const char *p)
 
 static const char config_text[] = "scenario = { name = \"unit\"; start = \"2022-01\"; periods = 3; };\n";
 
-static int write_run(fixture *f, int force, int compression, errbuf *e)
+static int write_run(h5fx *f, int force, int compression, errbuf *e)
 {
     h5out *o = NULL;
-    int rc = h5out_create(&o, f->path, force, &f->w.out, compression, "USD million", e);
+    int rc = h5out_create(&o, f->path, force, &f->h.w.out, compression, "USD million", e);
     if (rc < 0)
         return rc;
     assert_non_null(h5out_temp_path(o));
@@ -192,7 +165,7 @@ static int write_run(fixture *f, int force, int compression, errbuf *e)
     assert_false(file_exists(f->path) && !force);
     for (int t = 0; t < NT; t++) {
         fill_period(f, t);
-        if ((rc = h5out_append(o, &f->w.out, f->w.t, e)) < 0) {
+        if ((rc = h5out_append(o, &f->h.w.out, f->h.w.t, e)) < 0) {
             h5out_abort(o);
             return rc;
         }
@@ -289,7 +262,7 @@ static void check_labels(hid_t f, const char *name, int n, char *const *want)
     H5Dclose(ds);
 }
 
-static void check_file(const fixture *f)
+static void check_file(const h5fx *f)
 {
     hid_t fid = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(fid >= 0);
@@ -452,13 +425,13 @@ static void run_r_checker(const char *path)
 
 static void test_roundtrip(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     errbuf e;
     err_init(&e);
     int rc = write_run(f, 0, 0, &e);
     if (rc < 0)
         fail_msg("%s", e.msg);
-    assert_int_equal(dir_entries(f->dir), 1); /* the result, no temporary left */
+    assert_int_equal(harness_entries(&f->h), 1); /* the result, no temporary left */
     assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0); /* every hid_t closed */
     check_file(f);
     run_python_checker(f->path);
@@ -467,7 +440,7 @@ static void test_roundtrip(void **state)
 
 static void test_compressed(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     errbuf e;
     err_init(&e);
     int rc = write_run(f, 0, 6, &e);
@@ -491,7 +464,7 @@ static void test_compressed(void **state)
 
 static void test_uncompressed_has_no_filters(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     errbuf e;
     err_init(&e);
     assert_int_equal(write_run(f, 0, 0, &e), SANC_OK);
@@ -507,7 +480,7 @@ static void test_uncompressed_has_no_filters(void **state)
 
 static void test_exists(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     FILE *fp = fopen(f->path, "w");
     assert_non_null(fp);
     fputs("precious", fp);
@@ -520,90 +493,90 @@ static void test_exists(void **state)
     assert_non_null(strstr(e.msg, f->path));
     err_init(&e);
     h5out *o = (h5out *)&e; /* must be reset to NULL */
-    assert_int_equal(h5out_create(&o, f->path, 0, &f->w.out, 0, "USD million", &e), SANC_EEXIST);
+    assert_int_equal(h5out_create(&o, f->path, 0, &f->h.w.out, 0, "USD million", &e), SANC_EEXIST);
     assert_null(o);
     char buf[32] = { 0 };
     fp = fopen(f->path, "r");
     assert_non_null(fgets(buf, sizeof buf, fp));
     fclose(fp);
     assert_string_equal(buf, "precious");
-    assert_int_equal(dir_entries(f->dir), 1);
+    assert_int_equal(harness_entries(&f->h), 1);
 
     /* --force replaces it with a complete result */
     err_init(&e);
     assert_int_equal(h5out_check_target(f->path, 1, &e), SANC_OK);
     assert_int_equal(write_run(f, 1, 0, &e), SANC_OK);
-    assert_int_equal(dir_entries(f->dir), 1);
+    assert_int_equal(harness_entries(&f->h), 1);
     check_file(f);
 }
 
 static void test_unwritable(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     errbuf e;
     char p[400];
-    snprintf(p, sizeof p, "%s/no/such/folder/x.h5", f->dir);
+    snprintf(p, sizeof p, "%s/no/such/folder/x.h5", f->h.dir);
     err_init(&e);
     assert_int_equal(h5out_check_target(p, 0, &e), SANC_EIO);
     assert_non_null(strstr(e.msg, "cannot write"));
     assert_true(strncmp(e.msg, p, strlen(p)) == 0);
     h5out *o = NULL;
     err_init(&e);
-    assert_int_equal(h5out_create(&o, p, 0, &f->w.out, 0, NULL, &e), SANC_EIO);
+    assert_int_equal(h5out_create(&o, p, 0, &f->h.w.out, 0, NULL, &e), SANC_EIO);
     assert_null(o);
 
     /* a folder we may not write: root ignores modes, /proc refuses everyone */
     if (geteuid() != 0) {
         char ro[300];
-        snprintf(ro, sizeof ro, "%s/ro", f->dir);
+        snprintf(ro, sizeof ro, "%s/ro", f->h.dir);
         assert_int_equal(mkdir(ro, 0555), 0);
         snprintf(p, sizeof p, "%s/x.h5", ro);
         err_init(&e);
         assert_int_equal(h5out_check_target(p, 0, &e), SANC_EIO);
         err_init(&e);
-        assert_int_equal(h5out_create(&o, p, 1, &f->w.out, 0, NULL, &e), SANC_EIO);
+        assert_int_equal(h5out_create(&o, p, 1, &f->h.w.out, 0, NULL, &e), SANC_EIO);
         rmdir(ro);
     }
     err_init(&e);
-    assert_int_equal(h5out_create(&o, "/proc/sancsim_test_h5out.h5", 1, &f->w.out, 0, NULL, &e), SANC_EIO);
+    assert_int_equal(h5out_create(&o, "/proc/sancsim_test_h5out.h5", 1, &f->h.w.out, 0, NULL, &e), SANC_EIO);
     assert_null(o);
     assert_false(file_exists("/proc/sancsim_test_h5out.h5"));
 
     /* a folder as the target: not a regular file, refused (exit 2) even
      * with force */
     err_init(&e);
-    assert_int_equal(h5out_check_target(f->dir, 1, &e), SANC_EUSAGE);
-    assert_int_equal(dir_entries(f->dir), 0);
+    assert_int_equal(h5out_check_target(f->h.dir, 1, &e), SANC_EUSAGE);
+    assert_int_equal(harness_entries(&f->h), 0);
 }
 
 static void test_abort(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     errbuf e;
     err_init(&e);
     h5out *o = NULL;
-    assert_int_equal(h5out_create(&o, f->path, 0, &f->w.out, 0, NULL, &e), SANC_OK);
+    assert_int_equal(h5out_create(&o, f->path, 0, &f->h.w.out, 0, NULL, &e), SANC_OK);
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s", h5out_temp_path(o));
     /* the temporary lives in the target folder and is hidden */
-    assert_true(strncmp(tmp, f->dir, strlen(f->dir)) == 0);
+    assert_true(strncmp(tmp, f->h.dir, strlen(f->h.dir)) == 0);
     assert_non_null(strstr(tmp, "/.out.h5.tmp."));
     fill_period(f, 0);
-    assert_int_equal(h5out_append(o, &f->w.out, f->w.t, &e), SANC_OK);
+    assert_int_equal(h5out_append(o, &f->h.w.out, f->h.w.t, &e), SANC_OK);
     /* out of order period: refused, recorder still usable */
     fill_period(f, 2);
-    assert_int_equal(h5out_append(o, &f->w.out, f->w.t, &e), SANC_EINTERNAL);
+    assert_int_equal(h5out_append(o, &f->h.w.out, f->h.w.t, &e), SANC_EINTERNAL);
     h5out_abort(o);
     assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
     assert_false(file_exists(tmp));
     assert_false(file_exists(f->path));
-    assert_int_equal(dir_entries(f->dir), 0);
+    assert_int_equal(harness_entries(&f->h), 0);
     h5out_abort(NULL);
 }
 
 /* A full disk (here: a file-size limit) must surface as SANC_EIO from
  * append or finish and leave nothing at the final path. */
-static int disk_full_child(fixture *f, rlim_t limit)
+static int disk_full_child(h5fx *f, rlim_t limit)
 {
     enum { BIG_NC = 40, BIG_NS = 8, BIG_T = 12 };
     static char *const names[BIG_NC] = {
@@ -622,12 +595,12 @@ static int disk_full_child(fixture *f, rlim_t limit)
 
     world w;
     memset(&w, 0, sizeof w);
-    w.sc = &f->sc;
+    w.sc = &f->h.sc;
     w.nc = BIG_NC;
     w.ns = BIG_NS;
     w.T = w.out.T = BIG_T;
-    w.out.start_year = f->sc.start_year;
-    w.out.start_month = f->sc.start_month;
+    w.out.start_year = f->h.sc.start_year;
+    w.out.start_month = f->h.sc.start_month;
     w.out.time_days = days;
     world_set_dim(&w, DIM_EXPORTER, BIG_NC, names);
     world_set_dim(&w, DIM_IMPORTER, BIG_NC, names);
@@ -658,14 +631,14 @@ static int disk_full_child(fixture *f, rlim_t limit)
         return 13;
     if (file_exists(f->path))
         return 14;
-    if (dir_entries(f->dir) != 0)
+    if (harness_entries(&f->h) != 0)
         return 15;
     return 0;
 }
 
 static void test_disk_full(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     /* the run needs ~1.2 MB: fail at the first flush, after two periods,
      * and near the end */
     const rlim_t limits[] = { 1024, 256 * 1024, 1024 * 1024 };
@@ -679,7 +652,7 @@ static void test_disk_full(void **state)
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 0);
-        assert_int_equal(dir_entries(f->dir), 0);
+        assert_int_equal(harness_entries(&f->h), 0);
     }
 }
 
@@ -688,7 +661,7 @@ static void test_disk_full(void **state)
  * axes whole. */
 static void test_chunk_cap(void **state)
 {
-    fixture *f = *state;
+    h5fx *f = *state;
     enum { BNC = 300, BNS = 8 };
     char **names = malloc(BNC * sizeof *names);
     char *store = malloc(BNC * 8);
@@ -704,12 +677,12 @@ static void test_chunk_cap(void **state)
     double days[1] = { 0.0 };
     world w;
     memset(&w, 0, sizeof w);
-    w.sc = &f->sc;
+    w.sc = &f->h.sc;
     w.nc = BNC;
     w.ns = BNS;
     w.T = w.out.T = 1;
-    w.out.start_year = f->sc.start_year;
-    w.out.start_month = f->sc.start_month;
+    w.out.start_year = f->h.sc.start_year;
+    w.out.start_month = f->h.sc.start_month;
     w.out.time_days = days;
     world_set_dim(&w, DIM_EXPORTER, BNC, names);
     world_set_dim(&w, DIM_IMPORTER, BNC, names);
@@ -754,14 +727,14 @@ int main(void)
     /* as main does once (cli_process_init): every GSL return is checked */
     gsl_set_error_handler_off();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compressed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_uncompressed_has_no_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exists, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_chunk_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roundtrip, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_compressed, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_uncompressed_has_no_filters, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_exists, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_abort, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, h5fx_setup, h5fx_teardown),
+        cmocka_unit_test_setup_teardown(test_chunk_cap, h5fx_setup, h5fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
