@@ -36,6 +36,7 @@
 #include "data.h"
 #include "err.h"
 #include "ge.h"
+#include "harness.h"
 #include "run.h"
 #include "scenario.h"
 #include "sweep.h"
@@ -141,19 +142,11 @@ static long fault_sweep(const char *what, fault_op op, void *ctx, long max_n)
     return max_n;
 }
 
-/* --- fixtures --- */
+/* --- fixtures: the harness's folder with the input files --- */
 typedef struct fx {
-    char dir[256];
-    char trade[300], countries[300], shocks[300], cfgpath[300], out[300];
+    harness h;
+    char trade[512], countries[512], shocks[512], cfgpath[512], out[512];
 } fx;
-
-static void fx_write(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
 
 static const char fx_trade_csv[] =
     "exporter,importer,sector,value\n"
@@ -163,21 +156,7 @@ static const char fx_trade_csv[] =
     "AAA,AAA,energy,50\nAAA,BBB,energy,5\nBBB,BBB,energy,40\n"
     "CCC,AAA,energy,30\nCCC,BBB,energy,20\nCCC,CCC,energy,80\n";
 
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sancsim-faults-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->trade, sizeof f->trade, "%s/trade.csv", f->dir);
-    snprintf(f->countries, sizeof f->countries, "%s/countries.csv", f->dir);
-    snprintf(f->shocks, sizeof f->shocks, "%s/shocks.csv", f->dir);
-    snprintf(f->cfgpath, sizeof f->cfgpath, "%s/s.cfg", f->dir);
-    snprintf(f->out, sizeof f->out, "%s/out.h5", f->dir);
-    fx_write(f->trade, fx_trade_csv);
-    fx_write(f->countries, "code,name,groups\nAAA,Aland,NORTH\nBBB,Bland,NORTH;G2\nCCC,Cland,\n");
-    fx_write(f->shocks, "exporter,importer,sector,factor\nCCC,AAA,energy,2.0\nCCC,BBB,goods,0\n");
-    fx_write(f->cfgpath,
+static const char fx_cfg[] =
              "scenario = { name = \"f\"; start = \"2022-01\"; step = \"month\"; periods = 4; seed = 1; };\n"
              "data = { trade = \"trade.csv\"; countries = \"countries.csv\"; units = \"USD million\"; };\n"
              "groups = { G3 = [\"NORTH\", \"!BBB\", \"CCC\"]; };\n"
@@ -186,7 +165,24 @@ static int fx_setup(void **state)
              "events = ( { name = \"a\"; start = 1; exporters = [\"CCC\"]; importers = [\"NORTH\"];\n"
              "             sectors = [\"energy\"]; factor = 2.0; symmetric = true; },\n"
              "           { name = \"b\"; start = 2; end = 3; file = \"shocks.csv\"; } );\n"
-             "output = { flows = \"full\"; compression = 1; };\n");
+             "output = { flows = \"full\"; compression = 1; };\n";
+
+/* What may stay in the folder after an operation: the inputs (in_*: an
+ * operation's own). */
+static const char *const fx_inputs[] = {"trade.csv", "countries.csv", "shocks.csv", "s.cfg", "in_*", NULL};
+
+static int fx_setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    harness_init(&f->h, "faults");
+    snprintf(f->trade, sizeof f->trade, "%s", harness_write(&f->h, "trade.csv", fx_trade_csv));
+    snprintf(f->countries, sizeof f->countries, "%s",
+             harness_write(&f->h, "countries.csv", "code,name,groups\nAAA,Aland,NORTH\nBBB,Bland,NORTH;G2\nCCC,Cland,\n"));
+    snprintf(f->shocks, sizeof f->shocks, "%s",
+             harness_write(&f->h, "shocks.csv", "exporter,importer,sector,factor\nCCC,AAA,energy,2.0\nCCC,BBB,goods,0\n"));
+    snprintf(f->cfgpath, sizeof f->cfgpath, "%s", harness_write(&f->h, "s.cfg", fx_cfg));
+    snprintf(f->out, sizeof f->out, "%s", harness_file(&f->h, "out.h5"));
     *state = f;
     return 0;
 }
@@ -194,10 +190,7 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
     fx *f = *state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
+    harness_close(&f->h);
     free(f);
     return 0;
 }
@@ -205,18 +198,7 @@ static int fx_teardown(void **state)
 /* No file but the fixtures in the folder: nothing half-written left. */
 static void fx_assert_clean(const fx *f, const char *what)
 {
-    DIR *d = opendir(f->dir);
-    assert_non_null(d);
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        const char *n = de->d_name;
-        if (strcmp(n, ".") && strcmp(n, "..") && strcmp(n, "trade.csv") && strcmp(n, "countries.csv") &&
-            strcmp(n, "shocks.csv") && strcmp(n, "s.cfg") && strncmp(n, "in_", 3) != 0) {
-            closedir(d);
-            fail_msg("%s: left %s behind", what, n);
-        }
-    }
-    closedir(d);
+    harness_assert_only(&f->h, what, fx_inputs);
 }
 
 /* --- operations --- */
@@ -313,15 +295,14 @@ static int op_scenario(void *ctx, errbuf *e)
 static int op_inherit(void *ctx, errbuf *e)
 {
     fx *f = ctx;
-    char child[400];
-    snprintf(child, sizeof child, "%s/in_child.cfg", f->dir);
-    fx_write(child, "base = \"s.cfg\";\n"
+    char child[512];
+    snprintf(child, sizeof child, "%s", harness_write(&f->h, "in_child.cfg", "base = \"s.cfg\";\n"
                     "scenario = { name = \"kid\"; };\n"
                     "trade = { adjustment = 0.4; };\n"
                     "append = { events = ( { name = \"c\"; start = 2; exporters = [\"AAA\"]; importers = [\"CCC\"];\n"
                     "                        factor = 1.5; } ); };\n"
                     "remove = [\"events.[name=\\\"b\\\"]\"];\n"
-                    "set = [\"events.[name=\\\"c\\\"].factor=2.5\"];\n");
+                    "set = [\"events.[name=\\\"c\\\"].factor=2.5\"];\n"));
     fault_start();
     scenario sc;
     char *ov[] = {"events.[name=\"a\"].factor=3"};
@@ -424,14 +405,14 @@ static const char fx_sweep_base[] =
     "             sectors = [\"energy\"]; factor = 2.0; } );\n"
     "output = { flows = \"none\"; };\n";
 
-static void fx_sweep_cfg(const fx *f, const char *name, const char *sweep, char *path, size_t n)
+static void fx_sweep_cfg(fx *f, const char *name, const char *sweep, char *path, size_t n)
 {
-    snprintf(path, n, "%s/%s", f->dir, name);
-    FILE *o = fopen(path, "w");
-    assert_non_null(o);
-    fputs(fx_sweep_base, o);
-    fputs(sweep, o);
-    assert_int_equal(fclose(o), 0);
+    size_t len = strlen(fx_sweep_base) + strlen(sweep) + 1;
+    char *text = malloc(len);
+    assert_non_null(text);
+    snprintf(text, len, "%s%s", fx_sweep_base, sweep);
+    snprintf(path, n, "%s", harness_write(&f->h, name, text));
+    free(text);
 }
 
 typedef struct sweep_case {
@@ -517,10 +498,8 @@ static void test_sweep_design(void **state)
                  kinds[k]);
         fx_sweep_design_case(f, name, sweep, 10, 3);
     }
-    char csv[300];
-    snprintf(csv, sizeof csv, "%s/in_design.csv", f->dir);
     /* a name path in the header, quoted as RFC 4180 (as sancsim export writes it) */
-    fx_write(csv, "trade.sigma, \"events.[name=\"\"a\"\"].factor\"\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
+    harness_write(&f->h, "in_design.csv", "trade.sigma, \"events.[name=\"\"a\"\"].factor\"\n4.0,1.5\n5.0,2.0\n\n6.0,2.5\n");
     fx_sweep_design_case(f, "in_file.cfg",
                          "sweep = { design = \"file\"; file = \"in_design.csv\"; keep = [\"welfare\"]; };\n", 3, 2);
 }
@@ -545,7 +524,7 @@ static int op_sweep(void *ctx, errbuf *e)
     fault_disarm();
     /* temporary files have unique names: any ".sw.h5.sweep.tmp.*" left */
     int have_out = access(c->out, F_OK) == 0, have_tmp = 0;
-    DIR *dir = opendir(c->f->dir);
+    DIR *dir = opendir(c->f->h.dir);
     for (struct dirent *de; dir != NULL && (de = readdir(dir)) != NULL;)
         have_tmp |= strncmp(de->d_name, ".sw.h5.sweep.tmp", 16) == 0;
     if (dir != NULL)
@@ -578,9 +557,9 @@ static void test_sweep_run(void **state)
                  "sweep = { parameters = ( { path = \"trade.sigma\"; values = [4.0, 6.0]; } );\n"
                  "          keep = [\"welfare\", \"exports\"]; summaries = true; };\n",
                  c.cfg, sizeof c.cfg);
-    snprintf(c.out, sizeof c.out, "%s/sw.h5", f->dir);
-    snprintf(c.journal, sizeof c.journal, "%s/.sw.h5.journal", f->dir);
-    snprintf(c.temp, sizeof c.temp, "%s/.sw.h5.sweep.tmp.*", f->dir);
+    snprintf(c.out, sizeof c.out, "%s/sw.h5", f->h.dir);
+    snprintf(c.journal, sizeof c.journal, "%s/.sw.h5.journal", f->h.dir);
+    snprintf(c.temp, sizeof c.temp, "%s/.sw.h5.sweep.tmp.*", f->h.dir);
     long n = fault_sweep("op_sweep", op_sweep, &c, 100000);
     print_message("op_sweep: %ld allocations, each failed once, all clean\n", n);
     assert_true(n > 0);
