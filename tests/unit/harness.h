@@ -81,6 +81,13 @@ int harness_teardown(void **state);
         if (!(a_ == b_ || fabs(a_ - b_) <= (tol)))                                                   \
             fail_msg("%s = %.17g, expected %.17g (tol %g)", #a, a_, b_, (double)(tol));              \
     } while (0)
+/* scaled: |a - b| <= tol max(1, |a|, |b|) (absolute near 0, relative
+ * beyond) */
+#define assert_sclose(a, b, tol)                                                                     \
+    do {                                                                                             \
+        double sa_ = (a), sb_ = (b);                                                                 \
+        assert_close(sa_, sb_, (tol) * fmax(1.0, fmax(fabs(sa_), fabs(sb_))));                       \
+    } while (0)
 /* relative: |a - b| <= rtol max(|b|, 1e-300) */
 #define assert_rclose(a, b, rtol) assert_close((a), (b), (rtol) * fmax(fabs((double)(b)), 1e-300))
 

@@ -18,12 +18,7 @@
 
 #include "cfg.h"
 #include "cfgpath.h"
-
-#define assert_contains(hay, needle)                                                   \
-    do {                                                                               \
-        if (strstr((hay), (needle)) == NULL)                                           \
-            fail_msg("message '%s' does not contain '%s'", (hay), (needle));           \
-    } while (0)
+#include "harness.h"
 
 static void test_parse(void **state)
 {

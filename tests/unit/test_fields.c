@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "err.h"
+#include "harness.h"
 #include "model.h"
 
 #define F(x) FIELD_BIT(FIELD_##x)
@@ -35,8 +36,8 @@ static void test_order(void **state)
     errbuf e;
     err_init(&e);
     assert_int_equal(model_check_fields(bad, &e), SANC_EINTERNAL);
-    assert_non_null(strstr(e.msg, "payments reads this period's sanctions"));
-    assert_non_null(strstr(e.msg, "publisher sanctions steps later"));
+    assert_contains(e.msg, "payments reads this period's sanctions");
+    assert_contains(e.msg, "publisher sanctions steps later");
     /* the same modules in the right order pass */
     const model_entry good[] = {bad[1], bad[0], bad[2]};
     err_init(&e);
@@ -62,7 +63,7 @@ static void test_prev_any_order(void **state)
     };
     err_init(&e);
     assert_int_equal(model_check_fields(orphan, &e), SANC_EINTERNAL);
-    assert_non_null(strstr(e.msg, "last period's routes, which no module publishes"));
+    assert_contains(e.msg, "last period's routes, which no module publishes");
 }
 
 static void test_two_publishers(void **state)
@@ -76,7 +77,7 @@ static void test_two_publishers(void **state)
     errbuf e;
     err_init(&e);
     assert_int_equal(model_check_fields(dup, &e), SANC_EINTERNAL);
-    assert_non_null(strstr(e.msg, "events2 publishes shocks"));
+    assert_contains(e.msg, "events2 publishes shocks");
 }
 
 int main(void)

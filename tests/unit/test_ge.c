@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "ge.h"
+#include "harness.h"
 #include "scenario.h"
 #include "world.h"
 
@@ -146,18 +147,8 @@ static void prob_solve_ok(prob *P, int imbalance, const double *D)
         fail_msg("ge_solve: %s: %s", err_name(rc), e.msg);
 }
 
-static double relerr(double a, double b)
-{
-    return fabs(a - b) / fmax(fabs(b), 1e-300);
-}
-
-#define assert_rel(a, b, tol)                                                             \
-    do {                                                                                  \
-        double a_ = (a), b_ = (b);                                                        \
-        if (!(relerr(a_, b_) <= (tol)))                                                   \
-            fail_msg("%s = %.17g, expected %s = %.17g (rel err %.3g > %.3g)", #a, a_, #b, \
-                     b_, relerr(a_, b_), (double)(tol));                                  \
-    } while (0)
+/* relative error <= tol: the harness's assert_rclose */
+#define assert_rel(a, b, tol) assert_rclose((a), (b), (tol))
 
 static void assert_all_finite(const prob *P)
 {

@@ -27,6 +27,7 @@
 #include "scenario.h"
 #include "err.h"
 #include "ge.h"
+#include "harness.h"
 #include "world.h"
 
 /* ------------------------------------------------------------------ */
@@ -121,22 +122,8 @@ static void solve_ok(ge_io *m, const ge_io_shock *sh, res *R)
     assert_true(R->r.residual < 1e-10);
 }
 
-#define assert_close(a, b, tol)                                                              \
-    do {                                                                                     \
-        double a_ = (a), b_ = (b);                                                           \
-        double s_ = fmax(1.0, fmax(fabs(a_), fabs(b_)));                                     \
-        if (!(fabs(a_ - b_) <= (tol) * s_))                                                  \
-            fail_msg("%s = %.17g vs %s = %.17g (diff %.3g)", #a, a_, #b, b_, fabs(a_ - b_)); \
-    } while (0)
-
 /* |a - b| <= tol * scale */
-#define assert_near(a, b, tol, scale)                                                        \
-    do {                                                                                     \
-        double a_ = (a), b_ = (b);                                                           \
-        if (!(fabs(a_ - b_) <= (tol) * (scale)))                                             \
-            fail_msg("%s = %.17g vs %s = %.17g (diff %.3g, scale %.3g)", #a, a_, #b, b_,    \
-                     fabs(a_ - b_), (double)(scale));                                        \
-    } while (0)
+#define assert_near(a, b, tol, scale) assert_close((a), (b), (tol) * (scale))
 
 /* ------------------------------------------------------------------ */
 /* (a) nesting: no inputs, sector-specific factors, no wedges, data
@@ -208,15 +195,15 @@ static void nesting_case(unsigned long seed, int N, int K, int isolate, int clos
         double yi = 0, scale = 0;
         for (int k = 0; k < K; k++) {
             size_t ik = (size_t)i * K + k;
-            assert_close(r->v[ik], phat[ik], 1e-12);
-            assert_close(r->c[ik], phat[ik], 1e-12);
-            assert_close(r->P[ik], Phat[ik], 1e-12);
+            assert_sclose(r->v[ik], phat[ik], 1e-12);
+            assert_sclose(r->c[ik], phat[ik], 1e-12);
+            assert_sclose(r->P[ik], Phat[ik], 1e-12);
             yi += r->Y[ik];
         }
-        assert_close(yi, Yg[i], 1e-12);
-        assert_close(r->I[i], Eg[i], 1e-12);
-        assert_close(r->welfare[i], Wg[i], 1e-12);
-        assert_close(r->price_index[i], PIg[i], 1e-12);
+        assert_sclose(yi, Yg[i], 1e-12);
+        assert_sclose(r->I[i], Eg[i], 1e-12);
+        assert_sclose(r->welfare[i], Wg[i], 1e-12);
+        assert_sclose(r->price_index[i], PIg[i], 1e-12);
         for (int j = 0; j < N; j++)
             for (int k = 0; k < K; k++)
                 scale += Xg[cell(N, K, i, j, k)];
@@ -286,9 +273,9 @@ static void test_acr_one_sector(void **state)
             size_t nn = cell(N, K, n, n, 0);
             double pihat = R1->r.pi[nn] / R0->r.pi[nn];
             double want = pow(pihat, -1.0 / (c->theta[0] * gam[n]));
-            assert_close(R1->r.welfare[n], want, 1e-10);
-            assert_close(R1->r.real_wage[n], want, 1e-10);
-            assert_close(R1->r.D[n], 0.0, 1e-12);
+            assert_sclose(R1->r.welfare[n], want, 1e-10);
+            assert_sclose(R1->r.real_wage[n], want, 1e-10);
+            assert_sclose(R1->r.D[n], 0.0, 1e-12);
         }
         free(phi);
         res_free(R0);
@@ -483,7 +470,7 @@ static void check_world(int factors, unsigned long seed)
                     double kap = T1 / T0 * (i == n ? 1.0 : pow(phi[a], -1 / c->theta[k]));
                     double want = d.pi[a] * pow(kap * r->c[(size_t)i * K + k] /
                                                 r->P[(size_t)n * K + k], -c->theta[k]);
-                    assert_close(r->pi[a], want, 1e-11);
+                    assert_sclose(r->pi[a], want, 1e-11);
                 }
             }
     for (int a = 0; a < 4; a++) {
@@ -504,39 +491,39 @@ static void check_world(int factors, unsigned long seed)
             shsum = 0;
             for (int i = 0; i < N; i++)
                 shsum += r->pi[cell(N, K, i, n, k)];
-            assert_close(shsum, 1.0, 1e-12);
-            assert_close(r->VA[nk], d.gamma[nk] * r->Y[nk], 1e-12);
+            assert_sclose(shsum, 1.0, 1e-12);
+            assert_sclose(r->VA[nk], d.gamma[nk] * r->Y[nk], 1e-12);
             vaN += r->VA[nk];
             lp += d.alpha[nk] * log(r->P[nk]);
             ld += d.gamma[nk] * r->Y[nk];
             /* E7 */
             if (factors == GE_IO_SECTOR_SPECIFIC)
-                assert_close(r->v[nk] * c->VA[nk], d.gamma[nk] * r->Y[nk], 1e-11);
+                assert_sclose(r->v[nk] * c->VA[nk], d.gamma[nk] * r->Y[nk], 1e-11);
             /* E1 */
             double lc = d.gamma[nk] * log(r->v[nk]);
             for (int s = 0; s < K; s++)
                 lc += d.G[((size_t)n * K + s) * K + k] * log(r->P[(size_t)n * K + s]);
-            assert_close(log(r->c[nk]), lc, 1e-12);
+            assert_sclose(log(r->c[nk]), lc, 1e-12);
             /* E4 */
             double Xw = d.alpha[nk] * r->I[n];
             for (int j = 0; j < K; j++)
                 Xw += d.G[((size_t)n * K + k) * K + j] * r->Y[(size_t)n * K + j];
-            assert_close(r->X[nk], Xw, 1e-11);
+            assert_sclose(r->X[nk], Xw, 1e-11);
         }
         if (factors == GE_IO_MOBILE)
-            assert_close(r->w[n] * d.wL[n], ld, 1e-11);
+            assert_sclose(r->w[n] * d.wL[n], ld, 1e-11);
         /* revenue by recipient and wedge */
-        assert_close(r->R_tariff[n], Rt[n], 1e-12);
-        assert_close(r->R_export_tax[n], Rx[n], 1e-12);
-        assert_close(r->R_fee[n], Rf[n], 1e-12);
-        assert_close(r->R[n], Rt[n] + Rx[n] + Rf[n], 1e-12);
+        assert_sclose(r->R_tariff[n], Rt[n], 1e-12);
+        assert_sclose(r->R_export_tax[n], Rx[n], 1e-12);
+        assert_sclose(r->R_fee[n], Rf[n], 1e-12);
+        assert_sclose(r->R[n], Rt[n] + Rx[n] + Rf[n], 1e-12);
         /* income = value added + revenue + deficits (shifted to sum to 0) */
-        assert_close(r->D[n], D1[n], 1e-12);
-        assert_close(r->I[n], vaN + r->R[n] + r->D[n], 1e-12);
+        assert_sclose(r->D[n], D1[n], 1e-12);
+        assert_sclose(r->I[n], vaN + r->R[n] + r->D[n], 1e-12);
         /* balance of payments: what leaves n minus what n earns abroad = D' */
-        assert_close(imp[n] - exp_[n], r->D[n], 1e-10);
+        assert_sclose(imp[n] - exp_[n], r->D[n], 1e-10);
         /* exact welfare */
-        assert_close(r->welfare[n], r->I[n] / I0[n] / exp(lp), 1e-12);
+        assert_sclose(r->welfare[n], r->I[n] / I0[n] / exp(lp), 1e-12);
         worldVA += d.wL[n];
         worldVA1 += vaN;
         worldI += r->I[n];
@@ -544,8 +531,8 @@ static void check_world(int factors, unsigned long seed)
             worldF += d.alpha[(size_t)n * K + k] * r->I[n];
     }
     /* numeraire: world value added unchanged; world final spending = income */
-    assert_close(worldVA1, worldVA, 1e-12);
-    assert_close(worldF, worldI, 1e-12);
+    assert_sclose(worldVA1, worldVA, 1e-12);
+    assert_sclose(worldF, worldI, 1e-12);
     assert_true(r->walras < 1e-11);
     res_free(R);
     ge_io_free(m);
@@ -598,20 +585,20 @@ static void symmetric_case(int export_tax, double rate)
     double I = L / (1 - rate * pif1 / (1 + rate));
     double rev = rate * pif1 * I / (1 + rate);
     for (int n = 0; n < N; n++) {
-        assert_close(R->r.w[n], 1.0, 1e-12);
-        assert_close(R->r.c[n], 1.0, 1e-12);
-        assert_close(R->r.P[n], pow(Pt, -1 / theta), 1e-12);
-        assert_close(R->r.I[n], I, 1e-12);
-        assert_close(export_tax ? R->r.R_export_tax[n] : R->r.R_tariff[n], rev, 1e-12);
-        assert_close(R->r.R[n], rev, 1e-12);
-        assert_close(R->r.welfare[n], I / L / pow(Pt, -1 / theta), 1e-12);
-        assert_close(R->r.Y[n], L, 1e-12);
+        assert_sclose(R->r.w[n], 1.0, 1e-12);
+        assert_sclose(R->r.c[n], 1.0, 1e-12);
+        assert_sclose(R->r.P[n], pow(Pt, -1 / theta), 1e-12);
+        assert_sclose(R->r.I[n], I, 1e-12);
+        assert_sclose(export_tax ? R->r.R_export_tax[n] : R->r.R_tariff[n], rev, 1e-12);
+        assert_sclose(R->r.R[n], rev, 1e-12);
+        assert_sclose(R->r.welfare[n], I / L / pow(Pt, -1 / theta), 1e-12);
+        assert_sclose(R->r.Y[n], L, 1e-12);
     }
     /* CP's volume-of-trade term: t (M' - M c) / I with c = 1, M' = pi'_f I / (1 + t) */
     if (!export_tax) {
         /* baseline tariffs are zero: vot = 0, tot = 0 by symmetry */
-        assert_close(R->r.vot[0], 0.0, 1e-14);
-        assert_close(R->r.tot[0], 0.0, 1e-12);
+        assert_sclose(R->r.vot[0], 0.0, 1e-14);
+        assert_sclose(R->r.tot[0], 0.0, 1e-12);
     }
     res_free(R);
     ge_io_free(m);
@@ -665,11 +652,11 @@ static void test_decomposition_by_hand(void **state)
     double I1 = L; /* no revenue left */
     double M1 = pif1 * I1;
     double vot = t0 * (M1 - b) / I0;
-    assert_close(R->r.I[0], I1, 1e-12);
-    assert_close(R->r.vot[0], vot, 1e-12);
-    assert_close(R->r.tot[0], 0.0, 1e-12);
-    assert_close(R->r.tech[0], 0.0, 1e-14);
-    assert_close(R->r.welfare[0], I1 / I0 / pow(Pt, -1 / theta), 1e-12);
+    assert_sclose(R->r.I[0], I1, 1e-12);
+    assert_sclose(R->r.vot[0], vot, 1e-12);
+    assert_sclose(R->r.tot[0], 0.0, 1e-12);
+    assert_sclose(R->r.tech[0], 0.0, 1e-14);
+    assert_sclose(R->r.welfare[0], I1 / I0 / pow(Pt, -1 / theta), 1e-12);
     res_free(R0);
     res_free(R);
     ge_io_free(m);
@@ -703,8 +690,8 @@ static void test_warm_start(void **state)
     assert_true(R2->r.iterations <= 3);
     assert_true(R2->r.iterations < R->r.iterations);
     for (size_t a = 0; a < NK; a++) {
-        assert_close(R2->r.v[a], R->r.v[a], 1e-12);
-        assert_close(R2->r.Y[a], R->r.Y[a], 1e-12);
+        assert_sclose(R2->r.v[a], R->r.v[a], 1e-12);
+        assert_sclose(R2->r.Y[a], R->r.Y[a], 1e-12);
     }
     /* a nearby shock from the warm start takes fewer iterations than cold */
     for (size_t a = 0; a < NNK; a++)
@@ -714,7 +701,7 @@ static void test_warm_start(void **state)
     solve_ok(m, &sh, R);
     assert_true(R2->r.iterations <= R->r.iterations);
     for (size_t a = 0; a < NK; a++)
-        assert_close(R2->r.v[a], R->r.v[a], 1e-11);
+        assert_sclose(R2->r.v[a], R->r.v[a], 1e-11);
     res_free(R);
     res_free(R2);
     free(phi);
@@ -783,15 +770,15 @@ static void test_edge_cases(void **state)
             fail_msg("%s", e.msg);
         }
         assert_true(all_finite(&R->r, N, K));
-        assert_close(R->r.D[4], 0.0, 1e-15);
+        assert_sclose(R->r.D[4], 0.0, 1e-15);
         double va4 = 0, va4b = 0;
         for (int k = 0; k < K; k++) {
             va4 += R->r.VA[4 * K + k];
             va4b += c->VA[4 * K + k];
         }
-        assert_close(va4, va4b, 1e-12); /* the isolated component keeps its value added */
-        assert_close(R->r.P[3 * K + 2], 1.0, 0); /* nobody buys: P = 1 */
-        assert_close(R->r.Y[2 * K + 1], 0.0, 0);
+        assert_sclose(va4, va4b, 1e-12); /* the isolated component keeps its value added */
+        assert_sclose(R->r.P[3 * K + 2], 1.0, 0); /* nobody buys: P = 1 */
+        assert_sclose(R->r.Y[2 * K + 1], 0.0, 0);
         if (factors == GE_IO_SECTOR_SPECIFIC) {
             assert_true(R->r.v[2 * K + 1] == 0); /* worthless factor */
             assert_true(R->r.c[2 * K + 1] == 0);

@@ -30,6 +30,7 @@
 
 #include "ge_io.h"
 #include "err.h"
+#include "harness.h"
 #include "iodata.h"
 
 static char folder[600];
@@ -68,7 +69,7 @@ static void free_result(ge_io_result *r)
     free(r->tot); free(r->vot); free(r->tech);
 }
 
-static int setup(void **state)
+static int cp_setup(void **state)
 {
     nafta *t = calloc(1, sizeof *t);
     char p[6][700];
@@ -140,7 +141,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
+static int cp_teardown(void **state)
 {
     nafta *t = *state;
     if (t == NULL)
@@ -164,13 +165,8 @@ static int region(const nafta *t, const char *name)
 }
 
 /* x (a percentage) printed with `digits` decimals must read `pub`. */
-#define assert_published(x, pub, digits)                                                   \
-    do {                                                                                   \
-        double x_ = (x), h_ = 0.5 * pow(10.0, -(digits));                                  \
-        if (!(fabs(x_ - (pub)) <= h_ * (1 + 1e-9)))                                        \
-            fail_msg("%s = %.6f does not round to the published %.*f", #x, x_, (digits),  \
-                     (double)(pub));                                                       \
-    } while (0)
+/* x (a percentage) printed with `digits` decimals must read `pub` */
+#define assert_published(x, pub, digits) assert_close((x), (pub), 0.5 * pow(10.0, -(digits)) * (1 + 1e-9))
 
 static void test_baseline_resolve(void **state)
 {
@@ -281,5 +277,5 @@ int main(void)
         cmocka_unit_test(test_nafta_decomposition),
         cmocka_unit_test(test_oracle),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, cp_setup, cp_teardown);
 }

@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
 #include "ppml.h"
 #include "rng.h"
 
@@ -62,13 +63,6 @@ typedef struct panel {
     const double *x[2];
     const char *names[2];
 } panel;
-
-static void close_rel(double got, double want, double rel, const char *what)
-{
-    if (!(fabs(got - want) <= rel * fabs(want)))
-        fail_msg("%s: got %.17g, want %.17g (relative difference %.3g > %.3g)", what, got, want,
-                 fabs(got - want) / fabs(want), rel);
-}
 
 static void problem_of(panel *P, ppml_problem *p, int nfe, int clustered)
 {
@@ -195,12 +189,12 @@ static void check_case(ppml_problem *p, const double *beta, const double *se, do
     assert_int_equal(f.dropped_separated, sep);
     assert_int_equal(f.nclusters, ncl);
     for (int j = 0; j < 2; j++) {
-        close_rel(f.beta[j], beta[j], 1e-8, "beta");
-        close_rel(f.se[j], se[j], 1e-7, "standard error");
-        close_rel(f.vcov[j * 2 + j], se[j] * se[j], 2e-7, "vcov diagonal");
+        assert_rclose(f.beta[j], beta[j], 1e-8); /* beta */
+        assert_rclose(f.se[j], se[j], 1e-7); /* standard error */
+        assert_rclose(f.vcov[j * 2 + j], se[j] * se[j], 2e-7); /* vcov diagonal */
     }
-    close_rel(f.vcov[1], f.vcov[2], 1e-12, "vcov symmetry");
-    close_rel(f.deviance, dev, 1e-8, "deviance");
+    assert_rclose(f.vcov[1], f.vcov[2], 1e-12); /* vcov symmetry */
+    assert_rclose(f.deviance, dev, 1e-8); /* deviance */
     assert_true(f.iterations > 1);
     ppml_fit_free(&f);
 }
@@ -235,11 +229,11 @@ static void test_closed_form_dummy(void **state)
     err_init(&e);
     assert_int_equal(ppml_estimate(&p, NULL, &f, &e), SANC_OK);
     double m0 = 7.0 / 3, m1 = 17.0 / 4, s0 = 7, s1 = 17;
-    close_rel(f.beta[0], log(m1 / m0), 1e-9, "dummy beta");
+    assert_rclose(f.beta[0], log(m1 / m0), 1e-9); /* dummy beta */
     double v = 0;
     for (int i = 0; i < 7; i++)
         v += x[i] ? (y[i] - m1) * (y[i] - m1) / (s1 * s1) : (y[i] - m0) * (y[i] - m0) / (s0 * s0);
-    close_rel(f.se[0], sqrt(v * 7.0 / 6.0), 1e-8, "dummy robust se");
+    assert_rclose(f.se[0], sqrt(v * 7.0 / 6.0), 1e-8); /* dummy robust se */
     assert_int_equal(f.observations, 7);
     assert_int_equal(f.nclusters, 0);
     ppml_fit_free(&f);
@@ -259,7 +253,7 @@ static void test_closed_form_2x2(void **state)
     errbuf e;
     err_init(&e);
     assert_int_equal(ppml_estimate(&p, NULL, &f, &e), SANC_OK);
-    close_rel(f.beta[0], log(3.0 * 2.0 / (5.0 * 7.0)), 1e-9, "log odds ratio");
+    assert_rclose(f.beta[0], log(3.0 * 2.0 / (5.0 * 7.0)), 1e-9); /* log odds ratio */
     assert_true(f.deviance < 1e-9);
     ppml_fit_free(&f);
 }
@@ -294,7 +288,7 @@ static void test_exact_gravity(void **state)
     errbuf e;
     err_init(&e);
     assert_int_equal(ppml_estimate(&p, NULL, &f, &e), SANC_OK);
-    close_rel(f.beta[0], 0.3, 1e-9, "exact gravity beta");
+    assert_rclose(f.beta[0], 0.3, 1e-9); /* exact gravity beta */
     assert_int_equal(f.nclusters, NC * (NC - 1));
     ppml_fit_free(&f);
 }
@@ -428,8 +422,8 @@ static void test_bootstrap(void **state)
         double want[2];
         rebuild_replicate(&P, 1234, r, want);
         if (s1[r] == 1) {
-            close_rel(c1[2 * r], want[0], 1e-7, "replicate beta");
-            close_rel(c1[2 * r + 1], want[1], 1e-7, "replicate beta");
+            assert_rclose(c1[2 * r], want[0], 1e-7); /* replicate beta */
+            assert_rclose(c1[2 * r + 1], want[1], 1e-7); /* replicate beta */
             distinct += r > 0 && c1[2 * r] != c1[0];
         } else {
             assert_int_equal(s1[r], 2);
