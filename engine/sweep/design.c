@@ -164,7 +164,7 @@ static int sweep__load_block(const scenario *sc, config_setting_t **b, errbuf *e
                 keys[nk++] = *k;
         }
     keys[nk] = NULL;
-    return cfg_check_keys(*b, (const char *const *)keys, e);
+    return cfg_check_keys(*b, keys, e);
 }
 
 /* `design`: the ops from the registry; a key only other designs take is
