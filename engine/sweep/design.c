@@ -21,15 +21,21 @@
 #include "rng.h"
 #include "scenario.h"
 
-/* The registry of designs: one line per design (the first is the default). */
-static const sweep_design_ops *const sweep_design_registry[] = {
-    &sweep_design_grid,   /* designs/grid.c: every combination of values or ranges */
-    &sweep_design_random, /* designs/random.c: independent draws */
-    &sweep_design_sobol,  /* designs/sobol.c: a Sobol sequence */
-    &sweep_design_lhs,    /* designs/lhs.c: a jittered Latin hypercube */
-    &sweep_design_file,   /* designs/file.c: the rows of a CSV file */
-    NULL,
-};
+/* The registry of designs: one X(name) per design, defined in
+ * designs/<name>.c as `const sweep_design_ops sweep_design_<name>` (the
+ * first is the default). */
+#define SWEEP_DESIGNS(X)                                                                     \
+    X(grid)   /* every combination of values or ranges */                                    \
+    X(random) /* independent draws */                                                        \
+    X(sobol)  /* a Sobol sequence */                                                         \
+    X(lhs)    /* a jittered Latin hypercube */                                               \
+    X(file)   /* the rows of a CSV file */
+
+#define SWEEP_DESIGN_DECLARE(n) extern const sweep_design_ops sweep_design_##n;
+#define SWEEP_DESIGN_ENTRY(n) &sweep_design_##n,
+SWEEP_DESIGNS(SWEEP_DESIGN_DECLARE)
+
+static const sweep_design_ops *const sweep_design_registry[] = {SWEEP_DESIGNS(SWEEP_DESIGN_ENTRY) NULL};
 
 /* The block keys every design takes. */
 static const char *const sweep__common_keys[] = {"design", "replicates", "keep", "common_seeds", "summaries",

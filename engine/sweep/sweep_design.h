@@ -25,8 +25,9 @@
  *            manifest: --resume and merge refuse a changed one).
  * Every design records its name (the file's sweep_design attribute) and its
  * points (run_param, point_param, run_param_<j> of categorical values).
- * A new design is one file defining a `const sweep_design_ops` plus one
- * line in the registry table of design.c.
+ * A new design is one file designs/NAME.c defining
+ * `const sweep_design_ops sweep_design_NAME` plus one X(NAME) line in the
+ * registry list of design.c.
  */
 #ifndef SANCSIM_SWEEP_DESIGN_H
 #define SANCSIM_SWEEP_DESIGN_H
@@ -55,9 +56,6 @@ typedef struct sweep_design_ops {
     const char *(*input)(const sweep_design *d, char sha256[65]); /* optional */
     void (*free)(sweep_design *d);                                /* optional: d->state */
 } sweep_design_ops;
-
-extern const sweep_design_ops sweep_design_grid, sweep_design_random, sweep_design_sobol, sweep_design_lhs,
-    sweep_design_file;
 
 /* The keys of a `parameters` entry, whatever the design (so that a key of
  * another design's parameters gets a message about mixing designs rather
