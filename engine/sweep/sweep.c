@@ -55,6 +55,9 @@
 #define SW_MAGIC_OLD "SANCSWJ1"
 #define SW_HEADER 128
 #define SW_MSG_MAX 1000
+#define SW_BATCH 32               /* rows handed to the writer per wake-up */
+#define SW_WAKE_S 0.05            /* ...or at least this often (seconds) */
+#define SW_POOL_BYTES (64u << 20) /* bound on the row buffers in flight */
 
 int sweep_default_jobs(void)
 {
@@ -478,6 +481,8 @@ typedef struct sw_pool {
     int64_t cursor, block_end; /* local: next candidate; MPI: current block */
     int sourced_out;
     int active;             /* workers still running */
+    int batch;              /* wake the writer once this many rows wait... */
+    double last_wake;       /* ...or SW_WAKE_S after the last wake-up */
     int fatal;              /* a source error: stop everything */
     errbuf fatal_err;
     const sweep_opts *o;
@@ -544,8 +549,10 @@ static void *sw_worker_main(void *arg)
         err_set(&P->fatal_err, SANC_ENOMEM, "out of memory");
     }
     for (;;) {
-        while (P->nfree == 0 && !P->fatal)
+        while (P->nfree == 0 && !P->fatal) {
+            pthread_cond_signal(&P->cv_done); /* the rows queued so far free the slots */
             pthread_cond_wait(&P->cv_free, &P->mu);
+        }
         int64_t r = sw_next_run(P);
         if (r < 0)
             break;
@@ -568,10 +575,17 @@ static void *sw_worker_main(void *arg)
             snprintf(it->msg, sizeof it->msg, "%.1000s", e.msg[0] ? e.msg : err_desc(rc));
         }
 
+        double now = sw_now();
         pthread_mutex_lock(&P->mu);
         P->done_q[(P->qhead + P->qlen) % P->nitems] = slot;
         P->qlen++;
-        pthread_cond_signal(&P->cv_done);
+        /* a row a wake-up costs thread switches worth a quarter of a
+         * small run: short runs wake the writer in batches, long ones
+         * (or a quiet spell) at once */
+        if (P->qlen >= P->batch || now - P->last_wake >= SW_WAKE_S) {
+            P->last_wake = now;
+            pthread_cond_signal(&P->cv_done);
+        }
     }
     P->active--;
     pthread_cond_broadcast(&P->cv_done);
@@ -966,7 +980,18 @@ int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
         jobs = todo > 0 ? (int)todo : 1;
     P.o = o;
     P.d = d;
-    P.nitems = 2 * jobs + 2;
+    /* room for a batch of rows a worker beyond the ones being computed
+     * and written, within SW_POOL_BYTES of rows */
+    P.batch = SW_BATCH;
+    P.nitems = jobs * (SW_BATCH + 2);
+    size_t itembytes = sizeof(sw_item) + L->rowbytes;
+    if ((size_t)P.nitems * itembytes > SW_POOL_BYTES) {
+        P.nitems = (int)(SW_POOL_BYTES / itembytes);
+        if (P.nitems < 2 * jobs + 2)
+            P.nitems = 2 * jobs + 2;
+        P.batch = P.nitems / (2 * jobs) > 1 ? P.nitems / (2 * jobs) : 1;
+    }
+    P.last_wake = sw_now();
     P.items = calloc((size_t)P.nitems, sizeof *P.items);
     P.free_stack = malloc(sizeof(int) * (size_t)P.nitems);
     P.done_q = malloc(sizeof(int) * (size_t)P.nitems);
