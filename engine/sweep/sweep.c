@@ -253,6 +253,8 @@ static int sw_run_one(const sw_shared *S, int64_t r, unsigned char *row, char **
         ro.stop = o->stop;
         ro.on_period = sw_row_cb;
         ro.ctx = &rc_ctx;
+        ro.keep = d->keep;
+        ro.nkeep = d->nkeep;
         rc = run_scenario(&sc, &ro, e);
     }
     scenario_destroy(&sc);

@@ -215,6 +215,16 @@ int world_add_col(world *w, const schema_col *c, errbuf *e)
     return SANC_OK;
 }
 
+int world_keeps(const world *w, const char *name)
+{
+    if (w->keep == NULL)
+        return 1;
+    for (int i = 0; i < w->nkeep; i++)
+        if (strcmp(w->keep[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 void world_set_dim(world *w, int dim, int n, char *const *labels)
 {
     w->out.dim_n[dim] = n;
