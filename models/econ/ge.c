@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
@@ -422,12 +423,18 @@ static int ge_anderson(ge_solver *s, int dim, int *mk, int head, double *xn)
             if (!(fabs(gsl_matrix_get(&A.matrix, (size_t)c, (size_t)c)) > GE_AA_RCOND * cn[c]))
                 bad = 1;
         if (!bad) {
-            gsl_vector_view bv = gsl_vector_view_array(s->fv, (size_t)dim);
-            gsl_vector_view gmv = gsl_vector_view_array(gam, (size_t)m);
-            /* the residual vector is scratch: reuse xn before it is written */
+            /* gsl_linalg_QR_lssolve's steps without its residual (a third
+             * of its time, never used): Q^T f in xn (scratch until it is
+             * written below), then R gamma = its first m entries */
             gsl_vector_view rv = gsl_vector_view_array(xn, (size_t)dim);
-            if (gsl_linalg_QR_lssolve(&A.matrix, &tv.vector, &bv.vector, &gmv.vector,
-                                      &rv.vector) != GSL_SUCCESS)
+            gsl_vector_view gmv = gsl_vector_view_array(gam, (size_t)m);
+            gsl_matrix_view R = gsl_matrix_submatrix(&A.matrix, 0, 0, (size_t)m, (size_t)m);
+            memcpy(xn, s->fv, (size_t)dim * sizeof(double));
+            if (gsl_linalg_QR_QTvec(&A.matrix, &tv.vector, &rv.vector) != GSL_SUCCESS)
+                bad = 1;
+            memcpy(gam, xn, (size_t)m * sizeof(double));
+            if (!bad && gsl_blas_dtrsv(CblasUpper, CblasNoTrans, CblasNonUnit, &R.matrix, &gmv.vector) !=
+                            GSL_SUCCESS)
                 bad = 1;
             for (int c = 0; c < m && !bad; c++)
                 if (!isfinite(gam[c]))
