@@ -136,7 +136,7 @@ hid_t h5util_vlen_str(void)
     return t;
 }
 
-hid_t h5util_xfer(void)
+static hid_t h5util_xfer(void)
 {
     hid_t p = H5Pcreate(H5P_DATASET_XFER);
     if (p < 0)
@@ -148,7 +148,7 @@ hid_t h5util_xfer(void)
     return p;
 }
 
-void h5util_xfer_close(hid_t dxpl)
+static void h5util_xfer_close(hid_t dxpl)
 {
     if (dxpl != H5P_DEFAULT)
         H5Pclose(dxpl);

@@ -57,14 +57,9 @@ char *h5util_read_provenance_text(hid_t file, const char *name);
 /* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
 hid_t h5util_vlen_str(void);
 
-/* A transfer property list for writes that convert (strings): HDF5's
- * default allocates and zeroes a 1 MiB conversion buffer for each such
- * write, most of the cost of a small file; this one asks for 64 KiB.
- * Caller closes; on error H5P_DEFAULT (which needs no closing: H5Pclose
- * on it fails harmlessly, so callers close only a value > 0 they own). */
-hid_t h5util_xfer(void);
-void h5util_xfer_close(hid_t dxpl);
-/* H5Dwrite through h5util_xfer (for strings and other converting writes). */
+/* H5Dwrite for writes that convert (strings): with HDF5's default transfer
+ * list each such write allocates and zeroes a 1 MiB conversion buffer, most
+ * of the cost of writing a small file; this one asks for 64 KiB. */
 herr_t h5util_write_str(hid_t ds, hid_t mtype, hid_t mspace, hid_t fspace, const void *buf);
 
 #endif
