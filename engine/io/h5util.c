@@ -136,6 +136,32 @@ hid_t h5util_vlen_str(void)
     return t;
 }
 
+static hid_t h5util_xfer(void)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_XFER);
+    if (p < 0)
+        return H5P_DEFAULT;
+    if (H5Pset_buffer(p, (size_t)64 << 10, NULL, NULL) < 0) {
+        H5Pclose(p);
+        return H5P_DEFAULT;
+    }
+    return p;
+}
+
+static void h5util_xfer_close(hid_t dxpl)
+{
+    if (dxpl != H5P_DEFAULT)
+        H5Pclose(dxpl);
+}
+
+herr_t h5util_write_str(hid_t ds, hid_t mtype, hid_t mspace, hid_t fspace, const void *buf)
+{
+    hid_t x = h5util_xfer();
+    herr_t rc = H5Dwrite(ds, mtype, mspace, fspace, x, buf);
+    h5util_xfer_close(x);
+    return rc;
+}
+
 int h5util_software_attrs(hid_t f)
 {
     char created[32], hdf5v[32], cfgv[32];
@@ -222,7 +248,7 @@ int h5util_provenance_text(hid_t file, const char *name, const char *text, const
         text = "";
     if (type >= 0 && space >= 0 &&
         (ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) >= 0 &&
+        h5util_write_str(ds, type, H5S_ALL, H5S_ALL, &text) >= 0 &&
         h5util_attr_str(ds, "long_name", long_name) >= 0)
         rc = 0;
     hid_t es = h5util_err_save(rc < 0);

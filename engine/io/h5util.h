@@ -57,4 +57,9 @@ char *h5util_read_provenance_text(hid_t file, const char *name);
 /* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
 hid_t h5util_vlen_str(void);
 
+/* H5Dwrite for writes that convert (strings): with HDF5's default transfer
+ * list each such write allocates and zeroes a 1 MiB conversion buffer, most
+ * of the cost of writing a small file; this one asks for 64 KiB. */
+herr_t h5util_write_str(hid_t ds, hid_t mtype, hid_t mspace, hid_t fspace, const void *buf);
+
 #endif

@@ -69,7 +69,7 @@ static void run_teardown(run_state *r)
     world_destroy(&r->w);
 }
 
-static int run_setup(run_state *r, const scenario *sc, errbuf *e)
+static int run_setup(run_state *r, const scenario *sc, const run_opts *o, errbuf *e)
 {
     memset(r, 0, sizeof *r);
     int rc = model_check_fields(model_registry, e);
@@ -78,6 +78,11 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
     rc = world_init(&r->w, sc, e);
     if (rc != SANC_OK)
         return rc;
+    /* a file records every variable: the keep list only without one */
+    if (o != NULL && o->keep != NULL && o->output == NULL) {
+        r->w.keep = o->keep;
+        r->w.nkeep = o->nkeep;
+    }
     /* the GE model's period 0 before any module derives its baseline from it */
     if ((rc = gravity_prepare(&r->w, e)) != SANC_OK)
         return rc;
@@ -101,7 +106,7 @@ static int run_setup(run_state *r, const scenario *sc, errbuf *e)
 int run_check(const scenario *sc, errbuf *e)
 {
     run_state r;
-    int rc = run_setup(&r, sc, e);
+    int rc = run_setup(&r, sc, NULL, e);
     run_teardown(&r);
     return rc;
 }
@@ -133,7 +138,7 @@ int run_scenario(const scenario *sc, const run_opts *o, errbuf *e)
     run_state r;
     h5out *out = NULL;
     char *text = NULL;
-    int rc = run_setup(&r, sc, e);
+    int rc = run_setup(&r, sc, o, e);
     /* SIGINT/SIGTERM are held back from the moment the temporary file is
      * created until the caller knows its name, so that its handler can
      * always remove it (pending signals arrive on unblocking). */

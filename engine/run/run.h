@@ -28,6 +28,10 @@ typedef struct run_opts {
      * so a sweep can copy the variables it keeps; non-zero stops the run */
     int (*on_period)(const struct world *w, void *ctx, errbuf *e);
     void *ctx;
+    /* optional: the only variables the caller reads (on_period; no output
+     * file), so that modules may skip the others' computation (NULL: all) */
+    char *const *keep;
+    int nkeep;
 } run_opts;
 
 /* Initialise every module (validating their settings) without stepping:

@@ -55,6 +55,9 @@
 #define SW_MAGIC_OLD "SANCSWJ1"
 #define SW_HEADER 128
 #define SW_MSG_MAX 1000
+#define SW_BATCH 32               /* rows handed to the writer per wake-up */
+#define SW_WAKE_S 0.05            /* ...or at least this often (seconds) */
+#define SW_POOL_BYTES (64u << 20) /* bound on the row buffers in flight */
 
 int sweep_default_jobs(void)
 {
@@ -250,6 +253,8 @@ static int sw_run_one(const sw_shared *S, int64_t r, unsigned char *row, char **
         ro.stop = o->stop;
         ro.on_period = sw_row_cb;
         ro.ctx = &rc_ctx;
+        ro.keep = d->keep;
+        ro.nkeep = d->nkeep;
         rc = run_scenario(&sc, &ro, e);
     }
     scenario_destroy(&sc);
@@ -464,6 +469,8 @@ typedef struct sw_pool {
     int64_t cursor, block_end; /* local: next candidate; MPI: current block */
     int sourced_out;
     int active;             /* workers still running */
+    int batch;              /* wake the writer once this many rows wait... */
+    double last_wake;       /* ...or SW_WAKE_S after the last wake-up */
     int fatal;              /* a source error: stop everything */
     errbuf fatal_err;
     const sweep_opts *o;
@@ -530,8 +537,10 @@ static void *sw_worker_main(void *arg)
         err_set(&P->fatal_err, SANC_ENOMEM, "out of memory");
     }
     for (;;) {
-        while (P->nfree == 0 && !P->fatal)
+        while (P->nfree == 0 && !P->fatal) {
+            pthread_cond_signal(&P->cv_done); /* the rows queued so far free the slots */
             pthread_cond_wait(&P->cv_free, &P->mu);
+        }
         int64_t r = sw_next_run(P);
         if (r < 0)
             break;
@@ -554,10 +563,17 @@ static void *sw_worker_main(void *arg)
             snprintf(it->msg, sizeof it->msg, "%.1000s", e.msg[0] ? e.msg : err_desc(rc));
         }
 
+        double now = sw_now();
         pthread_mutex_lock(&P->mu);
         P->done_q[(P->qhead + P->qlen) % P->nitems] = slot;
         P->qlen++;
-        pthread_cond_signal(&P->cv_done);
+        /* a row a wake-up costs thread switches worth a quarter of a
+         * small run: short runs wake the writer in batches, long ones
+         * (or a quiet spell) at once */
+        if (P->qlen >= P->batch || now - P->last_wake >= SW_WAKE_S) {
+            P->last_wake = now;
+            pthread_cond_signal(&P->cv_done);
+        }
     }
     P->active--;
     pthread_cond_broadcast(&P->cv_done);
@@ -738,395 +754,487 @@ static void sw_progress(const sweep_opts *o, const sweep_result *res, int64_t to
     progress_report(&o->prog, "sweep", final ? total : (double)(res->done + res->failed), total, detail);
 }
 
-int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
-{
-    memset(res, 0, sizeof *res);
+/* The state of one sweep_execute, handed from phase to phase. */
+typedef struct sw_exec {
+    const sweep_opts *o;
+    sweep_result *res;
     sw_base B;
-    int rc = sw_prepare(o, &B, e);
-    if (rc != SANC_OK) {
-        sw_base_free(&B);
-        return rc;
-    }
-    const sweep_design *d = &B.d;
-    res->nruns = d->nruns;
-
     sw_names N;
+    fsafe_lock lock;
+    int have_journal;       /* a journal of an interrupted sweep is there */
+    int fd;                 /* the journal */
+    sweep_h5 *h;            /* the temporary HDF5 file */
+    FILE *trace;
+    unsigned char *recbuf;  /* a journal record being written */
+    unsigned char *replay;  /* a journal record being read */
+    sw_pool P;
+    int64_t todo;           /* runs of the scope still to compute (local) */
+} sw_exec;
+
+/* Phase 1: the output's names and its lock, and what an existing journal
+ * or output means.  *finished: a --resume of a sweep that already finished
+ * (nothing to do).  On error the lock is released here. */
+static int sw_phase_claim(sw_exec *X, int *finished, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    *finished = 0;
     char defout[4096];
     const char *out = o->output;
     if (out == NULL) {
-        sw_default_output(o, &B.sc, defout, sizeof defout);
+        sw_default_output(o, &X->B.sc, defout, sizeof defout);
         out = defout;
     }
-    if ((rc = sw_make_names(out, &N, e)) != SANC_OK) {
-        sw_base_free(&B);
+    int rc = sw_make_names(out, &X->N, e);
+    if (rc != SANC_OK)
         return rc;
-    }
-    snprintf(res->output, sizeof res->output, "%s", N.final);
+    snprintf(X->res->output, sizeof X->res->output, "%s", X->N.final);
     /* one writer per output: the lock comes before anything is looked at
      * or touched (journal, temporary file, output), whatever HDF5's own
      * file locking says */
-    fsafe_lock lock;
-    if ((rc = fsafe_lock_output(N.final, &lock, e)) != SANC_OK) {
-        sw_base_free(&B);
+    if ((rc = fsafe_lock_output(X->N.final, &X->lock, e)) != SANC_OK)
         return rc;
-    }
     if (o->on_temp)
-        o->on_temp(lock.path, o->temp_ctx);
-    if ((rc = fsafe_check_side(N.journal, e)) != SANC_OK) {
-        fsafe_unlock(&lock);
-        sw_base_free(&B);
+        o->on_temp(X->lock.path, o->temp_ctx);
+    if ((rc = fsafe_check_side(X->N.journal, e)) != SANC_OK) {
+        fsafe_unlock(&X->lock);
         return rc;
     }
     struct stat st;
-    int have_journal = lstat(N.journal, &st) == 0;
-    if (have_journal && !o->resume && !o->force) {
-        fsafe_unlock(&lock);
-        sw_base_free(&B);
+    X->have_journal = lstat(X->N.journal, &st) == 0;
+    if (X->have_journal && !o->resume && !o->force) {
+        fsafe_unlock(&X->lock);
         return err_set(e, SANC_EEXIST, "%s: an interrupted sweep left %s: use --resume to finish it or --force to "
-                       "start over", N.final, N.journal);
+                       "start over", X->N.final, X->N.journal);
     }
     /* --resume of a sweep that already finished (a requeued batch job) */
-    if (o->resume && !have_journal && sweep_h5_is_complete(N.final, B.manifest)) {
-        res->scope = 0;
-        fsafe_unlock(&lock);
-        sw_base_free(&B);
+    if (o->resume && !X->have_journal && sweep_h5_is_complete(X->N.final, X->B.manifest)) {
+        X->res->scope = 0;
+        fsafe_unlock(&X->lock);
+        *finished = 1;
         return SANC_OK;
     }
     /* with a journal to resume, the output (if any) is ours to replace (a
      * regular file only: fsafe_check_output refuses anything else) */
-    rc = h5out_check_target(N.final, o->force || (o->resume && have_journal), e);
-    if (rc != SANC_OK) {
-        fsafe_unlock(&lock);
-        sw_base_free(&B);
-        return rc;
-    }
+    rc = h5out_check_target(X->N.final, o->force || (o->resume && X->have_journal), e);
+    if (rc != SANC_OK)
+        fsafe_unlock(&X->lock);
+    return rc;
+}
 
-    const sweep_layout *L = &B.L;
-    int fd = -1;
-    sweep_h5 *h = NULL;
-    FILE *trace = NULL;
-    unsigned char *recbuf = NULL, *replay = NULL;
-    sw_pool P;
-    memset(&P, 0, sizeof P);
-    P.state = calloc((size_t)(d->nruns > 0 ? d->nruns : 1), 1);
-    recbuf = malloc(L->rowbytes + SW_MSG_MAX + 128);
-    replay = malloc(L->rowbytes + SW_MSG_MAX + 128);
-    if (P.state == NULL || recbuf == NULL || replay == NULL) {
-        rc = err_set(e, SANC_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (o->trace && (trace = fopen(o->trace, "a")) == NULL) {
-        rc = err_set(e, SANC_EIO, "%s: cannot write: %s", o->trace, strerror(errno));
-        goto out;
-    }
+/* Phase 2: buffers, the trace, the temporary HDF5 file (the lock is ours). */
+static int sw_phase_create(sw_exec *X, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    const sweep_design *d = &X->B.d;
+    size_t rowbytes = X->B.L.rowbytes;
+    X->P.state = calloc((size_t)(d->nruns > 0 ? d->nruns : 1), 1);
+    X->recbuf = malloc(rowbytes + SW_MSG_MAX + 128);
+    X->replay = malloc(rowbytes + SW_MSG_MAX + 128);
+    if (X->P.state == NULL || X->recbuf == NULL || X->replay == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    if (o->trace && (X->trace = fopen(o->trace, "a")) == NULL)
+        return err_set(e, SANC_EIO, "%s: cannot write: %s", o->trace, strerror(errno));
     /* temporary files of a killed sweep of this output (the lock is ours) */
-    fsafe_remove_stale(N.final, "sweep.tmp");
-    if ((rc = fsafe_temp_create(N.final, "sweep.tmp", &N.temp, e)) != SANC_OK)
-        goto out;
+    fsafe_remove_stale(X->N.final, "sweep.tmp");
+    int rc = fsafe_temp_create(X->N.final, "sweep.tmp", &X->N.temp, e);
+    if (rc != SANC_OK)
+        return rc;
     if (o->on_temp)
-        o->on_temp(N.temp, o->temp_ctx);
-    if ((rc = sweep_h5_create(&h, N.temp, L, d, e)) != SANC_OK)
-        goto out;
+        o->on_temp(X->N.temp, o->temp_ctx);
+    return sweep_h5_create(&X->h, X->N.temp, &X->B.L, d, e);
+}
 
-    /* the journal: resume from it, or start a new one */
+/* Phase 3a: replay the journal of an interrupted sweep into the new file
+ * (hb: the header this sweep would write), then drop a torn last record. */
+static int sw_journal_replay(sw_exec *X, const unsigned char *hb, errbuf *e)
+{
+    sw_names *N = &X->N;
+    sweep_result *res = X->res;
+    const sweep_design *d = &X->B.d;
+    const sweep_layout *L = &X->B.L;
+    int fd = X->fd = open(N->journal, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(e, SANC_EIO, "%s: cannot open the journal: %s", N->journal, strerror(errno));
+    unsigned char got[SW_HEADER];
+    errno = 0;
+    if (sw_read_all(fd, got, SW_HEADER) < 0) {
+        if (errno != 0)
+            return err_set(e, SANC_EIO, "%s: cannot read the journal: %s", N->journal, strerror(errno));
+        return err_set(e, SANC_EUSAGE, "%s: the journal is empty or cut short (its sweep was stopped while "
+                       "starting, before any run was recorded): use --force to start over", N->journal);
+    }
+    if (memcmp(got, SW_MAGIC, 8) != 0)
+        return err_set(e, SANC_EUSAGE, "%s: %s: use --force to start over", N->journal,
+                       memcmp(got, SW_MAGIC_OLD, 8) == 0 ? "a journal of an older sancsim (without the data "
+                                                           "files' fingerprints)"
+                                                         : "not a sancsim sweep journal");
+    /* the data files it was written on */
+    uint32_t dlen = 0;
+    char *dold = NULL;
+    uint64_t dck = 0;
+    if (sw_read_all(fd, &dlen, sizeof dlen) < 0 || dlen > (64u << 20) || (dold = malloc(dlen + 1)) == NULL ||
+        sw_read_all(fd, dold, dlen) < 0 || sw_read_all(fd, &dck, sizeof dck) < 0 ||
+        sw_fnv(0xcbf29ce484222325ULL, dold, dlen) != dck) {
+        free(dold);
+        return err_set(e, SANC_EUSAGE, "%s: the journal is cut short in its header: use --force to start over",
+                       N->journal);
+    }
+    dold[dlen] = '\0';
+    int rc = sw_compare_data(N->journal, dold, X->B.data_sha, e);
+    free(dold);
+    if (rc != SANC_OK)
+        return rc;
+    if (memcmp(got, hb, SW_HEADER) != 0)
+        return err_set(e, SANC_EUSAGE, "%s: the journal belongs to a different sweep (config, design, seed or "
+                       "shard changed): use --force to start over", N->journal);
+    off_t good = SW_HEADER + (off_t)(sizeof dlen + dlen + sizeof dck);
+    unsigned char *replay = X->replay;
+    for (;;) {
+        sw_jrec jr;
+        if (sw_read_all(fd, &jr, sizeof jr) < 0)
+            break;
+        if (jr.run >= (uint64_t)d->nruns || jr.msglen > SW_MSG_MAX || (jr.datalen != 0 && jr.datalen != L->rowbytes) ||
+            (jr.status != SWEEP_DONE && jr.status != SWEEP_FAILED))
+            break;
+        size_t body = jr.msglen + (size_t)jr.datalen;
+        memcpy(replay, &jr, sizeof jr);
+        uint64_t ck;
+        if (sw_read_all(fd, replay + sizeof jr, body) < 0 || sw_read_all(fd, &ck, sizeof ck) < 0)
+            break;
+        if (sw_fnv(0xcbf29ce484222325ULL, replay, sizeof jr + body) != ck)
+            break;
+        good += (off_t)(sizeof jr + body + sizeof ck);
+        if (X->P.state[jr.run] != SWEEP_PENDING)
+            continue;
+        char msg[SW_MSG_MAX + 1];
+        memcpy(msg, replay + sizeof jr, jr.msglen);
+        msg[jr.msglen] = '\0';
+        if ((rc = sweep_h5_write(X->h, (int64_t)jr.run, jr.status, msg, replay + sizeof jr + jr.msglen, e)) !=
+            SANC_OK)
+            return rc;
+        X->P.state[jr.run] = (unsigned char)jr.status;
+        res->recovered++;
+        if (jr.status == SWEEP_DONE)
+            res->done++;
+        else {
+            res->failed++;
+            if (res->first_failure[0] == '\0')
+                snprintf(res->first_failure, sizeof res->first_failure, "run %llu: %s",
+                         (unsigned long long)jr.run, msg);
+        }
+    }
+    /* drop a torn last record before appending */
+    if (ftruncate(fd, good) < 0 || lseek(fd, good, SEEK_SET) < 0)
+        return err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N->final, N->journal, strerror(errno));
+    return SANC_OK;
+}
+
+/* Phase 3: the journal, resumed or started. */
+static int sw_phase_journal(sw_exec *X, errbuf *e)
+{
+    const sweep_opts *o = X->o;
     sw_jheader jh;
     memset(&jh, 0, sizeof jh);
     memcpy(jh.magic, SW_MAGIC, 8);
-    memcpy(jh.manifest, B.manifest, 64);
-    jh.nruns = (uint64_t)d->nruns;
-    jh.rowbytes = L->rowbytes;
+    memcpy(jh.manifest, X->B.manifest, 64);
+    jh.nruns = (uint64_t)X->B.d.nruns;
+    jh.rowbytes = X->B.L.rowbytes;
     jh.shard_k = o->shard_k;
     jh.shard_n = o->shard_n;
     unsigned char hb[SW_HEADER];
     memset(hb, 0, sizeof hb);
     memcpy(hb, &jh, sizeof jh);
-    if (o->resume && have_journal) {
-        fd = open(N.journal, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot open the journal: %s", N.journal, strerror(errno));
-            goto out;
-        }
-        unsigned char got[SW_HEADER];
-        errno = 0;
-        if (sw_read_all(fd, got, SW_HEADER) < 0) {
-            if (errno != 0)
-                rc = err_set(e, SANC_EIO, "%s: cannot read the journal: %s", N.journal, strerror(errno));
-            else
-                rc = err_set(e, SANC_EUSAGE, "%s: the journal is empty or cut short (its sweep was stopped while "
-                             "starting, before any run was recorded): use --force to start over", N.journal);
-            goto out;
-        }
-        if (memcmp(got, SW_MAGIC, 8) != 0) {
-            rc = err_set(e, SANC_EUSAGE, "%s: %s: use --force to start over", N.journal,
-                         memcmp(got, SW_MAGIC_OLD, 8) == 0 ? "a journal of an older sancsim (without the data "
-                                                             "files' fingerprints)"
-                                                           : "not a sancsim sweep journal");
-            goto out;
-        }
-        /* the data files it was written on */
-        uint32_t dlen = 0;
-        char *dold = NULL;
-        uint64_t dck = 0;
-        if (sw_read_all(fd, &dlen, sizeof dlen) < 0 || dlen > (64u << 20) || (dold = malloc(dlen + 1)) == NULL ||
-            sw_read_all(fd, dold, dlen) < 0 || sw_read_all(fd, &dck, sizeof dck) < 0 ||
-            sw_fnv(0xcbf29ce484222325ULL, dold, dlen) != dck) {
-            free(dold);
-            rc = err_set(e, SANC_EUSAGE, "%s: the journal is cut short in its header: use --force to start over",
-                         N.journal);
-            goto out;
-        }
-        dold[dlen] = '\0';
-        rc = sw_compare_data(N.journal, dold, B.data_sha, e);
-        free(dold);
-        if (rc != SANC_OK)
-            goto out;
-        if (memcmp(got, hb, SW_HEADER) != 0) {
-            rc = err_set(e, SANC_EUSAGE, "%s: the journal belongs to a different sweep (config, design, seed or "
-                         "shard changed): use --force to start over", N.journal);
-            goto out;
-        }
-        off_t good = SW_HEADER + (off_t)(sizeof dlen + dlen + sizeof dck);
-        for (;;) {
-            sw_jrec jr;
-            if (sw_read_all(fd, &jr, sizeof jr) < 0)
-                break;
-            if (jr.run >= (uint64_t)d->nruns || jr.msglen > SW_MSG_MAX ||
-                (jr.datalen != 0 && jr.datalen != L->rowbytes) ||
-                (jr.status != SWEEP_DONE && jr.status != SWEEP_FAILED))
-                break;
-            size_t body = jr.msglen + (size_t)jr.datalen;
-            memcpy(replay, &jr, sizeof jr);
-            uint64_t ck;
-            if (sw_read_all(fd, replay + sizeof jr, body) < 0 || sw_read_all(fd, &ck, sizeof ck) < 0)
-                break;
-            if (sw_fnv(0xcbf29ce484222325ULL, replay, sizeof jr + body) != ck)
-                break;
-            good += (off_t)(sizeof jr + body + sizeof ck);
-            if (P.state[jr.run] != SWEEP_PENDING)
-                continue;
-            char msg[SW_MSG_MAX + 1];
-            memcpy(msg, replay + sizeof jr, jr.msglen);
-            msg[jr.msglen] = '\0';
-            if ((rc = sweep_h5_write(h, (int64_t)jr.run, jr.status, msg, replay + sizeof jr + jr.msglen, e)) !=
-                SANC_OK)
-                goto out;
-            P.state[jr.run] = (unsigned char)jr.status;
-            res->recovered++;
-            if (jr.status == SWEEP_DONE)
-                res->done++;
-            else {
-                res->failed++;
-                if (res->first_failure[0] == '\0')
-                    snprintf(res->first_failure, sizeof res->first_failure, "run %llu: %s",
-                             (unsigned long long)jr.run, msg);
-            }
-        }
-        /* drop a torn last record before appending */
-        if (ftruncate(fd, good) < 0 || lseek(fd, good, SEEK_SET) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
-            goto out;
-        }
-    } else {
-        /* a fixed name, but no link is followed, and the lock is ours */
-        fd = open(N.journal, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0 || sw_write_all(fd, hb, SW_HEADER) < 0 || sw_journal_write_data(fd, B.data_sha) < 0 ||
-            fdatasync(fd) < 0) {
-            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
-            goto out;
-        }
-    }
+    if (o->resume && X->have_journal)
+        return sw_journal_replay(X, hb, e);
+    /* a fixed name, but no link is followed, and the lock is ours */
+    X->fd = open(X->N.journal, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (X->fd < 0 || sw_write_all(X->fd, hb, SW_HEADER) < 0 || sw_journal_write_data(X->fd, X->B.data_sha) < 0 ||
+        fdatasync(X->fd) < 0)
+        return err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", X->N.final, X->N.journal,
+                       strerror(errno));
+    return SANC_OK;
+}
 
-    /* scope: the runs of this shard (every run without one) */
+/* Phase 4: the runs of this shard (every run without one), and those of
+ * them still to compute; an MPI sweep's runs come in blocks instead. */
+static void sw_phase_scope(sw_exec *X)
+{
+    const sweep_opts *o = X->o;
     int64_t scope = 0, todo = 0;
     if (o->next_block == NULL) {
         int64_t step = o->shard_n > 0 ? o->shard_n : 1;
-        for (int64_t r = o->shard_n > 0 ? o->shard_k - 1 : 0; r < d->nruns; r += step) {
+        for (int64_t r = o->shard_n > 0 ? o->shard_k - 1 : 0; r < X->B.d.nruns; r += step) {
             scope++;
-            todo += P.state[r] == SWEEP_PENDING;
+            todo += X->P.state[r] == SWEEP_PENDING;
         }
-        P.cursor = o->shard_n > 0 ? o->shard_k - 1 : 0;
+        X->P.cursor = o->shard_n > 0 ? o->shard_k - 1 : 0;
     }
-    res->scope = scope;
+    X->res->scope = scope;
+    X->todo = todo;
+}
 
-    /* workers */
-    int jobs = o->jobs > 0 ? o->jobs : sweep_default_jobs();
-    if (o->next_block == NULL && todo < jobs)
-        jobs = todo > 0 ? (int)todo : 1;
-    P.o = o;
-    P.d = d;
-    P.nitems = 2 * jobs + 2;
-    P.items = calloc((size_t)P.nitems, sizeof *P.items);
-    P.free_stack = malloc(sizeof(int) * (size_t)P.nitems);
-    P.done_q = malloc(sizeof(int) * (size_t)P.nitems);
-    sw_worker *W = calloc((size_t)jobs, sizeof *W);
-    if (!P.items || !P.free_stack || !P.done_q || !W) {
-        free(W);
-        rc = err_set(e, SANC_ENOMEM, "out of memory");
-        goto pool_out;
+/* The writer's part for one finished row: journal first (the HDF5 file is
+ * rebuilt from it on --resume), then the file.  -1 on a write error (rc in
+ * e). */
+static int sw_write_item(sw_exec *X, const sw_item *it, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    sweep_result *res = X->res;
+    if (sw_journal_append(X->fd, X->recbuf, it->run, it->status, it->msg, it->row, X->B.L.rowbytes) < 0) {
+        err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", X->N.final, X->N.journal, strerror(errno));
+        return -1;
     }
-    for (int i = 0; i < P.nitems; i++) {
-        if ((P.items[i].row = malloc(L->rowbytes ? L->rowbytes : 1)) == NULL) {
-            free(W);
-            rc = err_set(e, SANC_ENOMEM, "out of memory");
-            goto pool_out;
-        }
-        P.free_stack[P.nfree++] = i;
+    if (sweep_h5_write(X->h, it->run, it->status, it->msg, it->row, e) != SANC_OK)
+        return -1;
+    X->P.state[it->run] = (unsigned char)it->status;
+    res->computed++;
+    if (it->status == SWEEP_DONE) {
+        res->done++;
+    } else {
+        res->failed++;
+        if (res->first_failure[0] == '\0')
+            snprintf(res->first_failure, sizeof res->first_failure, "run %lld: %s", (long long)it->run, it->msg);
     }
-    err_init(&P.fatal_err);
-    pthread_mutex_init(&P.mu, NULL);
-    pthread_cond_init(&P.cv_free, NULL);
-    pthread_cond_init(&P.cv_done, NULL);
-    int started = 0;
-    pthread_mutex_lock(&P.mu);
-    for (int i = 0; i < jobs; i++) {
-        W[i].P = &P;
-        W[i].S.base = &B.sc;
-        W[i].S.o = o;
-        W[i].S.d = d;
-        W[i].S.L = L;
-        if (pthread_create(&W[i].tid, NULL, sw_worker_main, &W[i]) != 0)
-            break;
-        started++;
-        P.active++;
+    if (o->next_block)
+        res->scope++;
+    if (X->trace) {
+        fprintf(X->trace, "run %lld\n", (long long)it->run);
+        fflush(X->trace);
     }
-    pthread_mutex_unlock(&P.mu);
-    if (started == 0) {
-        rc = err_set(e, SANC_ENOMEM, "cannot start worker threads");
-        free(W);
-        goto threads_out;
-    }
+    return 0;
+}
 
-    /* the writer: this thread */
+/* The row pool: a batch of rows a worker beyond the ones being computed
+ * and written, within SW_POOL_BYTES of rows. */
+static int sw_pool_alloc(sw_pool *P, int jobs, size_t rowbytes)
+{
+    P->batch = SW_BATCH;
+    P->nitems = jobs * (SW_BATCH + 2);
+    size_t itembytes = sizeof(sw_item) + rowbytes;
+    if ((size_t)P->nitems * itembytes > SW_POOL_BYTES) {
+        P->nitems = (int)(SW_POOL_BYTES / itembytes);
+        if (P->nitems < 2 * jobs + 2)
+            P->nitems = 2 * jobs + 2;
+        P->batch = P->nitems / (2 * jobs) > 1 ? P->nitems / (2 * jobs) : 1;
+    }
+    P->last_wake = sw_now();
+    P->items = calloc((size_t)P->nitems, sizeof *P->items);
+    P->free_stack = malloc(sizeof(int) * (size_t)P->nitems);
+    P->done_q = malloc(sizeof(int) * (size_t)P->nitems);
+    if (!P->items || !P->free_stack || !P->done_q)
+        return -1;
+    for (int i = 0; i < P->nitems; i++) {
+        if ((P->items[i].row = malloc(rowbytes ? rowbytes : 1)) == NULL)
+            return -1;
+        P->free_stack[P->nfree++] = i;
+    }
+    return 0;
+}
+
+static void sw_pool_free(sw_pool *P)
+{
+    if (P->items)
+        for (int i = 0; i < P->nitems; i++)
+            free(P->items[i].row);
+    free(P->items);
+    free(P->free_stack);
+    free(P->done_q);
+    P->items = NULL;
+    P->free_stack = P->done_q = NULL;
+}
+
+/* The writer loop (this thread) until every worker has stopped. */
+static int sw_writer(sw_exec *X, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    sw_pool *P = &X->P;
+    int rc = SANC_OK;
     double t0 = sw_now(), last_sync = t0, last_flush = t0, last_prog = t0;
     int write_failed = 0;
-    pthread_mutex_lock(&P.mu);
+    int64_t total = o->next_block ? 0 : X->todo;
+    pthread_mutex_lock(&P->mu);
     for (;;) {
-        while (P.qlen == 0 && P.active > 0)
-            pthread_cond_wait(&P.cv_done, &P.mu);
-        if (P.qlen == 0 && P.active == 0)
+        while (P->qlen == 0 && P->active > 0)
+            pthread_cond_wait(&P->cv_done, &P->mu);
+        if (P->qlen == 0 && P->active == 0)
             break;
-        int slot = P.done_q[P.qhead];
-        P.qhead = (P.qhead + 1) % P.nitems;
-        P.qlen--;
-        pthread_mutex_unlock(&P.mu);
+        int slot = P->done_q[P->qhead];
+        P->qhead = (P->qhead + 1) % P->nitems;
+        P->qlen--;
+        pthread_mutex_unlock(&P->mu);
 
-        sw_item *it = &P.items[slot];
+        sw_item *it = &P->items[slot];
         if (it->status != SWEEP_PENDING && !write_failed) {
-            /* journal first: the HDF5 file is rebuilt from it on --resume */
-            if (sw_journal_append(fd, recbuf, it->run, it->status, it->msg, it->row, L->rowbytes) < 0) {
-                rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: %s", N.final, N.journal, strerror(errno));
+            if (sw_write_item(X, it, e) < 0) {
+                rc = e->code;
                 write_failed = 1;
-            } else if ((rc = sweep_h5_write(h, it->run, it->status, it->msg, it->row, e)) != SANC_OK) {
-                write_failed = 1;
-            } else {
-                P.state[it->run] = (unsigned char)it->status;
-                res->computed++;
-                if (it->status == SWEEP_DONE) {
-                    res->done++;
-                } else {
-                    res->failed++;
-                    if (res->first_failure[0] == '\0')
-                        snprintf(res->first_failure, sizeof res->first_failure, "run %lld: %s",
-                                 (long long)it->run, it->msg);
-                }
-                if (o->next_block)
-                    res->scope++;
-                if (trace) {
-                    fprintf(trace, "run %lld\n", (long long)it->run);
-                    fflush(trace);
-                }
             }
             double now = sw_now();
             if (now - last_sync > 0.5) {
-                fdatasync(fd);
+                fdatasync(X->fd);
                 last_sync = now;
             }
             if (now - last_flush > 10.0) {
-                sweep_h5_flush(h);
+                sweep_h5_flush(X->h);
                 last_flush = now;
             }
-            sw_progress(o, res, o->next_block ? res->computed : todo, t0, 0, &last_prog);
+            sw_progress(o, X->res, o->next_block ? X->res->computed : total, t0, 0, &last_prog);
         }
-        pthread_mutex_lock(&P.mu);
+        pthread_mutex_lock(&P->mu);
         if (write_failed)
-            P.fatal = 1; /* workers stop taking runs */
-        P.free_stack[P.nfree++] = slot;
-        pthread_cond_signal(&P.cv_free);
+            P->fatal = 1; /* workers stop taking runs */
+        P->free_stack[P->nfree++] = slot;
+        pthread_cond_signal(&P->cv_free);
     }
-    pthread_mutex_unlock(&P.mu);
-    for (int i = 0; i < started; i++)
-        pthread_join(W[i].tid, NULL);
+    pthread_mutex_unlock(&P->mu);
+    sw_progress(o, X->res, o->next_block ? X->res->computed : total, t0, 1, &last_prog);
+    return rc;
+}
+
+/* Phase 5: worker threads compute the runs, this thread writes them. */
+static int sw_phase_compute(sw_exec *X, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    sw_pool *P = &X->P;
+    int rc = SANC_OK;
+    int jobs = o->jobs > 0 ? o->jobs : sweep_default_jobs();
+    if (o->next_block == NULL && X->todo < jobs)
+        jobs = X->todo > 0 ? (int)X->todo : 1;
+    P->o = o;
+    P->d = &X->B.d;
+    sw_worker *W = calloc((size_t)jobs, sizeof *W);
+    if (W == NULL || sw_pool_alloc(P, jobs, X->B.L.rowbytes) < 0) {
+        free(W);
+        sw_pool_free(P);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    err_init(&P->fatal_err);
+    pthread_mutex_init(&P->mu, NULL);
+    pthread_cond_init(&P->cv_free, NULL);
+    pthread_cond_init(&P->cv_done, NULL);
+    int started = 0;
+    pthread_mutex_lock(&P->mu);
+    for (int i = 0; i < jobs; i++) {
+        W[i].P = P;
+        W[i].S.base = &X->B.sc;
+        W[i].S.o = o;
+        W[i].S.d = &X->B.d;
+        W[i].S.L = &X->B.L;
+        if (pthread_create(&W[i].tid, NULL, sw_worker_main, &W[i]) != 0)
+            break;
+        started++;
+        P->active++;
+    }
+    pthread_mutex_unlock(&P->mu);
+    if (started == 0) {
+        rc = err_set(e, SANC_ENOMEM, "cannot start worker threads");
+    } else {
+        rc = sw_writer(X, e);
+        for (int i = 0; i < started; i++)
+            pthread_join(W[i].tid, NULL);
+        if (rc == SANC_OK && P->fatal_err.code != SANC_OK)
+            rc = err_set(e, P->fatal_err.code, "%s", P->fatal_err.msg);
+        if (rc == SANC_OK && fdatasync(X->fd) < 0)
+            rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: fsync: %s", X->N.final, X->N.journal,
+                         strerror(errno));
+        if (rc == SANC_OK && o->stop && *o->stop)
+            rc = err_set(e, SANC_EINTR, "interrupted: %lld runs recorded; `--resume` finishes the sweep",
+                         (long long)(X->res->done + X->res->failed));
+    }
     free(W);
-    sw_progress(o, res, o->next_block ? res->computed : todo, t0, 1, &last_prog);
-    if (rc == SANC_OK && P.fatal_err.code != SANC_OK)
-        rc = err_set(e, P.fatal_err.code, "%s", P.fatal_err.msg);
-    if (rc == SANC_OK && fdatasync(fd) < 0)
-        rc = err_set(e, SANC_EIO, "%s: cannot write its journal %s: fsync: %s", N.final, N.journal, strerror(errno));
-    if (rc == SANC_OK && o->stop && *o->stop)
-        rc = err_set(e, SANC_EINTR, "interrupted: %lld runs recorded; `--resume` finishes the sweep",
-                     (long long)(res->done + res->failed));
+    pthread_mutex_destroy(&P->mu);
+    pthread_cond_destroy(&P->cv_free);
+    pthread_cond_destroy(&P->cv_done);
+    sw_pool_free(P);
+    return rc;
+}
 
-threads_out:
-    pthread_mutex_destroy(&P.mu);
-    pthread_cond_destroy(&P.cv_free);
-    pthread_cond_destroy(&P.cv_done);
-pool_out:
-    if (P.items)
-        for (int i = 0; i < P.nitems; i++)
-            free(P.items[i].row);
-    free(P.items);
-    free(P.free_stack);
-    free(P.done_q);
-
+/* Phase 6: provenance and summaries, `complete` when no run of the scope
+ * is pending, then the file into place and only then the journal away. */
+static int sw_phase_publish(sw_exec *X, errbuf *e)
+{
+    const sweep_opts *o = X->o;
+    const sweep_design *d = &X->B.d;
+    int64_t pending = 0;
+    if (o->next_block == NULL) {
+        int64_t step = o->shard_n > 0 ? o->shard_n : 1;
+        for (int64_t r = o->shard_n > 0 ? o->shard_k - 1 : 0; r < d->nruns; r += step)
+            pending += X->P.state[r] == SWEEP_PENDING;
+    }
+    sweep_h5_prov pv = {
+        .seed = d->base_seed, .command_line = o->command_line ? o->command_line : "",
+        .config_text = X->B.config_text, .config_sha256 = X->B.config_sha, .scenario_name = X->B.sc.name,
+        .manifest_sha256 = X->B.manifest, .shard_k = o->shard_k, .shard_n = o->shard_n,
+        .data_sha256 = X->B.data_sha, .part = o->part,
+    };
+    int whole = o->shard_n == 0 && o->next_block == NULL && !o->part;
+    int rc = sweep_h5_finish(X->h, &pv, pending == 0, whole && d->summaries, e);
+    X->h = NULL;
+    if (rc == SANC_OK && pending != 0)
+        rc = err_set(e, SANC_EINTERNAL, "%lld runs left pending", (long long)pending);
+    if (rc == SANC_OK && fsafe_sync_file(X->N.temp) < 0)
+        rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", X->N.final, strerror(errno));
+    /* never onto a link or a non-regular file that appeared meanwhile */
+    if (rc == SANC_OK)
+        rc = fsafe_publish(X->N.temp, X->N.final, 1, e);
     if (rc == SANC_OK) {
-        /* complete when every run of the scope is done or failed */
-        int64_t pending = 0;
-        if (o->next_block == NULL) {
-            int64_t step = o->shard_n > 0 ? o->shard_n : 1;
-            for (int64_t r = o->shard_n > 0 ? o->shard_k - 1 : 0; r < d->nruns; r += step)
-                pending += P.state[r] == SWEEP_PENDING;
-        }
-        sweep_h5_prov pv = {
-            .seed = d->base_seed, .command_line = o->command_line ? o->command_line : "",
-            .config_text = B.config_text, .config_sha256 = B.config_sha, .scenario_name = B.sc.name,
-            .manifest_sha256 = B.manifest, .shard_k = o->shard_k, .shard_n = o->shard_n,
-            .data_sha256 = B.data_sha, .part = o->part,
-        };
-        int whole = o->shard_n == 0 && o->next_block == NULL && !o->part;
-        rc = sweep_h5_finish(h, &pv, pending == 0, whole && d->summaries, e);
-        h = NULL;
-        if (rc == SANC_OK && pending != 0)
-            rc = err_set(e, SANC_EINTERNAL, "%lld runs left pending", (long long)pending);
-        if (rc == SANC_OK && fsafe_sync_file(N.temp) < 0)
-            rc = err_set(e, SANC_EIO, "%s: cannot write: fsync: %s", N.final, strerror(errno));
-        /* never onto a link or a non-regular file that appeared meanwhile */
-        if (rc == SANC_OK)
-            rc = fsafe_publish(N.temp, N.final, 1, e);
-        if (rc == SANC_OK) {
-            /* the journal goes only once the file is in place */
-            close(fd);
-            fd = -1;
-            unlink(N.journal);
+        /* the journal goes only once the file is in place */
+        close(X->fd);
+        X->fd = -1;
+        unlink(X->N.journal);
+    }
+    return rc;
+}
+
+/* Whatever the phases left open.  An interrupted or failed sweep keeps its
+ * journal for --resume; the temporary HDF5 file is rebuilt from it, so it
+ * goes. */
+static void sw_exec_close(sw_exec *X, int rc)
+{
+    if (X->h)
+        sweep_h5_abort(X->h);
+    if (X->fd >= 0)
+        close(X->fd);
+    if (X->trace)
+        fclose(X->trace);
+    if (rc != SANC_OK && X->N.temp != NULL)
+        unlink(X->N.temp);
+    free(X->N.temp);
+    fsafe_unlock(&X->lock);
+    if (X->o->on_temp)
+        X->o->on_temp(NULL, X->o->temp_ctx);
+    free(X->P.state);
+    free(X->recbuf);
+    free(X->replay);
+}
+
+int sweep_execute(const sweep_opts *o, sweep_result *res, errbuf *e)
+{
+    memset(res, 0, sizeof *res);
+    sw_exec X;
+    memset(&X, 0, sizeof X);
+    X.o = o;
+    X.res = res;
+    X.fd = -1;
+    int rc = sw_prepare(o, &X.B, e);
+    if (rc == SANC_OK) {
+        res->nruns = X.B.d.nruns;
+        int finished = 0;
+        rc = sw_phase_claim(&X, &finished, e);
+        /* from here on the lock is held: sw_exec_close releases it */
+        if (rc == SANC_OK && !finished) {
+            rc = sw_phase_create(&X, e);
+            if (rc == SANC_OK)
+                rc = sw_phase_journal(&X, e);
+            if (rc == SANC_OK) {
+                sw_phase_scope(&X);
+                rc = sw_phase_compute(&X, e);
+            }
+            if (rc == SANC_OK)
+                rc = sw_phase_publish(&X, e);
+            sw_exec_close(&X, rc);
         }
     }
-out:
-    if (h)
-        sweep_h5_abort(h);
-    if (fd >= 0)
-        close(fd);
-    if (trace)
-        fclose(trace);
-    /* an interrupted or failed sweep keeps its journal for --resume; the
-     * temporary HDF5 file is rebuilt from it, so it can go */
-    if (rc != SANC_OK && N.temp != NULL)
-        unlink(N.temp);
-    free(N.temp);
-    fsafe_unlock(&lock);
-    if (o->on_temp)
-        o->on_temp(NULL, o->temp_ctx);
-    free(P.state);
-    free(recbuf);
-    free(replay);
-    sw_base_free(&B);
+    sw_base_free(&X.B);
     return rc;
 }

@@ -184,7 +184,7 @@ static int swf_named_params(hid_t file, hid_t par_scale, int64_t n, char *const 
     hid_t ds = type >= 0 && space >= 0
                    ? H5Dcreate2(file, "parameter_name", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                    : -1;
-    int ok = ds >= 0 && (n == 0 || H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0) &&
+    int ok = ds >= 0 && (n == 0 || h5util_write_str(ds, type, H5S_ALL, H5S_ALL, names) >= 0) &&
              H5DSattach_scale(ds, par_scale, 0) >= 0 &&
              h5util_attr_str(ds, "units", "") >= 0 && h5util_attr_str(ds, "long_name", "swept setting by name path") >= 0 &&
              h5util_attr_str(ds, "description",
@@ -217,7 +217,7 @@ static hid_t swf_label_scale(hid_t file, const char *name, const char *long_name
         ds = H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     ok = ds >= 0;
     if (ok && n > 0)
-        ok = H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) >= 0;
+        ok = h5util_write_str(ds, type, H5S_ALL, H5S_ALL, labels) >= 0;
     if (ok)
         ok = H5DSset_scale(ds, name) >= 0 && h5util_attr_str(ds, "long_name", long_name) >= 0;
     if (!ok && ds >= 0) {
@@ -334,7 +334,8 @@ static int swf_write_rows(hid_t ds, hid_t mtype, int64_t first, int64_t count, h
     hid_t ms = H5Screate_simple(rank, cnt, NULL);
     int rc = -1;
     if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL) >= 0 &&
-        H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+        (H5Tget_class(mtype) == H5T_STRING ? h5util_write_str(ds, mtype, ms, fs, buf)
+                                           : H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf)) >= 0)
         rc = 0;
     if (ms >= 0)
         H5Sclose(ms);

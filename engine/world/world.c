@@ -21,6 +21,16 @@ static double *world_alloc(size_t n, int *fail)
     return p;
 }
 
+/* For arrays world_init fills whole: no zeroing first (a sweep makes a
+ * world per run). */
+static double *world_alloc_raw(size_t n, int *fail)
+{
+    double *p = malloc((n ? n : 1) * sizeof *p);
+    if (p == NULL)
+        *fail = 1;
+    return p;
+}
+
 static void world_fill(double *p, size_t n, double v)
 {
     for (size_t i = 0; i < n; i++)
@@ -41,7 +51,7 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     size_t nc = (size_t)w->nc, ns = (size_t)w->ns;
     size_t n3 = nc * nc * ns, n2 = nc * nc, nk = nc * ns;
     int fail = 0;
-    w->out.time_days = world_alloc((size_t)w->T, &fail);
+    w->out.time_days = world_alloc_raw((size_t)w->T, &fail);
     w->Y0 = world_alloc(nc, &fail);
     w->E0 = world_alloc(nc, &fail);
     w->D0 = world_alloc(nc, &fail);
@@ -49,17 +59,17 @@ int world_init(world *w, const scenario *sc, errbuf *e)
     w->route_logM = world_alloc(n3, &fail);
     w->pay_logw = world_alloc(n2, &fail);
     w->noise_logphi = world_alloc(n2, &fail);
-    w->phi = world_alloc(n3, &fail);
-    w->phi_prev = world_alloc(n3, &fail);
-    w->X = world_alloc(n3, &fail);
-    w->X_prev = world_alloc(n3, &fail);
-    w->phat = world_alloc(nk, &fail);
-    w->Phat = world_alloc(nk, &fail);
-    w->D = world_alloc(nc, &fail);
-    w->Y = world_alloc(nc, &fail);
-    w->E = world_alloc(nc, &fail);
-    w->welfare = world_alloc(nc, &fail);
-    w->price_index = world_alloc(nc, &fail);
+    w->phi = world_alloc_raw(n3, &fail);
+    w->phi_prev = world_alloc_raw(n3, &fail);
+    w->X = world_alloc_raw(n3, &fail);
+    w->X_prev = world_alloc_raw(n3, &fail);
+    w->phat = world_alloc_raw(nk, &fail);
+    w->Phat = world_alloc_raw(nk, &fail);
+    w->D = world_alloc_raw(nc, &fail);
+    w->Y = world_alloc_raw(nc, &fail);
+    w->E = world_alloc_raw(nc, &fail);
+    w->welfare = world_alloc_raw(nc, &fail);
+    w->price_index = world_alloc_raw(nc, &fail);
     w->exports = world_alloc(nc, &fail);
     w->imports = world_alloc(nc, &fail);
     w->transfers = world_alloc(n2, &fail);
@@ -213,6 +223,16 @@ int world_add_col(world *w, const schema_col *c, errbuf *e)
         return err_set(e, SANC_EINTERNAL, "column %s: bad dimension %d", c->name, c->dim);
     w->out.cols[w->out.ncols++] = *c;
     return SANC_OK;
+}
+
+int world_keeps(const world *w, const char *name)
+{
+    if (w->keep == NULL)
+        return 1;
+    for (int i = 0; i < w->nkeep; i++)
+        if (strcmp(w->keep[i], name) == 0)
+            return 1;
+    return 0;
 }
 
 void world_set_dim(world *w, int dim, int n, char *const *labels)

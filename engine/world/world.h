@@ -35,6 +35,11 @@ typedef struct world {
     /* the output schema: dimension labels (time labels unused: time is
      * numeric), the time axis and the registered variables */
     schema out;
+    /* The variables the caller records (a sweep's keep list); NULL: every
+     * registered one.  A module whose outputs no one else reads may skip
+     * computing those nobody records (world_keeps). */
+    char *const *keep;
+    int nkeep;
 
     /* baseline (period 0) */
     const double *X0;    /* nc*nc*ns */
@@ -101,6 +106,9 @@ int world_add_var(world *w, const schema_var *v, errbuf *e);
 /* Register a table column written at the end of the run (copies the
  * struct; strings must outlive w). */
 int world_add_col(world *w, const schema_col *c, errbuf *e);
+
+/* Does the caller record variable `name` (always true without a keep list)? */
+int world_keeps(const world *w, const char *name);
 
 /* Set a dimension's labels (e.g. hubs, systems); labels must outlive w. */
 void world_set_dim(world *w, int dim, int n, char *const *labels);

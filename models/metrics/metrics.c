@@ -54,6 +54,7 @@ typedef struct metrics {
     double *settle;             /* nc*(nsys+1) */
     double *pcost;              /* nc */
     strategic *st;              /* the metrics block's leverage and strategic dependence (NULL: none) */
+    int kept;                   /* some output of metrics_compute is recorded */
 } metrics;
 
 /* Settlement shares and the fee paid by country: pair shares weighted by
@@ -278,19 +279,30 @@ static int metrics_init(struct model *m, const model_init *ctx, errbuf *e)
     if (!mt->rsum || !mt->transit || !mt->remaining || !mt->rerouted || !mt->customs || !mt->dependence || !mt->export_dep ||
         !mt->power || !mt->bilateral || !mt->ex || !mt->im)
         return err_set(e, SANC_ENOMEM, "out of memory");
+    int nv0 = w->out.nvars;
     int rc = metrics_register(w, mt, e);
     if (rc != SANC_OK)
         return rc;
+    /* while no module reads these outputs (the field registry says so),
+     * unrecorded ones (a sweep keeping other variables) need not be
+     * computed */
+    for (const model_entry *me = model_registry; me->name != NULL; me++)
+        if ((me->reads | me->reads_prev) & FIELD_BIT(FIELD_METRICS))
+            mt->kept = 1;
+    for (int v = nv0; v < w->out.nvars && !mt->kept; v++)
+        mt->kept = world_keeps(w, w->out.vars[v].name);
     if ((rc = strategic_init(&mt->st, ctx, e)) != SANC_OK)
         return rc;
-    metrics_compute(mt, w);
+    if (mt->kept)
+        metrics_compute(mt, w);
     return strategic_step(mt->st, w, 0, &ctx->lookahead, e);
 }
 
 static int metrics_step(struct model *m, struct world *w, int t, errbuf *e)
 {
     metrics *mt = m->data;
-    metrics_compute(mt, w);
+    if (mt->kept)
+        metrics_compute(mt, w);
     return strategic_step(mt->st, w, t, &m->lookahead, e);
 }
 

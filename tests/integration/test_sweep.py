@@ -11,7 +11,8 @@
 - summaries: welfare_mean/_p05/_p50/_p95 equal numpy's mean and (linear)
   percentiles over each point's replicates;
 - exit 2 before any run: bad path, wrong type, an invalid fixed value, an
-  unknown kept variable, mixing grid and distributions, an existing output.
+  unknown kept variable, mixing grid and distributions, an existing output;
+- kept metrics variables (computed only when kept) equal `sancsim run`'s.
 """
 import os
 import sys
@@ -169,10 +170,37 @@ def test_usage_errors(d):
     check(U.run(["run", cfg, "-o", out, "-j", "2"]).returncode == 2, "-j is a sweep option")
 
 
+def test_kept_metrics(d):
+    """A sweep computes the metrics module only when it keeps one of its
+    variables (issue 8): kept ones must still equal `sancsim run`'s (which
+    records everything), and keeping them must not change the others."""
+    import h5py
+    block = """
+sweep = { design = "grid";
+  parameters = ( { path = "events.[0].factor"; values = [1.5, 2.5]; } );
+  keep = [%s]; };
+"""
+    with_m = U.tiny_cfg(d, block % '"welfare", "dependence", "customs_flows"', seed=5, name="with.cfg")
+    without = U.tiny_cfg(d, block % '"welfare"', seed=5, name="without.cfg")
+    a, b = os.path.join(d, "with.h5"), os.path.join(d, "without.h5")
+    U.run(["sweep", with_m, "-o", a, "-q"], check=0)
+    U.run(["sweep", without, "-o", b, "-q"], check=0)
+    with h5py.File(a, "r") as f, h5py.File(b, "r") as g:
+        check(np.array_equal(f["welfare"][()], g["welfare"][()]), "welfare depends on keeping metrics")
+        for r, fa in enumerate((1.5, 2.5)):
+            out = os.path.join(d, "single%d.h5" % r)
+            U.run(["run", with_m, "-o", out, "-q", "--seed", str(int(f["run_seed"][r])),
+                   "--set", "events.[0].factor=%r" % fa], check=0)
+            with h5py.File(out, "r") as h:
+                for v in ("dependence", "customs_flows"):
+                    check(np.any(h[v][()] != 0), "run %d: %s all zero in sancsim run" % (r, v))
+                    check(np.array_equal(f[v][r], h[v][()]), "run %d: kept %s differs from sancsim run" % (r, v))
+
+
 def main():
     U.need_binary()
     with U.tempdir() as d:
-        for t in (test_identity_and_rows, test_failures, test_summaries, test_usage_errors):
+        for t in (test_identity_and_rows, test_failures, test_summaries, test_usage_errors, test_kept_metrics):
             sub = os.path.join(d, t.__name__)
             os.mkdir(sub)
             t(sub)

@@ -160,6 +160,29 @@ static const double *pay_row(payments *P, uint64_t x)
     return row;
 }
 
+/* (d) without payment systems: the fallback settles every payment, so
+ * what the general case computes pair by pair reduces to constants (share
+ * acc/acc = 1 while c_fb/mu is finite, fee 0 + 1 * c_fb, wedge
+ * log1p(fee) - log1p(fee)); written with the same operations so that the
+ * values are the same bits. */
+static void pay_compute_fallback(payments *P, struct world *w, int baseline)
+{
+    int nc = P->nc;
+    double fee = 0.0 + 1.0 * P->sys_cost[0];
+    double wedge = log1p(fee) - log1p(fee);
+    for (int i = 0; i < nc; i++)
+        P->access[i] = 1.0;
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++) {
+            size_t ij = (size_t)i * nc + j;
+            P->share[ij] = 1.0;
+            P->cost[ij] = fee;
+            if (baseline)
+                P->cost0[ij] = fee;
+            w->pay_logw[ij] = i == j ? 0.0 : wedge;
+        }
+}
+
 /* (d): access, pair shares, the fee paid and the wedge.  A payment between
  * i and j is made by a pair of banks (b, b') drawn with weights omega_b
  * omega_b', which chooses among the systems both belong to and the
@@ -171,6 +194,10 @@ static const double *pay_row(payments *P, uint64_t x)
 static void pay_compute(payments *P, struct world *w, int baseline)
 {
     int nc = P->nc, ns = P->nsys, np = ns + 1, mp = P->maxpat;
+    if (ns == 0 && isfinite(P->c_fb / P->mu)) {
+        pay_compute_fallback(P, w, baseline);
+        return;
+    }
     for (int i = 0; i < nc; i++) {
         for (int p = 0; p < ns; p++) {
             double a = 0.0;
@@ -592,9 +619,12 @@ static int payments_init(struct model *m, const model_init *ctx, errbuf *e)
     if ((P->rng = rng_stream_new(sc->seed, RNG_PAYMENTS)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");
 
-    pay_trade(P, w);
+    /* the trade and reach feed only joins, which need a system */
+    if (nsys > 0)
+        pay_trade(P, w);
     pay_compute(P, w, 1);
-    pay_reach(P, P->access, P->cost, P->N0, P->G0);
+    if (nsys > 0)
+        pay_reach(P, P->access, P->cost, P->N0, P->G0);
     world_set_dim(w, DIM_PAYMENT_SYSTEM, np, P->names);
     if ((P->home = calloc((size_t)(nsys > 0 ? nsys : 1), sizeof *P->home)) == NULL)
         return err_set(e, SANC_ENOMEM, "out of memory");

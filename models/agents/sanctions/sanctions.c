@@ -63,6 +63,7 @@ typedef struct sanctions {
     sc_decision *dec;     /* n */
     double *full;         /* n: configured enforcement */
     double *la_pressure;  /* nc*nc scratch of the look-ahead's factors */
+    int idle;             /* the last apply found no measure active: factors still cleared */
 } sanctions;
 
 void sanction_hit(sanc_apply *a, size_t c, double lf, double e)
@@ -194,6 +195,17 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
 {
     int nc = w->nc, ns = w->ns;
     size_t n3 = (size_t)nc * nc * ns;
+    /* period after period without an active measure (a scenario without
+     * sanctions): the cleared factors below are still what the last apply
+     * left, nobody else writes them */
+    int active = 0;
+    for (int q = 0; q < s->n; q++) {
+        s->level[q] = sanctions_level(&s->m[q], t);
+        active |= s->level[q] > 0.0;
+    }
+    if (!active && s->idle)
+        return;
+    s->idle = !active;
     memset(s->logF, 0, n3 * sizeof *s->logF);
     memset(s->enf, 0, n3 * sizeof *s->enf);
     memset(s->logG, 0, n3 * sizeof *s->logG);
