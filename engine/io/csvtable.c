@@ -419,28 +419,36 @@ static int ct__grow(csvtable *t, int64_t *cap, errbuf *e)
     return SANC_OK;
 }
 
+int csvtable_filter_match(const csvtable_filter *f, const char *s)
+{
+    double x = 0;
+    int parsed = -1;
+    for (int v = 0; v < f->nvalues; v++) {
+        const csvtable_value *val = &f->values[v];
+        if (val->is_number) {
+            if (parsed < 0)
+                parsed = ct__parse_number(s, &x);
+            if (parsed != 0)
+                return -1;
+            if (x == val->number)
+                return 1;
+        } else if (strcmp(s, val->text) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Does the record pass every filter?  1 yes, 0 no, < 0 error. */
 static int ct__keep(const ct__reader *r, const csvtable_filter *filters, int nfilters, const int *fidx,
                     errbuf *e)
 {
     for (int k = 0; k < nfilters; k++) {
-        const csvtable_filter *f = &filters[k];
         const char *s = r->f[fidx[k]];
-        double x = 0;
-        int parsed = -1, hit = 0;
-        for (int v = 0; v < f->nvalues && !hit; v++) {
-            const csvtable_value *val = &f->values[v];
-            if (val->is_number) {
-                if (parsed < 0)
-                    parsed = ct__parse_number(s, &x);
-                if (parsed != 0)
-                    return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s' (the filter compares numbers)",
-                                   r->path, r->rec_line, f->header, s);
-                hit = x == val->number;
-            } else {
-                hit = strcmp(s, val->text) == 0;
-            }
-        }
+        int hit = csvtable_filter_match(&filters[k], s);
+        if (hit < 0)
+            return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s' (the filter compares numbers)",
+                           r->path, r->rec_line, filters[k].header, s);
         if (!hit)
             return 0;
     }

@@ -61,6 +61,10 @@ typedef struct csvtable_filter {
     const csvtable_value *values;
 } csvtable_filter;
 
+/* Does field s pass filter f?  1 yes, 0 no, -1 when a number is wanted and
+ * s is not one (callers report it with their FILE:LINE). */
+int csvtable_filter_match(const csvtable_filter *f, const char *s);
+
 typedef struct csvtable_column {
     int type;
     double *num;   /* CSVTABLE_NUMBER: nrows values */
