@@ -770,3 +770,41 @@ int csvtable_source_read(const csvtable_source *src, csvtable *t, csvtable_col *
             cols[c].header = csvtable_source_header(src, cols[c].name);
     return csvtable_read(t, src->path, cols, ncols, src->filters, src->nfilters, e);
 }
+
+char *csvtable_source_key(const csvtable_source *src)
+{
+    size_t n = 1;
+    if (src != NULL) {
+        n += strlen(src->path) + 1;
+        for (int i = 0; i < src->nmap; i++)
+            n += strlen(src->map_name[i]) + strlen(src->map_header[i]) + 2;
+        for (int k = 0; k < src->nfilters; k++) {
+            n += strlen(src->filters[k].header) + 1;
+            for (int v = 0; v < src->filters[k].nvalues; v++) {
+                const csvtable_value *val = &src->filters[k].values[v];
+                n += (val->is_number ? 32 : strlen(val->text)) + 2;
+            }
+        }
+    }
+    char *key = malloc(n), *w = key;
+    if (key == NULL || src == NULL) {
+        if (key != NULL)
+            key[0] = '\0';
+        return key;
+    }
+    /* unit separators between the parts; no part of a setting holds one */
+    w += sprintf(w, "%s\x1f", src->path);
+    for (int i = 0; i < src->nmap; i++)
+        w += sprintf(w, "%s=%s\x1f", src->map_name[i], src->map_header[i]);
+    for (int k = 0; k < src->nfilters; k++) {
+        w += sprintf(w, "%s\x1e", src->filters[k].header);
+        for (int v = 0; v < src->filters[k].nvalues; v++) {
+            const csvtable_value *val = &src->filters[k].values[v];
+            if (val->is_number)
+                w += sprintf(w, "#%.17g\x1e", val->number);
+            else
+                w += sprintf(w, "$%s\x1e", val->text);
+        }
+    }
+    return key;
+}

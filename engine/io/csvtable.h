@@ -122,6 +122,10 @@ const char *csvtable_source_header(const csvtable_source *src, const char *name)
 /* Every mapped name must be among the n names the caller reads; otherwise
  * "FILE:LINE: ....columns.NAME: not a column this block uses (...)". */
 int  csvtable_source_check_names(const csvtable_source *src, const char *const *names, int n, errbuf *e);
+/* A malloc'ed text naming the file, its mapping and its filters: two
+ * sources with the same key read the same table (shared datasets).  NULL
+ * src gives ""; NULL on allocation failure. */
+char *csvtable_source_key(const csvtable_source *src);
 /* Read the columns (their header fields are filled from the mapping when
  * NULL) with the source's filters. */
 int  csvtable_source_read(const csvtable_source *src, csvtable *t, csvtable_col *cols, int ncols, errbuf *e);
