@@ -206,6 +206,97 @@ static int ct__next(ct__reader *r, errbuf *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* line records (csvtable_lines)                                       */
+
+void csvtable_lines_init(csvtable_lines *df, const char *path, char *buf, size_t len)
+{
+    memset(df, 0, sizeof *df);
+    df->path = path;
+    df->buf = df->pos = buf;
+    df->end = buf + len;
+    /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+        (unsigned char)buf[2] == 0xBF)
+        df->pos += 3;
+}
+
+/* One pass over the line's characters. */
+int csvtable_lines_next(csvtable_lines *df, errbuf *e)
+{
+    for (;;) {
+        char *p = df->pos;
+        if (p == df->end)
+            return 0;
+        df->line++;
+        while (ct__blank((unsigned char)*p))
+            p++;
+        if (*p == '\n' || *p == '\0') {
+            if (*p == '\0' && p != df->end)
+                goto nul;
+            df->pos = *p == '\n' ? p + 1 : p;
+            continue; /* blank line */
+        }
+        df->nf = 0;
+        for (;;) {
+            while (ct__blank((unsigned char)*p))
+                p++;
+            char *start = p, *fend;
+            if (*p == '"') {
+                /* Quoted: "" is a literal quote; unquote in place. */
+                char *w = p;
+                p++;
+                for (;;) {
+                    if (*p == '\0' || *p == '\n') {
+                        if (*p == '\0' && p != df->end)
+                            goto nul;
+                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
+                                       df->path, df->line, df->nf + 1);
+                    }
+                    if (*p == '"') {
+                        if (p[1] == '"') {
+                            *w++ = '"';
+                            p += 2;
+                            continue;
+                        }
+                        p++;
+                        break;
+                    }
+                    *w++ = *p++;
+                }
+                fend = w;
+                while (ct__blank((unsigned char)*p))
+                    p++;
+                if (*p != ',' && *p != '\n' && *p != '\0')
+                    return err_set(e, SANC_EDATA,
+                                   "%s:%d: field %d: unexpected text after a closing quote",
+                                   df->path, df->line, df->nf + 1);
+            } else {
+                while (*p != ',' && *p != '\n' && *p != '\0')
+                    p++;
+                fend = p;
+                while (fend > start && ct__blank((unsigned char)fend[-1]))
+                    fend--;
+            }
+            char stop = *p;
+            if (stop == '\0' && p != df->end)
+                goto nul;
+            *fend = '\0';
+            if (df->nf < CSVTABLE_LINES_MAXF)
+                df->f[df->nf] = start;
+            df->nf++;
+            if (stop != ',') {
+                df->pos = stop == '\n' ? p + 1 : p;
+                return 1;
+            }
+            p++; /* past the comma */
+        }
+    }
+nul:
+    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
+                   df->line);
+}
+
+/* ------------------------------------------------------------------ */
 /* fields                                                              */
 
 /* "exporter" or "exporter (header 'iso_o')" for messages. */

@@ -29,6 +29,7 @@
 #define SANCSIM_CSVTABLE_H
 
 #include <libconfig.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -90,6 +91,29 @@ void csvtable_free(csvtable *t);
 
 /* The text of label column c in row r. */
 const char *csvtable_label(const csvtable *t, int c, int64_t r);
+
+/* ------------------------------------------------------------------ */
+/* Line records: the splitter of the scenario loaders (engine/io/data.c,
+ * engine/io/iodata.c).  One record per line (a quoted field may not span
+ * lines), fields trimmed and unquoted in place in a buffer the caller read
+ * and owns (NUL-terminated at buf + len; a UTF-8 byte order mark is
+ * skipped).  Errors are "FILE:LINE: field N: ..." and a NUL byte. */
+#define CSVTABLE_LINES_MAXF 256 /* fields kept per line; more are only counted */
+
+typedef struct csvtable_lines {
+    const char *path;
+    char *buf;   /* the caller's buffer */
+    char *pos;   /* start of the next line */
+    char *end;   /* the terminating NUL; an earlier NUL is a binary file */
+    int line;    /* number of the line last returned */
+    char *f[CSVTABLE_LINES_MAXF];
+    int nf;      /* number of fields on the line (may exceed CSVTABLE_LINES_MAXF) */
+} csvtable_lines;
+
+void csvtable_lines_init(csvtable_lines *r, const char *path, char *buf, size_t len);
+/* Next non-blank line split into fields: 1, 0 at the end, < 0 on a
+ * malformed line. */
+int  csvtable_lines_next(csvtable_lines *r, errbuf *e);
 
 /* ------------------------------------------------------------------ */
 /* A data file as a scenario or an estimation names it (DESIGN 10):

@@ -29,7 +29,6 @@
 
 #include "utf8.h"
 
-#define DATA__MAXF 256                      /* fields kept per line; more are only counted */
 /* Dense tables beyond these are refused before anything is allocated; the
  * same limits as the scenario's (SC_MAX_* in scenario.c, README "Limits"). */
 #define DATA__MAX_CELLS ((size_t)50000000)
@@ -39,16 +38,9 @@
 /* ------------------------------------------------------------------ */
 /* File reading and CSV splitting                                      */
 
-typedef struct data__file {
-    const char *path;
-    char *buf;   /* whole file, NUL-terminated; split in place */
-    char *pos;   /* start of the next line */
-    char *end;   /* the terminating NUL; an earlier NUL is a binary file */
-    int line;    /* number of the line last returned */
-    char *f[DATA__MAXF];
-    int nf;      /* number of fields on the line (may exceed DATA__MAXF) */
-    char sha256[65]; /* of the whole file */
-} data__file;
+/* A file as read: lines split in place by csvtable_lines (one splitter for
+ * every loader). */
+typedef csvtable_lines data__file;
 
 /* SHA-256 of regular files already hashed in this process, keyed on what
  * changes when a file is written (device, inode, size, mtime, ctime): a
@@ -98,10 +90,11 @@ static void data__hash_file(const char *buf, size_t len, const struct stat *st, 
     }
 }
 
-static int data__open(data__file *df, const char *path, errbuf *e)
+/* Read path whole and hash it into sha256 (the fingerprint of exactly the
+ * bytes parsed: provenance, data_sha256). */
+static int data__open(data__file *df, const char *path, char sha256[65], errbuf *e)
 {
     memset(df, 0, sizeof *df);
-    df->path = path;
     /* read once, whole, with a bound: files and pipes; folders and devices
      * (which may never end) are refused */
     char *buf = NULL;
@@ -110,15 +103,8 @@ static int data__open(data__file *df, const char *path, errbuf *e)
     int rc = fsafe_read_input_stat(path, FSAFE_MAX_DATA, SANC_EDATA, &buf, &len, &st, e);
     if (rc != SANC_OK)
         return rc;
-    /* the fingerprint of exactly the bytes parsed (provenance: data_sha256) */
-    data__hash_file(buf, len, &st, df->sha256);
-    df->buf = buf;
-    df->end = buf + len;
-    df->pos = buf;
-    /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
-        df->pos += 3;
+    data__hash_file(buf, len, &st, sha256);
+    csvtable_lines_init(df, path, buf, len);
     return SANC_OK;
 }
 
@@ -131,84 +117,6 @@ static void data__close(data__file *df)
 static int data__is_blank(int ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* Next non-blank line split into fields (trimmed, unquoted, in place), in
- * one pass over its characters.  Returns 1 with a line, 0 at end of file,
- * < 0 on a malformed line. */
-static int data__next(data__file *df, errbuf *e)
-{
-    for (;;) {
-        char *p = df->pos;
-        if (p == df->end)
-            return 0;
-        df->line++;
-        while (data__is_blank((unsigned char)*p))
-            p++;
-        if (*p == '\n' || *p == '\0') {
-            if (*p == '\0' && p != df->end)
-                goto nul;
-            df->pos = *p == '\n' ? p + 1 : p;
-            continue; /* blank line */
-        }
-        df->nf = 0;
-        for (;;) {
-            while (data__is_blank((unsigned char)*p))
-                p++;
-            char *start = p, *fend;
-            if (*p == '"') {
-                /* Quoted: "" is a literal quote; unquote in place. */
-                char *w = p;
-                p++;
-                for (;;) {
-                    if (*p == '\0' || *p == '\n') {
-                        if (*p == '\0' && p != df->end)
-                            goto nul;
-                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
-                                       df->path, df->line, df->nf + 1);
-                    }
-                    if (*p == '"') {
-                        if (p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    *w++ = *p++;
-                }
-                fend = w;
-                while (data__is_blank((unsigned char)*p))
-                    p++;
-                if (*p != ',' && *p != '\n' && *p != '\0')
-                    return err_set(e, SANC_EDATA,
-                                   "%s:%d: field %d: unexpected text after a closing quote",
-                                   df->path, df->line, df->nf + 1);
-            } else {
-                while (*p != ',' && *p != '\n' && *p != '\0')
-                    p++;
-                fend = p;
-                while (fend > start && data__is_blank((unsigned char)fend[-1]))
-                    fend--;
-            }
-            char stop = *p;
-            if (stop == '\0' && p != df->end)
-                goto nul;
-            *fend = '\0';
-            if (df->nf < DATA__MAXF)
-                df->f[df->nf] = start;
-            df->nf++;
-            if (stop != ',') {
-                df->pos = stop == '\n' ? p + 1 : p;
-                return 1;
-            }
-            p++; /* past the comma */
-        }
-    }
-nul:
-    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
-                   df->line);
 }
 
 /* Labels (codes, names, groups, sectors) go into the output files, which
@@ -228,7 +136,7 @@ static void data__join(const data__file *df, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (int i = 0; i < df->nf && i < DATA__MAXF; i++) {
+    for (int i = 0; i < df->nf && i < CSVTABLE_LINES_MAXF; i++) {
         int w = snprintf(buf + len, n - len, "%s%s", i ? "," : "", df->f[i]);
         if (w < 0 || (size_t)w >= n - len)
             break;
@@ -293,8 +201,8 @@ static int data__header(const data__file *df, const csvtable_source *src, const 
                         int nrequired, const char *expected, data__cols *dc, errbuf *e)
 {
     memset(dc, 0, sizeof *dc);
-    if (df->nf > DATA__MAXF)
-        return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line, DATA__MAXF);
+    if (df->nf > CSVTABLE_LINES_MAXF)
+        return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line, CSVTABLE_LINES_MAXF);
     dc->nfields = df->nf;
     int rc;
     for (int c = 0; c < n; c++)
@@ -534,10 +442,9 @@ int data_load_countries_from(const csvtable_source *src, data_countries *out, er
     memset(out, 0, sizeof *out);
     data__file df;
     data__cols dc = { { 0 }, NULL, 0 };
-    int rc = data__open(&df, path, e);
+    int rc = data__open(&df, path, out->sha256, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__names codes;
     if (data__names_init(&codes) < 0) {
         data__close(&df);
@@ -547,7 +454,7 @@ int data_load_countries_from(const csvtable_source *src, data_countries *out, er
     char **name = NULL, **groups = NULL;
     int cap = 0;
 
-    rc = data__next(&df, e);
+    rc = csvtable_lines_next(&df, e);
     if (rc < 0)
         goto fail;
     if (rc == 0) {
@@ -560,7 +467,7 @@ int data_load_countries_from(const csvtable_source *src, data_countries *out, er
     const char *hname[3];
     for (int c = 0; c < 3; c++)
         hname[c] = csvtable_source_header(src, canon[c]);
-    while ((rc = data__next(&df, e)) > 0) {
+    while ((rc = csvtable_lines_next(&df, e)) > 0) {
         if ((rc = data__row_keep(&df, src, &dc, e)) < 0)
             goto fail;
         if (rc == 0)
@@ -732,7 +639,7 @@ static int data__trade_header(data__trade_ld *ld, errbuf *e)
 {
     static const char *const canon[] = { "exporter", "importer", "value", "sector" };
     data__file *df = &ld->df;
-    int rc = data__next(df, e);
+    int rc = csvtable_lines_next(df, e);
     if (rc < 0)
         return rc;
     if (rc == 0)
@@ -767,7 +674,7 @@ static int data__trade_rows(data__trade_ld *ld, errbuf *e)
      * most hash lookups. */
     const char *prev[3] = { NULL, NULL, NULL };
     int prev_idx[3] = { -1, -1, -1 };
-    while ((rc = data__next(df, e)) > 0) {
+    while ((rc = csvtable_lines_next(df, e)) > 0) {
         if ((rc = data__row_keep(df, ld->src, &ld->dc, e)) < 0)
             return rc;
         if (rc == 0)
@@ -926,10 +833,9 @@ int data_load_trade_from(const csvtable_source *src, const data_countries *known
     ld.src = src;
     ld.known = known;
     ld.path = src->path;
-    int rc = data__open(&ld.df, ld.path, e);
+    int rc = data__open(&ld.df, ld.path, out->sha256, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, ld.df.sha256, sizeof out->sha256);
     ld.codes_ok = data__names_init(&ld.codes) == 0;
     ld.sectors_ok = data__names_init(&ld.sectors) == 0;
     if (!ld.codes_ok || !ld.sectors_ok ||
@@ -971,10 +877,9 @@ int data_load_shocks_from(const csvtable_source *src, const char *column, int nc
     memset(out, 0, sizeof *out);
     data__file df;
     data__cols dc = { { 0 }, NULL, 0 };
-    int rc = data__open(&df, path, e);
+    int rc = data__open(&df, path, out->sha256, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__hash ch = { 0 }, sh = { 0 };
     char *const *cref = NULL, *const *sref = NULL;
     data__rows rows = { NULL, 0, 0 };
@@ -984,7 +889,7 @@ int data_load_shocks_from(const csvtable_source *src, const char *column, int nc
         rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
         goto done;
     }
-    rc = data__next(&df, e);
+    rc = csvtable_lines_next(&df, e);
     if (rc < 0)
         goto done;
     if (rc == 0) {
@@ -1025,7 +930,7 @@ int data_load_shocks_from(const csvtable_source *src, const char *column, int nc
     const char *col[3];
     for (int c = 0; c < 3; c++)
         col[c] = csvtable_source_header(src, canon[c]);
-    while ((rc = data__next(&df, e)) > 0) {
+    while ((rc = csvtable_lines_next(&df, e)) > 0) {
         if ((rc = data__row_keep(&df, src, &dc, e)) < 0)
             goto done;
         if (rc == 0)

@@ -6,8 +6,8 @@
 
 #include "iodata.h"
 
-/* "trade key" US "countries key" */
-static char *dataset_key(const csvtable_source *trade, const csvtable_source *countries)
+/* "trade key" GS "countries key" */
+char *dataset_key(const csvtable_source *trade, const csvtable_source *countries)
 {
     char *t = csvtable_source_key(trade), *c = csvtable_source_key(countries), *k = NULL;
     if (t != NULL && c != NULL && (k = malloc(strlen(t) + strlen(c) + 2)) != NULL)
@@ -54,12 +54,7 @@ void dataset_free(dataset *d)
     memset(d, 0, sizeof *d);
 }
 
-int dataset_matches(const dataset *d, const csvtable_source *trade, const csvtable_source *countries)
+int dataset_matches(const dataset *d, const char *key)
 {
-    if (d == NULL || d->io != NULL || d->key == NULL)
-        return 0;
-    char *k = dataset_key(trade, countries);
-    int same = k != NULL && strcmp(k, d->key) == 0;
-    free(k);
-    return same;
+    return d != NULL && d->io == NULL && d->key != NULL && key != NULL && strcmp(key, d->key) == 0;
 }

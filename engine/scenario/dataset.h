@@ -33,8 +33,10 @@ typedef struct dataset {
 int  dataset_load(dataset *d, const csvtable_source *trade, const csvtable_source *countries, errbuf *e);
 void dataset_free(dataset *d);
 
-/* 1 when d was loaded from exactly these sources (paths, mappings and
- * filters). */
-int  dataset_matches(const dataset *d, const csvtable_source *trade, const csvtable_source *countries);
+/* The key of a trade source with its countries source (NULL: none): paths,
+ * mappings and filters.  malloc'ed; NULL when out of memory. */
+char *dataset_key(const csvtable_source *trade, const csvtable_source *countries);
+/* 1 when d was loaded from the sources with this key. */
+int  dataset_matches(const dataset *d, const char *key);
 
 #endif

@@ -542,19 +542,24 @@ static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
         rc = scenario_io_data(sc, b, has_c ? &csrc : NULL, shared, e);
         s = sc->data && sc->data->trade_path ? sc->data->trade_path : "data.trade";
     } else if ((rc = sc_source(sc, b, "trade", tcols, 4, &tsrc, e)) == SANC_OK) {
-        if (dataset_matches(shared, &tsrc, has_c ? &csrc : NULL)) {
+        char *key = dataset_key(&tsrc, has_c ? &csrc : NULL);
+        if (key == NULL) {
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+        } else if (dataset_matches(shared, key)) {
             sc->data = shared;
         } else {
             rc = dataset_load(&sc->own, &tsrc, has_c ? &csrc : NULL, e);
             sc->data = &sc->own;
         }
+        free(key);
         /* the provenance lists every data file with its SHA-256 */
         if (rc == SANC_OK && has_c)
             rc = scenario_record_file(sc, csrc.path, sc->data->countries.sha256, e);
         if (rc == SANC_OK)
             rc = scenario_record_file(sc, tsrc.path, sc->data->trade.sha256, e);
         const config_setting_t *ts = config_setting_get_member(b, "trade");
-        s = config_setting_type(ts) == CONFIG_TYPE_STRING ? config_setting_get_string(ts) : sc->data->trade_path;
+        s = config_setting_type(ts) == CONFIG_TYPE_STRING ? config_setting_get_string(ts)
+                                                            : rc == SANC_OK ? sc->data->trade_path : "data.trade";
     }
     if (has_c)
         csvtable_source_free(&csrc);
