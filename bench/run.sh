@@ -26,7 +26,6 @@ case_run() {
 case_run "120 x 10 x 13 periods (CSV in, HDF5 out)" "$work/s120"
 # the eu2000 bootstrap: 1,000 draws of the EU-enlargement partial effect, -j 2
 if [ -f "$root/../shared/data/gravity/eu2000.csv" ]; then
-    /usr/bin/python3 "$root/scripts/eu2000_trade.py" >/dev/null
     times=()
     for r in 1 2 3 4 5; do
         s=$(date +%s.%N)

@@ -347,9 +347,11 @@ static int cfg__rebase_walk(cfg *c, config_setting_t *s, const cfg_npath *p, int
 {
     if (i == p->n)
         return cfg__rebase_one(c, s, e);
-    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return SANC_OK;
     const char *name = p->seg[i].name;
+    int t = config_setting_type(s);
+    /* `*` walks a group's members or a list's elements (events.*.file) */
+    if (t != CONFIG_TYPE_GROUP && !(t == CONFIG_TYPE_LIST && strcmp(name, "*") == 0))
+        return SANC_OK;
     if (strcmp(name, "*") == 0) {
         int n = config_setting_length(s);
         for (int k = 0; k < n; k++) {

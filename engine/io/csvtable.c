@@ -206,6 +206,97 @@ static int ct__next(ct__reader *r, errbuf *e)
 }
 
 /* ------------------------------------------------------------------ */
+/* line records (csvtable_lines)                                       */
+
+void csvtable_lines_init(csvtable_lines *df, const char *path, char *buf, size_t len)
+{
+    memset(df, 0, sizeof *df);
+    df->path = path;
+    df->buf = df->pos = buf;
+    df->end = buf + len;
+    /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
+    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
+        (unsigned char)buf[2] == 0xBF)
+        df->pos += 3;
+}
+
+/* One pass over the line's characters. */
+int csvtable_lines_next(csvtable_lines *df, errbuf *e)
+{
+    for (;;) {
+        char *p = df->pos;
+        if (p == df->end)
+            return 0;
+        df->line++;
+        while (ct__blank((unsigned char)*p))
+            p++;
+        if (*p == '\n' || *p == '\0') {
+            if (*p == '\0' && p != df->end)
+                goto nul;
+            df->pos = *p == '\n' ? p + 1 : p;
+            continue; /* blank line */
+        }
+        df->nf = 0;
+        for (;;) {
+            while (ct__blank((unsigned char)*p))
+                p++;
+            char *start = p, *fend;
+            if (*p == '"') {
+                /* Quoted: "" is a literal quote; unquote in place. */
+                char *w = p;
+                p++;
+                for (;;) {
+                    if (*p == '\0' || *p == '\n') {
+                        if (*p == '\0' && p != df->end)
+                            goto nul;
+                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
+                                       df->path, df->line, df->nf + 1);
+                    }
+                    if (*p == '"') {
+                        if (p[1] == '"') {
+                            *w++ = '"';
+                            p += 2;
+                            continue;
+                        }
+                        p++;
+                        break;
+                    }
+                    *w++ = *p++;
+                }
+                fend = w;
+                while (ct__blank((unsigned char)*p))
+                    p++;
+                if (*p != ',' && *p != '\n' && *p != '\0')
+                    return err_set(e, SANC_EDATA,
+                                   "%s:%d: field %d: unexpected text after a closing quote",
+                                   df->path, df->line, df->nf + 1);
+            } else {
+                while (*p != ',' && *p != '\n' && *p != '\0')
+                    p++;
+                fend = p;
+                while (fend > start && ct__blank((unsigned char)fend[-1]))
+                    fend--;
+            }
+            char stop = *p;
+            if (stop == '\0' && p != df->end)
+                goto nul;
+            *fend = '\0';
+            if (df->nf < CSVTABLE_LINES_MAXF)
+                df->f[df->nf] = start;
+            df->nf++;
+            if (stop != ',') {
+                df->pos = stop == '\n' ? p + 1 : p;
+                return 1;
+            }
+            p++; /* past the comma */
+        }
+    }
+nul:
+    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
+                   df->line);
+}
+
+/* ------------------------------------------------------------------ */
 /* fields                                                              */
 
 /* "exporter" or "exporter (header 'iso_o')" for messages. */
@@ -419,28 +510,36 @@ static int ct__grow(csvtable *t, int64_t *cap, errbuf *e)
     return SANC_OK;
 }
 
+int csvtable_filter_match(const csvtable_filter *f, const char *s)
+{
+    double x = 0;
+    int parsed = -1;
+    for (int v = 0; v < f->nvalues; v++) {
+        const csvtable_value *val = &f->values[v];
+        if (val->is_number) {
+            if (parsed < 0)
+                parsed = ct__parse_number(s, &x);
+            if (parsed != 0)
+                return -1;
+            if (x == val->number)
+                return 1;
+        } else if (strcmp(s, val->text) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Does the record pass every filter?  1 yes, 0 no, < 0 error. */
 static int ct__keep(const ct__reader *r, const csvtable_filter *filters, int nfilters, const int *fidx,
                     errbuf *e)
 {
     for (int k = 0; k < nfilters; k++) {
-        const csvtable_filter *f = &filters[k];
         const char *s = r->f[fidx[k]];
-        double x = 0;
-        int parsed = -1, hit = 0;
-        for (int v = 0; v < f->nvalues && !hit; v++) {
-            const csvtable_value *val = &f->values[v];
-            if (val->is_number) {
-                if (parsed < 0)
-                    parsed = ct__parse_number(s, &x);
-                if (parsed != 0)
-                    return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s' (the filter compares numbers)",
-                                   r->path, r->rec_line, f->header, s);
-                hit = x == val->number;
-            } else {
-                hit = strcmp(s, val->text) == 0;
-            }
-        }
+        int hit = csvtable_filter_match(&filters[k], s);
+        if (hit < 0)
+            return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s' (the filter compares numbers)",
+                           r->path, r->rec_line, filters[k].header, s);
         if (!hit)
             return 0;
     }
@@ -761,4 +860,42 @@ int csvtable_source_read(const csvtable_source *src, csvtable *t, csvtable_col *
         if (cols[c].header == NULL)
             cols[c].header = csvtable_source_header(src, cols[c].name);
     return csvtable_read(t, src->path, cols, ncols, src->filters, src->nfilters, e);
+}
+
+char *csvtable_source_key(const csvtable_source *src)
+{
+    size_t n = 1;
+    if (src != NULL) {
+        n += strlen(src->path) + 1;
+        for (int i = 0; i < src->nmap; i++)
+            n += strlen(src->map_name[i]) + strlen(src->map_header[i]) + 2;
+        for (int k = 0; k < src->nfilters; k++) {
+            n += strlen(src->filters[k].header) + 1;
+            for (int v = 0; v < src->filters[k].nvalues; v++) {
+                const csvtable_value *val = &src->filters[k].values[v];
+                n += (val->is_number ? 32 : strlen(val->text)) + 2;
+            }
+        }
+    }
+    char *key = malloc(n), *w = key;
+    if (key == NULL || src == NULL) {
+        if (key != NULL)
+            key[0] = '\0';
+        return key;
+    }
+    /* unit separators between the parts; no part of a setting holds one */
+    w += sprintf(w, "%s\x1f", src->path);
+    for (int i = 0; i < src->nmap; i++)
+        w += sprintf(w, "%s=%s\x1f", src->map_name[i], src->map_header[i]);
+    for (int k = 0; k < src->nfilters; k++) {
+        w += sprintf(w, "%s\x1e", src->filters[k].header);
+        for (int v = 0; v < src->filters[k].nvalues; v++) {
+            const csvtable_value *val = &src->filters[k].values[v];
+            if (val->is_number)
+                w += sprintf(w, "#%.17g\x1e", val->number);
+            else
+                w += sprintf(w, "$%s\x1e", val->text);
+        }
+    }
+    return key;
 }

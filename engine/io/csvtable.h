@@ -29,6 +29,7 @@
 #define SANCSIM_CSVTABLE_H
 
 #include <libconfig.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -61,6 +62,10 @@ typedef struct csvtable_filter {
     const csvtable_value *values;
 } csvtable_filter;
 
+/* Does field s pass filter f?  1 yes, 0 no, -1 when a number is wanted and
+ * s is not one (callers report it with their FILE:LINE). */
+int csvtable_filter_match(const csvtable_filter *f, const char *s);
+
 typedef struct csvtable_column {
     int type;
     double *num;   /* CSVTABLE_NUMBER: nrows values */
@@ -86,6 +91,29 @@ void csvtable_free(csvtable *t);
 
 /* The text of label column c in row r. */
 const char *csvtable_label(const csvtable *t, int c, int64_t r);
+
+/* ------------------------------------------------------------------ */
+/* Line records: the splitter of the scenario loaders (engine/io/data.c,
+ * engine/io/iodata.c).  One record per line (a quoted field may not span
+ * lines), fields trimmed and unquoted in place in a buffer the caller read
+ * and owns (NUL-terminated at buf + len; a UTF-8 byte order mark is
+ * skipped).  Errors are "FILE:LINE: field N: ..." and a NUL byte. */
+#define CSVTABLE_LINES_MAXF 256 /* fields kept per line; more are only counted */
+
+typedef struct csvtable_lines {
+    const char *path;
+    char *buf;   /* the caller's buffer */
+    char *pos;   /* start of the next line */
+    char *end;   /* the terminating NUL; an earlier NUL is a binary file */
+    int line;    /* number of the line last returned */
+    char *f[CSVTABLE_LINES_MAXF];
+    int nf;      /* number of fields on the line (may exceed CSVTABLE_LINES_MAXF) */
+} csvtable_lines;
+
+void csvtable_lines_init(csvtable_lines *r, const char *path, char *buf, size_t len);
+/* Next non-blank line split into fields: 1, 0 at the end, < 0 on a
+ * malformed line. */
+int  csvtable_lines_next(csvtable_lines *r, errbuf *e);
 
 /* ------------------------------------------------------------------ */
 /* A data file as a scenario or an estimation names it (DESIGN 10):
@@ -118,6 +146,10 @@ const char *csvtable_source_header(const csvtable_source *src, const char *name)
 /* Every mapped name must be among the n names the caller reads; otherwise
  * "FILE:LINE: ....columns.NAME: not a column this block uses (...)". */
 int  csvtable_source_check_names(const csvtable_source *src, const char *const *names, int n, errbuf *e);
+/* A malloc'ed text naming the file, its mapping and its filters: two
+ * sources with the same key read the same table (shared datasets).  NULL
+ * src gives ""; NULL on allocation failure. */
+char *csvtable_source_key(const csvtable_source *src);
 /* Read the columns (their header fields are filled from the mapping when
  * NULL) with the source's filters. */
 int  csvtable_source_read(const csvtable_source *src, csvtable *t, csvtable_col *cols, int ncols, errbuf *e);

@@ -23,12 +23,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "csvtable.h"
 #include "fsafe.h"
 #include "hash.h"
 
 #include "utf8.h"
 
-#define DATA__MAXF 16                       /* fields kept per line; more are only counted */
 /* Dense tables beyond these are refused before anything is allocated; the
  * same limits as the scenario's (SC_MAX_* in scenario.c, README "Limits"). */
 #define DATA__MAX_CELLS ((size_t)50000000)
@@ -38,16 +38,9 @@
 /* ------------------------------------------------------------------ */
 /* File reading and CSV splitting                                      */
 
-typedef struct data__file {
-    const char *path;
-    char *buf;   /* whole file, NUL-terminated; split in place */
-    char *pos;   /* start of the next line */
-    char *end;   /* the terminating NUL; an earlier NUL is a binary file */
-    int line;    /* number of the line last returned */
-    char *f[DATA__MAXF];
-    int nf;      /* number of fields on the line (may exceed DATA__MAXF) */
-    char sha256[65]; /* of the whole file */
-} data__file;
+/* A file as read: lines split in place by csvtable_lines (one splitter for
+ * every loader). */
+typedef csvtable_lines data__file;
 
 /* SHA-256 of regular files already hashed in this process, keyed on what
  * changes when a file is written (device, inode, size, mtime, ctime): a
@@ -97,10 +90,11 @@ static void data__hash_file(const char *buf, size_t len, const struct stat *st, 
     }
 }
 
-static int data__open(data__file *df, const char *path, errbuf *e)
+/* Read path whole and hash it into sha256 (the fingerprint of exactly the
+ * bytes parsed: provenance, data_sha256). */
+static int data__open(data__file *df, const char *path, char sha256[65], errbuf *e)
 {
     memset(df, 0, sizeof *df);
-    df->path = path;
     /* read once, whole, with a bound: files and pipes; folders and devices
      * (which may never end) are refused */
     char *buf = NULL;
@@ -109,15 +103,8 @@ static int data__open(data__file *df, const char *path, errbuf *e)
     int rc = fsafe_read_input_stat(path, FSAFE_MAX_DATA, SANC_EDATA, &buf, &len, &st, e);
     if (rc != SANC_OK)
         return rc;
-    /* the fingerprint of exactly the bytes parsed (provenance: data_sha256) */
-    data__hash_file(buf, len, &st, df->sha256);
-    df->buf = buf;
-    df->end = buf + len;
-    df->pos = buf;
-    /* A UTF-8 byte order mark from spreadsheet exports is not part of the header. */
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
-        df->pos += 3;
+    data__hash_file(buf, len, &st, sha256);
+    csvtable_lines_init(df, path, buf, len);
     return SANC_OK;
 }
 
@@ -130,84 +117,6 @@ static void data__close(data__file *df)
 static int data__is_blank(int ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* Next non-blank line split into fields (trimmed, unquoted, in place), in
- * one pass over its characters.  Returns 1 with a line, 0 at end of file,
- * < 0 on a malformed line. */
-static int data__next(data__file *df, errbuf *e)
-{
-    for (;;) {
-        char *p = df->pos;
-        if (p == df->end)
-            return 0;
-        df->line++;
-        while (data__is_blank((unsigned char)*p))
-            p++;
-        if (*p == '\n' || *p == '\0') {
-            if (*p == '\0' && p != df->end)
-                goto nul;
-            df->pos = *p == '\n' ? p + 1 : p;
-            continue; /* blank line */
-        }
-        df->nf = 0;
-        for (;;) {
-            while (data__is_blank((unsigned char)*p))
-                p++;
-            char *start = p, *fend;
-            if (*p == '"') {
-                /* Quoted: "" is a literal quote; unquote in place. */
-                char *w = p;
-                p++;
-                for (;;) {
-                    if (*p == '\0' || *p == '\n') {
-                        if (*p == '\0' && p != df->end)
-                            goto nul;
-                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
-                                       df->path, df->line, df->nf + 1);
-                    }
-                    if (*p == '"') {
-                        if (p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    *w++ = *p++;
-                }
-                fend = w;
-                while (data__is_blank((unsigned char)*p))
-                    p++;
-                if (*p != ',' && *p != '\n' && *p != '\0')
-                    return err_set(e, SANC_EDATA,
-                                   "%s:%d: field %d: unexpected text after a closing quote",
-                                   df->path, df->line, df->nf + 1);
-            } else {
-                while (*p != ',' && *p != '\n' && *p != '\0')
-                    p++;
-                fend = p;
-                while (fend > start && data__is_blank((unsigned char)fend[-1]))
-                    fend--;
-            }
-            char stop = *p;
-            if (stop == '\0' && p != df->end)
-                goto nul;
-            *fend = '\0';
-            if (df->nf < DATA__MAXF)
-                df->f[df->nf] = start;
-            df->nf++;
-            if (stop != ',') {
-                df->pos = stop == '\n' ? p + 1 : p;
-                return 1;
-            }
-            p++; /* past the comma */
-        }
-    }
-nul:
-    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
-                   df->line);
 }
 
 /* Labels (codes, names, groups, sectors) go into the output files, which
@@ -227,7 +136,7 @@ static void data__join(const data__file *df, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (int i = 0; i < df->nf && i < DATA__MAXF; i++) {
+    for (int i = 0; i < df->nf && i < CSVTABLE_LINES_MAXF; i++) {
         int w = snprintf(buf + len, n - len, "%s%s", i ? "," : "", df->f[i]);
         if (w < 0 || (size_t)w >= n - len)
             break;
@@ -235,14 +144,102 @@ static void data__join(const data__file *df, char *buf, size_t n)
     }
 }
 
-/* Does the header equal the comma-separated list `names`? */
-static int data__header_is(const data__file *df, const char *names)
+/* ------------------------------------------------------------------ */
+/* Columns by name (DESIGN section 10, "data as it comes")             */
+
+/* Where the wanted columns sit in a file's header: canonical column c at
+ * field pos[c] (-1 absent), filter k at fpos[k]; rows have nfields fields. */
+typedef struct data__cols {
+    int pos[8];
+    int *fpos;
+    int nfields;
+} data__cols;
+
+static void data__cols_free(data__cols *dc)
 {
-    char joined[512];
-    if (df->nf > DATA__MAXF)
-        return 0;
-    data__join(df, joined, sizeof joined);
-    return strcmp(joined, names) == 0;
+    free(dc->fpos);
+    dc->fpos = NULL;
+}
+
+/* Field of the header equal to name, -1 if none, -2 if twice. */
+static int data__find(const data__file *df, const char *name)
+{
+    int at = -1;
+    for (int a = 0; a < df->nf; a++)
+        if (strcmp(df->f[a], name) == 0) {
+            if (at >= 0)
+                return -2;
+            at = a;
+        }
+    return at;
+}
+
+/* Locate one column named `name` (the header text; `canon` the canonical
+ * name it stands for, for messages).  required: absent is an error naming
+ * `expected`, the header's canonical columns. */
+static int data__locate(const data__file *df, const char *canon, const char *name, int required,
+                        const char *expected, int *pos, errbuf *e)
+{
+    *pos = data__find(df, name);
+    if (*pos == -2)
+        return err_set(e, SANC_EDATA, "%s:%d: column '%s' appears twice", df->path, df->line, name);
+    if (*pos >= 0 || !required)
+        return SANC_OK;
+    char h[512];
+    data__join(df, h, sizeof h);
+    if (strcmp(canon, name) != 0)
+        return err_set(e, SANC_EDATA, "%s:%d: missing column '%s' (%s) in header '%s' (expected %s)", df->path,
+                       df->line, name, canon, h, expected);
+    return err_set(e, SANC_EDATA, "%s:%d: missing column '%s' in header '%s' (expected %s)", df->path, df->line,
+                   name, h, expected);
+}
+
+/* The header just read: canonical columns canon[0..n) through the source's
+ * mapping, the first `nrequired` of them required, and the filter columns.
+ * Other columns are ignored. */
+static int data__header(const data__file *df, const csvtable_source *src, const char *const *canon, int n,
+                        int nrequired, const char *expected, data__cols *dc, errbuf *e)
+{
+    memset(dc, 0, sizeof *dc);
+    if (df->nf > CSVTABLE_LINES_MAXF)
+        return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line, CSVTABLE_LINES_MAXF);
+    dc->nfields = df->nf;
+    int rc;
+    for (int c = 0; c < n; c++)
+        if ((rc = data__locate(df, canon[c], csvtable_source_header(src, canon[c]), c < nrequired, expected,
+                               &dc->pos[c], e)) != SANC_OK)
+            return rc;
+    if (src->nfilters > 0 && (dc->fpos = malloc(sizeof *dc->fpos * (size_t)src->nfilters)) == NULL)
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", df->path);
+    for (int k = 0; k < src->nfilters; k++) {
+        dc->fpos[k] = data__find(df, src->filters[k].header);
+        if (dc->fpos[k] == -1)
+            return err_set(e, SANC_EDATA, "%s:%d: filter column '%s' not in the header", df->path, df->line,
+                           src->filters[k].header);
+        if (dc->fpos[k] == -2)
+            return err_set(e, SANC_EDATA, "%s:%d: column '%s' appears twice", df->path, df->line,
+                           src->filters[k].header);
+    }
+    return SANC_OK;
+}
+
+/* The row just read: as many fields as the header, then the filters.
+ * 1 keep, 0 drop, < 0 error. */
+static int data__row_keep(const data__file *df, const csvtable_source *src, const data__cols *dc, errbuf *e)
+{
+    if (df->nf != dc->nfields)
+        return err_set(e, SANC_EDATA, "%s:%d: expected %d fields, got %d", df->path, df->line, dc->nfields,
+                       df->nf);
+    for (int k = 0; k < src->nfilters; k++) {
+        const char *v = df->f[dc->fpos[k]];
+        int hit = csvtable_filter_match(&src->filters[k], v);
+        if (hit < 0)
+            return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s' (the filter compares numbers)", df->path,
+                           df->line, src->filters[k].header, v);
+        if (hit == 0)
+            return 0;
+    }
+    return 1;
 }
 
 /* Parse a number field; `field` names the column in messages. */
@@ -263,14 +260,6 @@ static int data__number(const data__file *df, const char *field, const char *s, 
         return err_set(e, SANC_EDATA, "%s:%d: %s: negative value %s (must be >= 0)", df->path,
                        df->line, field, s);
     *out = v == 0 ? 0.0 : v; /* no -0 in the tables */
-    return SANC_OK;
-}
-
-static int data__field_count(const data__file *df, int want, errbuf *e)
-{
-    if (df->nf != want)
-        return err_set(e, SANC_EDATA, "%s:%d: expected %d fields, got %d", df->path, df->line,
-                       want, df->nf);
     return SANC_OK;
 }
 
@@ -442,12 +431,20 @@ void data_countries_free(data_countries *c)
 
 int data_load_countries(const char *path, data_countries *out, errbuf *e)
 {
+    csvtable_source src = { .path = (char *)path };
+    return data_load_countries_from(&src, out, e);
+}
+
+int data_load_countries_from(const csvtable_source *src, data_countries *out, errbuf *e)
+{
+    static const char *const canon[] = { "code", "name", "groups" };
+    const char *path = src->path;
     memset(out, 0, sizeof *out);
     data__file df;
-    int rc = data__open(&df, path, e);
+    data__cols dc = { { 0 }, NULL, 0 };
+    int rc = data__open(&df, path, out->sha256, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__names codes;
     if (data__names_init(&codes) < 0) {
         data__close(&df);
@@ -457,47 +454,43 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
     char **name = NULL, **groups = NULL;
     int cap = 0;
 
-    rc = data__next(&df, e);
+    rc = csvtable_lines_next(&df, e);
     if (rc < 0)
         goto fail;
     if (rc == 0) {
         rc = err_set(e, SANC_EDATA, "%s:1: empty file (expected header code,name[,groups])", path);
         goto fail;
     }
-    int has_groups;
-    if (data__header_is(&df, "code,name"))
-        has_groups = 0;
-    else if (data__header_is(&df, "code,name,groups"))
-        has_groups = 1;
-    else {
-        char h[512];
-        data__join(&df, h, sizeof h);
-        rc = err_set(e, SANC_EDATA, "%s:%d: unknown header '%s' (expected code,name[,groups])",
-                     path, df.line, h);
+    if ((rc = data__header(&df, src, canon, 3, 2, "code,name[,groups]", &dc, e)) < 0)
         goto fail;
-    }
-    int nf = has_groups ? 3 : 2;
-    while ((rc = data__next(&df, e)) > 0) {
-        if ((rc = data__field_count(&df, nf, e)) < 0)
+    int has_groups = dc.pos[2] >= 0;
+    const char *hname[3];
+    for (int c = 0; c < 3; c++)
+        hname[c] = csvtable_source_header(src, canon[c]);
+    while ((rc = csvtable_lines_next(&df, e)) > 0) {
+        if ((rc = data__row_keep(&df, src, &dc, e)) < 0)
             goto fail;
-        const char *code = df.f[0];
+        if (rc == 0)
+            continue;
+        const char *fc = df.f[dc.pos[0]], *fn = df.f[dc.pos[1]], *fg = has_groups ? df.f[dc.pos[2]] : "";
+        const char *code = fc;
         if (code[0] == '\0') {
-            rc = err_set(e, SANC_EDATA, "%s:%d: code: empty country code", path, df.line);
+            rc = err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df.line, hname[0]);
             goto fail;
         }
-        if ((rc = data__utf8(&df, "code", code, e)) < 0 || (rc = data__utf8(&df, "name", df.f[1], e)) < 0 ||
-            (has_groups && (rc = data__utf8(&df, "groups", df.f[2], e)) < 0))
+        if ((rc = data__utf8(&df, hname[0], code, e)) < 0 || (rc = data__utf8(&df, hname[1], fn, e)) < 0 ||
+            (has_groups && (rc = data__utf8(&df, hname[2], fg, e)) < 0))
             goto fail;
         for (const char *q = code; *q; q++)
             if (isspace((unsigned char)*q)) {
-                rc = err_set(e, SANC_EDATA, "%s:%d: code: country code '%s' contains a space",
-                             path, df.line, code);
+                rc = err_set(e, SANC_EDATA, "%s:%d: %s: country code '%s' contains a space",
+                             path, df.line, hname[0], code);
                 goto fail;
             }
         int idx = data__hash_find(&codes.h, code);
         if (idx >= 0) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: code: duplicate country code '%s' (first at line %d)",
-                         path, df.line, code, first_line[idx]);
+            rc = err_set(e, SANC_EDATA, "%s:%d: %s: duplicate country code '%s' (first at line %d)",
+                         path, df.line, hname[0], code, first_line[idx]);
             goto fail;
         }
         if (codes.n == cap) {
@@ -518,9 +511,9 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
             cap = ncap;
         }
         int k = codes.n;
-        name[k] = strdup(df.f[1]);
-        groups[k] = has_groups && df.f[2][0] != '\0' ? strdup(df.f[2]) : NULL;
-        if (name[k] == NULL || (has_groups && df.f[2][0] != '\0' && groups[k] == NULL) ||
+        name[k] = strdup(fn);
+        groups[k] = fg[0] != '\0' ? strdup(fg) : NULL;
+        if (name[k] == NULL || (fg[0] != '\0' && groups[k] == NULL) ||
             data__names_intern(&codes, code) != k) {
             free(name[k]);
             free(groups[k]);
@@ -543,6 +536,7 @@ int data_load_countries(const char *path, data_countries *out, errbuf *e)
     codes.n = 0;
     data__names_free(&codes);
     free(first_line);
+    data__cols_free(&dc);
     data__close(&df);
     return SANC_OK;
 
@@ -551,6 +545,7 @@ fail:
     data__free_strings(groups, codes.n);
     data__names_free(&codes);
     free(first_line);
+    data__cols_free(&dc);
     data__close(&df);
     return rc;
 }
@@ -602,223 +597,261 @@ void data_trade_free(data_trade *t)
     memset(t, 0, sizeof *t);
 }
 
-int data_load_trade(const char *path, const data_countries *known, data_trade *out, errbuf *e)
-{
-    memset(out, 0, sizeof *out);
+/* data_load_trade in phases, over one state: the header (columns by name),
+ * the rows (labels looked up or interned, values parsed, kept as compact
+ * records), the dense table (duplicates caught with a bitmap), the checks
+ * on the whole table, and the hand-over to the caller. */
+typedef struct data__trade_ld {
+    const csvtable_source *src;
+    const data_countries *known;
+    const char *path;
     data__file df;
-    int rc = data__open(&df, path, e);
+    data__cols dc;
+    const char *hname[4]; /* headers of exporter, importer, sector, value */
+    int has_sector;
+    data__names codes, sectors;
+    int codes_ok, sectors_ok;
+    data__hash known_h;
+    char *const *known_ref;
+    data__rows rows;
+    int nc, ns;
+    unsigned char *seen; /* nc*nc*ns bits */
+    double *X;
+} data__trade_ld;
+
+enum { TR_EXPORTER, TR_IMPORTER, TR_SECTOR, TR_VALUE };
+
+static void data__trade_ld_free(data__trade_ld *ld)
+{
+    if (ld->codes_ok)
+        data__names_free(&ld->codes);
+    if (ld->sectors_ok)
+        data__names_free(&ld->sectors);
+    data__hash_free(&ld->known_h);
+    data__cols_free(&ld->dc);
+    free(ld->rows.r);
+    free(ld->seen);
+    free(ld->X);
+    data__close(&ld->df);
+}
+
+static int data__trade_header(data__trade_ld *ld, errbuf *e)
+{
+    static const char *const canon[] = { "exporter", "importer", "value", "sector" };
+    data__file *df = &ld->df;
+    int rc = csvtable_lines_next(df, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, df.sha256, sizeof out->sha256);
-    data__names codes, sectors;
-    data__hash known_h = { 0 };
-    char *const *known_ref = NULL;
-    data__rows rows = { NULL, 0, 0 };
-    unsigned char *seen = NULL;
-    double *X = NULL;
-    char **country = NULL;
-    int nc = 0, ns = 0;
-    int codes_ok = data__names_init(&codes) == 0;
-    int sectors_ok = data__names_init(&sectors) == 0;
-    if (!codes_ok || !sectors_ok ||
-        (known != NULL && data__index_fixed(&known_h, known->code, known->n, &known_ref) < 0)) {
-        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-
-    rc = data__next(&df, e);
+    if (rc == 0)
+        return err_set(e, SANC_EDATA, "%s:1: empty file (expected header exporter,importer[,sector],value)",
+                       ld->path);
+    data__cols dc;
+    rc = data__header(df, ld->src, canon, 4, 3, "exporter,importer[,sector],value", &dc, e);
+    ld->dc.fpos = dc.fpos;
     if (rc < 0)
-        goto done;
-    if (rc == 0) {
-        rc = err_set(e, SANC_EDATA,
-                     "%s:1: empty file (expected header exporter,importer[,sector],value)", path);
-        goto done;
-    }
-    int has_sector;
-    if (data__header_is(&df, "exporter,importer,value"))
-        has_sector = 0;
-    else if (data__header_is(&df, "exporter,importer,sector,value"))
-        has_sector = 1;
-    else {
-        char h[512];
-        data__join(&df, h, sizeof h);
-        rc = err_set(e, SANC_EDATA,
-                     "%s:%d: unknown header '%s' (expected exporter,importer[,sector],value)",
-                     path, df.line, h);
-        goto done;
-    }
-    if (!has_sector && data__names_intern(&sectors, "all") != 0) {
-        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    int nf = has_sector ? 4 : 3;
-    static const char *const col[2] = { "exporter", "importer" };
+        return rc;
+    /* canonical order above puts the optional column last */
+    ld->dc.nfields = dc.nfields;
+    ld->dc.pos[TR_EXPORTER] = dc.pos[0];
+    ld->dc.pos[TR_IMPORTER] = dc.pos[1];
+    ld->dc.pos[TR_VALUE] = dc.pos[2];
+    ld->dc.pos[TR_SECTOR] = dc.pos[3];
+    static const char *const names[4] = { "exporter", "importer", "sector", "value" };
+    for (int c = 0; c < 4; c++)
+        ld->hname[c] = csvtable_source_header(ld->src, names[c]);
+    ld->has_sector = ld->dc.pos[TR_SECTOR] >= 0;
+    if (!ld->has_sector && data__names_intern(&ld->sectors, "all") != 0)
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", ld->path);
+    return SANC_OK;
+}
+
+static int data__trade_rows(data__trade_ld *ld, errbuf *e)
+{
+    data__file *df = &ld->df;
+    const char *path = ld->path;
+    int rc;
     /* Tables are usually sorted: remembering the previous row's codes skips
      * most hash lookups. */
     const char *prev[3] = { NULL, NULL, NULL };
     int prev_idx[3] = { -1, -1, -1 };
-    while ((rc = data__next(&df, e)) > 0) {
-        if ((rc = data__field_count(&df, nf, e)) < 0)
-            goto done;
-        data__row row = { 0, 0, 0, df.line, 0.0 };
+    while ((rc = csvtable_lines_next(df, e)) > 0) {
+        if ((rc = data__row_keep(df, ld->src, &ld->dc, e)) < 0)
+            return rc;
+        if (rc == 0)
+            continue;
+        data__row row = { 0, 0, 0, df->line, 0.0 };
         int ij[2];
         for (int c = 0; c < 2; c++) {
-            const char *code = df.f[c];
+            const char *code = df->f[ld->dc.pos[c]];
             if (prev[c] != NULL && strcmp(code, prev[c]) == 0) {
                 ij[c] = prev_idx[c];
                 continue;
             }
-            if (code[0] == '\0') {
-                rc = err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df.line, col[c]);
-                goto done;
-            }
-            if ((rc = data__utf8(&df, col[c], code, e)) < 0)
-                goto done;
-            if (known != NULL) {
-                ij[c] = data__hash_find(&known_h, code);
-                if (ij[c] < 0) {
-                    rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path,
-                                 df.line, col[c], code);
-                    goto done;
-                }
+            if (code[0] == '\0')
+                return err_set(e, SANC_EDATA, "%s:%d: %s: empty country code", path, df->line, ld->hname[c]);
+            if ((rc = data__utf8(df, ld->hname[c], code, e)) < 0)
+                return rc;
+            if (ld->known != NULL) {
+                ij[c] = data__hash_find(&ld->known_h, code);
+                if (ij[c] < 0)
+                    return err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path, df->line,
+                                   ld->hname[c], code);
             } else {
-                ij[c] = data__names_intern(&codes, code);
-                if (ij[c] < 0) {
-                    rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-                    goto done;
-                }
+                ij[c] = data__names_intern(&ld->codes, code);
+                if (ij[c] < 0)
+                    return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
             }
             prev[c] = code;
             prev_idx[c] = ij[c];
         }
         row.i = ij[0];
         row.j = ij[1];
-        if (has_sector) {
-            if (df.f[2][0] == '\0') {
-                rc = err_set(e, SANC_EDATA, "%s:%d: sector: empty sector name", path, df.line);
-                goto done;
-            }
-            if (prev[2] != NULL && strcmp(df.f[2], prev[2]) == 0) {
+        if (ld->has_sector) {
+            const char *sec = df->f[ld->dc.pos[TR_SECTOR]];
+            if (sec[0] == '\0')
+                return err_set(e, SANC_EDATA, "%s:%d: %s: empty sector name", path, df->line, ld->hname[TR_SECTOR]);
+            if (prev[2] != NULL && strcmp(sec, prev[2]) == 0) {
                 row.k = prev_idx[2];
             } else {
-                if ((rc = data__utf8(&df, "sector", df.f[2], e)) < 0)
-                    goto done;
-                row.k = data__names_intern(&sectors, df.f[2]);
-                if (row.k < 0) {
-                    rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-                    goto done;
-                }
-                prev[2] = df.f[2];
+                if ((rc = data__utf8(df, ld->hname[TR_SECTOR], sec, e)) < 0)
+                    return rc;
+                row.k = data__names_intern(&ld->sectors, sec);
+                if (row.k < 0)
+                    return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+                prev[2] = sec;
                 prev_idx[2] = row.k;
             }
         }
-        if ((rc = data__number(&df, "value", df.f[nf - 1], 1, &row.v, e)) < 0)
-            goto done;
-        if (data__rows_push(&rows, row) < 0) {
-            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
+        if ((rc = data__number(df, ld->hname[TR_VALUE], df->f[ld->dc.pos[TR_VALUE]], 1, &row.v, e)) < 0)
+            return rc;
+        if (data__rows_push(&ld->rows, row) < 0)
+            return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
     }
     if (rc < 0)
-        goto done;
-    if (rows.n == 0) {
-        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", path, df.line + 1);
-        goto done;
-    }
+        return rc;
+    if (ld->rows.n == 0)
+        return err_set(e, SANC_EDATA, "%s:%d: no data rows", path, df->line + 1);
+    return SANC_OK;
+}
 
-    nc = known != NULL ? known->n : codes.n;
-    ns = sectors.n;
+static int data__trade_table(data__trade_ld *ld, errbuf *e)
+{
+    const char *path = ld->path;
+    int nc = ld->nc = ld->known != NULL ? ld->known->n : ld->codes.n;
+    int ns = ld->ns = ld->sectors.n;
     size_t cells = (size_t)nc * (size_t)nc;
     if (nc > DATA__MAX_COUNTRIES || ns > DATA__MAX_SECTORS || cells / (size_t)nc != (size_t)nc ||
-        cells > DATA__MAX_CELLS / (size_t)ns) {
-        rc = err_set(e, SANC_ELIMIT,
-                     "%s: %d countries x %d sectors is too large a table (at most %d countries, "
-                     "%d sectors and %zu bilateral-sector cells)",
-                     path, nc, ns, DATA__MAX_COUNTRIES, DATA__MAX_SECTORS, DATA__MAX_CELLS);
-        goto done;
-    }
+        cells > DATA__MAX_CELLS / (size_t)ns)
+        return err_set(e, SANC_ELIMIT,
+                       "%s: %d countries x %d sectors is too large a table (at most %d countries, "
+                       "%d sectors and %zu bilateral-sector cells)",
+                       path, nc, ns, DATA__MAX_COUNTRIES, DATA__MAX_SECTORS, DATA__MAX_CELLS);
     cells *= (size_t)ns;
-    X = calloc(cells, sizeof *X);
-    seen = calloc(cells / 8 + 1, 1);
-    if (X == NULL || seen == NULL) {
-        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    char *const *names = known != NULL ? known->code : codes.v;
-    for (size_t m = 0; m < rows.n; m++) {
-        const data__row *r = &rows.r[m];
+    ld->X = calloc(cells, sizeof *ld->X);
+    ld->seen = calloc(cells / 8 + 1, 1);
+    if (ld->X == NULL || ld->seen == NULL)
+        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+    char *const *names = ld->known != NULL ? ld->known->code : ld->codes.v;
+    for (size_t m = 0; m < ld->rows.n; m++) {
+        const data__row *r = &ld->rows.r[m];
         size_t cell = ((size_t)r->i * (size_t)nc + (size_t)r->j) * (size_t)ns + (size_t)r->k;
-        if (seen[cell >> 3] & (1u << (cell & 7))) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s%s%s (first at line %d)", path,
-                         r->line, names[r->i], names[r->j], has_sector ? "," : "",
-                         has_sector ? sectors.v[r->k] : "", data__first_line(&rows, m));
-            goto done;
-        }
-        seen[cell >> 3] |= (unsigned char)(1u << (cell & 7));
-        X[cell] = r->v;
+        if (ld->seen[cell >> 3] & (1u << (cell & 7)))
+            return err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s%s%s (first at line %d)", path, r->line,
+                           names[r->i], names[r->j], ld->has_sector ? "," : "",
+                           ld->has_sector ? ld->sectors.v[r->k] : "", data__first_line(&ld->rows, m));
+        ld->seen[cell >> 3] |= (unsigned char)(1u << (cell & 7));
+        ld->X[cell] = r->v;
     }
+    return SANC_OK;
+}
+
+static int data__trade_check(const data__trade_ld *ld, errbuf *e)
+{
     /* sums of the table (outputs, expenditures, the world total) must stay
      * doubles: otherwise the solver would report the overflow as closed
      * markets or no convergence */
     double total = 0.0;
-    for (size_t m = 0; m < rows.n; m++)
-        total += rows.r[m].v;
-    if (!isfinite(total)) {
-        rc = err_set(e, SANC_EDATA, "%s: the values add up to more than a double holds (%g): express them in "
-                     "larger units (and say so in data.units)", path, DBL_MAX);
-        goto done;
-    }
+    for (size_t m = 0; m < ld->rows.n; m++)
+        total += ld->rows.r[m].v;
+    if (!isfinite(total))
+        return err_set(e, SANC_EDATA, "%s: the values add up to more than a double holds (%g): express them in "
+                       "larger units (and say so in data.units)", ld->path, DBL_MAX);
+    int nc = ld->nc, ns = ld->ns;
+    char *const *names = ld->known != NULL ? ld->known->code : ld->codes.v;
     for (int i = 0; i < nc; i++) {
         int any = 0;
         for (int k = 0; k < ns && !any; k++) {
             size_t cell = ((size_t)i * (size_t)nc + (size_t)i) * (size_t)ns + (size_t)k;
-            any = (seen[cell >> 3] >> (cell & 7)) & 1;
+            any = (ld->seen[cell >> 3] >> (cell & 7)) & 1;
         }
-        if (!any) {
-            rc = err_set(e, SANC_EDATA,
-                         "%s: country '%s' has no domestic sales row (exporter == importer)",
-                         path, names[i]);
-            goto done;
-        }
+        if (!any)
+            return err_set(e, SANC_EDATA, "%s: country '%s' has no domestic sales row (exporter == importer)",
+                           ld->path, names[i]);
     }
-    if (known != NULL) {
-        country = calloc((size_t)nc, sizeof *country);
-        if (country == NULL) {
-            rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        for (int i = 0; i < nc; i++)
-            if ((country[i] = strdup(known->code[i])) == NULL) {
-                data__free_strings(country, nc);
-                country = NULL;
-                rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-                goto done;
+    return SANC_OK;
+}
+
+static int data__trade_hand_over(data__trade_ld *ld, data_trade *out, errbuf *e)
+{
+    char **country;
+    if (ld->known != NULL) {
+        country = calloc((size_t)(ld->nc > 0 ? ld->nc : 1), sizeof *country);
+        if (country == NULL)
+            return err_set(e, SANC_ENOMEM, "%s: out of memory", ld->path);
+        for (int i = 0; i < ld->nc; i++)
+            if ((country[i] = strdup(ld->known->code[i])) == NULL) {
+                data__free_strings(country, ld->nc);
+                return err_set(e, SANC_ENOMEM, "%s: out of memory", ld->path);
             }
     } else {
-        country = codes.v;
-        codes.v = NULL;
-        codes.n = 0;
+        country = ld->codes.v;
+        ld->codes.v = NULL;
+        ld->codes.n = 0;
     }
-    out->nc = nc;
-    out->ns = ns;
+    out->nc = ld->nc;
+    out->ns = ld->ns;
     out->country = country;
-    out->sector = sectors.v;
-    sectors.v = NULL;
-    sectors.n = 0;
-    out->X = X;
-    X = NULL;
-    rc = SANC_OK;
+    out->sector = ld->sectors.v;
+    ld->sectors.v = NULL;
+    ld->sectors.n = 0;
+    out->X = ld->X;
+    ld->X = NULL;
+    return SANC_OK;
+}
 
-done:
-    if (codes_ok)
-        data__names_free(&codes);
-    if (sectors_ok)
-        data__names_free(&sectors);
-    data__hash_free(&known_h);
-    free(rows.r);
-    free(seen);
-    free(X);
-    data__close(&df);
+int data_load_trade(const char *path, const data_countries *known, data_trade *out, errbuf *e)
+{
+    csvtable_source src = { .path = (char *)path };
+    return data_load_trade_from(&src, known, out, e);
+}
+
+int data_load_trade_from(const csvtable_source *src, const data_countries *known, data_trade *out, errbuf *e)
+{
+    memset(out, 0, sizeof *out);
+    data__trade_ld ld;
+    memset(&ld, 0, sizeof ld);
+    ld.src = src;
+    ld.known = known;
+    ld.path = src->path;
+    int rc = data__open(&ld.df, ld.path, out->sha256, e);
+    if (rc < 0)
+        return rc;
+    ld.codes_ok = data__names_init(&ld.codes) == 0;
+    ld.sectors_ok = data__names_init(&ld.sectors) == 0;
+    if (!ld.codes_ok || !ld.sectors_ok ||
+        (known != NULL && data__index_fixed(&ld.known_h, known->code, known->n, &ld.known_ref) < 0))
+        rc = err_set(e, SANC_ENOMEM, "%s: out of memory", ld.path);
+    if (rc == SANC_OK)
+        rc = data__trade_header(&ld, e);
+    if (rc == SANC_OK)
+        rc = data__trade_rows(&ld, e);
+    if (rc == SANC_OK)
+        rc = data__trade_table(&ld, e);
+    if (rc == SANC_OK)
+        rc = data__trade_check(&ld, e);
+    if (rc == SANC_OK)
+        rc = data__trade_hand_over(&ld, out, e);
+    data__trade_ld_free(&ld);
     return rc;
 }
 
@@ -833,12 +866,20 @@ void data_shocks_free(data_shocks *s)
 int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char *const *sectors,
                      data_shocks *out, errbuf *e)
 {
+    csvtable_source src = { .path = (char *)path };
+    return data_load_shocks_from(&src, NULL, nc, codes, ns, sectors, out, e);
+}
+
+int data_load_shocks_from(const csvtable_source *src, const char *column, int nc, char *const *codes, int ns,
+                          char *const *sectors, data_shocks *out, errbuf *e)
+{
+    const char *path = src->path;
     memset(out, 0, sizeof *out);
     data__file df;
-    int rc = data__open(&df, path, e);
+    data__cols dc = { { 0 }, NULL, 0 };
+    int rc = data__open(&df, path, out->sha256, e);
     if (rc < 0)
         return rc;
-    memcpy(out->sha256, df.sha256, sizeof out->sha256);
     data__hash ch = { 0 }, sh = { 0 };
     char *const *cref = NULL, *const *sref = NULL;
     data__rows rows = { NULL, 0, 0 };
@@ -848,7 +889,7 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
         rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
         goto done;
     }
-    rc = data__next(&df, e);
+    rc = csvtable_lines_next(&df, e);
     if (rc < 0)
         goto done;
     if (rc == 0) {
@@ -857,61 +898,69 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
                      "or ...,factor)", path);
         goto done;
     }
-    int has_sector = -1, is_factor = 0;
-    static const struct {
-        const char *h;
-        int sector, factor;
-    } headers[] = {
-        { "exporter,importer,partial_effect", 0, 0 },
-        { "exporter,importer,sector,partial_effect", 1, 0 },
-        { "exporter,importer,factor", 0, 1 },
-        { "exporter,importer,sector,factor", 1, 1 },
-    };
-    for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++)
-        if (data__header_is(&df, headers[h].h)) {
-            has_sector = headers[h].sector;
-            is_factor = headers[h].factor;
-        }
-    if (has_sector < 0) {
+    /* the value column: the event's `column` (a partial effect), else
+     * exactly one of partial_effect and factor */
+    static const char *const canon[] = { "exporter", "importer", "sector", "partial_effect", "factor" };
+    static const char *const expected = "exporter,importer[,sector],partial_effect or "
+                                        "exporter,importer[,sector],factor";
+    if ((rc = data__header(&df, src, canon, column != NULL ? 3 : 5, 2, expected, &dc, e)) < 0)
+        goto done;
+    int has_sector = dc.pos[2] >= 0, is_factor = 0, vpos;
+    const char *vname;
+    if (column != NULL) {
+        vname = csvtable_source_header(src, column);
+        if ((rc = data__locate(&df, column, vname, 1, expected, &vpos, e)) < 0)
+            goto done;
+    } else if (dc.pos[3] >= 0 && dc.pos[4] >= 0) {
+        rc = err_set(e, SANC_EDATA, "%s:%d: both a partial_effect and a factor column (one only, or name the "
+                     "column with the event's `column`)", path, df.line);
+        goto done;
+    } else if (dc.pos[3] < 0 && dc.pos[4] < 0) {
         char h[512];
         data__join(&df, h, sizeof h);
-        rc = err_set(e, SANC_EDATA,
-                     "%s:%d: unknown header '%s' (expected exporter,importer[,sector],"
-                     "partial_effect or exporter,importer[,sector],factor)",
-                     path, df.line, h);
+        rc = err_set(e, SANC_EDATA, "%s:%d: missing column '%s' or '%s' in header '%s' (expected %s)", path,
+                     df.line, csvtable_source_header(src, "partial_effect"), csvtable_source_header(src, "factor"),
+                     h, expected);
         goto done;
+    } else {
+        is_factor = dc.pos[4] >= 0;
+        vpos = dc.pos[is_factor ? 4 : 3];
+        vname = csvtable_source_header(src, canon[is_factor ? 4 : 3]);
     }
-    int nf = has_sector ? 4 : 3;
-    const char *vname = is_factor ? "factor" : "partial_effect";
-    static const char *const col[2] = { "exporter", "importer" };
-    while ((rc = data__next(&df, e)) > 0) {
-        if ((rc = data__field_count(&df, nf, e)) < 0)
+    const char *col[3];
+    for (int c = 0; c < 3; c++)
+        col[c] = csvtable_source_header(src, canon[c]);
+    while ((rc = csvtable_lines_next(&df, e)) > 0) {
+        if ((rc = data__row_keep(&df, src, &dc, e)) < 0)
             goto done;
+        if (rc == 0)
+            continue;
         data__row row = { 0, 0, -1, df.line, 0.0 };
         int ij[2];
         for (int c = 0; c < 2; c++) {
-            ij[c] = data__hash_find(&ch, df.f[c]);
-            if (ij[c] < 0 && (rc = data__utf8(&df, col[c], df.f[c], e)) < 0)
+            const char *code = df.f[dc.pos[c]];
+            ij[c] = data__hash_find(&ch, code);
+            if (ij[c] < 0 && (rc = data__utf8(&df, col[c], code, e)) < 0)
                 goto done;
             if (ij[c] < 0) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown country code '%s'", path, df.line,
-                             col[c], df.f[c]);
+                             col[c], code);
                 goto done;
             }
         }
         row.i = ij[0];
         row.j = ij[1];
         if (has_sector) {
-            row.k = data__hash_find(&sh, df.f[2]);
-            if (row.k < 0 && (rc = data__utf8(&df, "sector", df.f[2], e)) < 0)
+            const char *sec = df.f[dc.pos[2]];
+            row.k = data__hash_find(&sh, sec);
+            if (row.k < 0 && (rc = data__utf8(&df, col[2], sec, e)) < 0)
                 goto done;
             if (row.k < 0) {
-                rc = err_set(e, SANC_EDATA, "%s:%d: sector: unknown sector '%s'", path, df.line,
-                             df.f[2]);
+                rc = err_set(e, SANC_EDATA, "%s:%d: %s: unknown sector '%s'", path, df.line, col[2], sec);
                 goto done;
             }
         }
-        if ((rc = data__number(&df, vname, df.f[nf - 1], is_factor, &row.v, e)) < 0)
+        if ((rc = data__number(&df, vname, df.f[vpos], is_factor, &row.v, e)) < 0)
             goto done;
         if (data__rows_push(&rows, row) < 0) {
             rc = err_set(e, SANC_ENOMEM, "%s: out of memory", path);
@@ -959,6 +1008,7 @@ int data_load_shocks(const char *path, int nc, char *const *codes, int ns, char 
     rc = SANC_OK;
 
 done:
+    data__cols_free(&dc);
     data__hash_free(&ch);
     data__hash_free(&sh);
     free(rows.r);

@@ -12,6 +12,7 @@
 #ifndef SANCSIM_DATA_H
 #define SANCSIM_DATA_H
 
+#include "csvtable.h"
 #include "err.h"
 
 /* countries file: header `code,name[,groups]`, groups separated by ';'. */
@@ -24,6 +25,8 @@ typedef struct data_countries {
 } data_countries;
 
 int  data_load_countries(const char *path, data_countries *out, errbuf *e);
+/* The same from a source (a path with a column mapping and filters). */
+int  data_load_countries_from(const csvtable_source *src, data_countries *out, errbuf *e);
 void data_countries_free(data_countries *c);
 
 /* trade file: header `exporter,importer[,sector],value`.  Rows that are absent
@@ -42,6 +45,7 @@ typedef struct data_trade {
 } data_trade;
 
 int  data_load_trade(const char *path, const data_countries *known, data_trade *out, errbuf *e);
+int  data_load_trade_from(const csvtable_source *src, const data_countries *known, data_trade *out, errbuf *e);
 void data_trade_free(data_trade *t);
 
 /* shock file: header `exporter,importer[,sector],partial_effect` or
@@ -62,6 +66,10 @@ typedef struct data_shocks {
 
 int  data_load_shocks(const char *path, int nc, char *const *codes, int ns, char *const *sectors,
                       data_shocks *out, errbuf *e);
+/* From a source; `column` (a header, NULL: partial_effect or factor) names
+ * the value column, read as a partial effect (a file event's `column`). */
+int  data_load_shocks_from(const csvtable_source *src, const char *column, int nc, char *const *codes, int ns,
+                           char *const *sectors, data_shocks *out, errbuf *e);
 void data_shocks_free(data_shocks *s);
 
 #endif

@@ -22,21 +22,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "csvtable.h"
+
 #define IOD_MAX_COUNTRIES 2000
 #define IOD_MAX_SECTORS 1000
 #define IOD_MAX_CELLS ((size_t)50000000)
-#define IOD_MAX_FIELDS 256
 
 /* ------------------------------------------------------------------ */
 /* CSV reading                                                          */
 
-typedef struct iod_csv {
-    const char *path;
-    char *buf, *pos, *end;
-    int line;
-    char *f[IOD_MAX_FIELDS];
-    int nf; /* may exceed IOD_MAX_FIELDS: only counted */
-} iod_csv;
+/* lines split in place by the loaders' one splitter (csvtable_lines) */
+typedef csvtable_lines iod_csv;
 
 static int iod_open(iod_csv *df, const char *path, errbuf *e)
 {
@@ -81,11 +77,7 @@ static int iod_open(iod_csv *df, const char *path, errbuf *e)
         return err_set(e, SANC_EDATA, "%s: read error", path);
     }
     buf[len] = '\0';
-    df->buf = df->pos = buf;
-    df->end = buf + len;
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
-        df->pos += 3;
+    csvtable_lines_init(df, path, buf, len);
     return SANC_OK;
 }
 
@@ -93,87 +85,6 @@ static void iod_close(iod_csv *df)
 {
     free(df->buf);
     df->buf = NULL;
-}
-
-static int iod_blank(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* Next non-blank line split into trimmed, unquoted fields.  1: a line,
- * 0: end of file, < 0: error. */
-static int iod_next(iod_csv *df, errbuf *e)
-{
-    for (;;) {
-        char *p = df->pos;
-        if (p >= df->end)
-            return 0;
-        df->line++;
-        while (iod_blank((unsigned char)*p))
-            p++;
-        if (*p == '\n' || *p == '\0') {
-            if (*p == '\0' && p != df->end)
-                goto nul;
-            df->pos = *p == '\n' ? p + 1 : p;
-            continue;
-        }
-        df->nf = 0;
-        for (;;) {
-            while (iod_blank((unsigned char)*p))
-                p++;
-            char *start = p, *fend;
-            if (*p == '"') {
-                char *w = p;
-                p++;
-                for (;;) {
-                    if (*p == '\0' || *p == '\n') {
-                        if (*p == '\0' && p != df->end)
-                            goto nul;
-                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
-                                       df->path, df->line, df->nf + 1);
-                    }
-                    if (*p == '"') {
-                        if (p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    *w++ = *p++;
-                }
-                fend = w;
-                while (iod_blank((unsigned char)*p))
-                    p++;
-                if (*p != ',' && *p != '\n' && *p != '\0')
-                    return err_set(e, SANC_EDATA,
-                                   "%s:%d: field %d: unexpected text after a closing quote",
-                                   df->path, df->line, df->nf + 1);
-            } else {
-                while (*p != ',' && *p != '\n' && *p != '\0')
-                    p++;
-                fend = p;
-                while (fend > start && iod_blank((unsigned char)fend[-1]))
-                    fend--;
-            }
-            char stop = *p;
-            if (stop == '\0' && p != df->end)
-                goto nul;
-            *fend = '\0';
-            if (df->nf < IOD_MAX_FIELDS)
-                df->f[df->nf] = start;
-            df->nf++;
-            if (stop != ',') {
-                df->pos = stop == '\n' ? p + 1 : p;
-                return 1;
-            }
-            p++;
-        }
-    }
-nul:
-    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
-                   df->line);
 }
 
 static int iod_utf8(const char *s)
@@ -225,14 +136,14 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
                       const char *const *canon, int ncanon, int nrequired, iod_cols *cols,
                       errbuf *e)
 {
-    int rc = iod_next(df, e);
+    int rc = csvtable_lines_next(df, e);
     if (rc < 0)
         return rc;
     if (rc == 0)
         return err_set(e, SANC_EDATA, "%s:1: empty file (expected a header)", df->path);
-    if (df->nf > IOD_MAX_FIELDS)
+    if (df->nf > CSVTABLE_LINES_MAXF)
         return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line,
-                       IOD_MAX_FIELDS);
+                       CSVTABLE_LINES_MAXF);
     cols->nfields = df->nf;
     for (int m = 0; m < f->ncolumns; m++) {
         int known = 0;
@@ -288,7 +199,7 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
 static int iod_row(iod_csv *df, const iodata_file *f, const iod_cols *cols, errbuf *e)
 {
     for (;;) {
-        int rc = iod_next(df, e);
+        int rc = csvtable_lines_next(df, e);
         if (rc <= 0)
             return rc;
         if (df->nf != cols->nfields)

@@ -7,6 +7,7 @@
 #ifndef SANCSIM_DATASET_H
 #define SANCSIM_DATASET_H
 
+#include "csvtable.h"
 #include "data.h"
 #include "err.h"
 
@@ -15,6 +16,7 @@
 typedef struct dataset {
     char *trade_path;          /* resolved paths as read (countries: NULL if none) */
     char *countries_path;
+    char *key;                 /* files with their mappings and filters (csvtable_source_key) */
     data_countries countries;  /* n = 0 without a countries file */
     data_trade trade;          /* owns the country and sector names */
     /* production-network data (DESIGN 2b, scenario_io.c); NULL: none.
@@ -26,11 +28,15 @@ typedef struct dataset {
     char io_sha256[DATASET_MAX_IO_FILES][65];
 } dataset;
 
-/* Load the trade file (and the countries file, if any). */
-int  dataset_load(dataset *d, const char *trade_path, const char *countries_path, errbuf *e);
+/* Load the trade file (and the countries file, if any: NULL), each a
+ * resolved path with its column mapping and filters. */
+int  dataset_load(dataset *d, const csvtable_source *trade, const csvtable_source *countries, errbuf *e);
 void dataset_free(dataset *d);
 
-/* 1 when d was loaded from exactly these (resolved) paths. */
-int  dataset_matches(const dataset *d, const char *trade_path, const char *countries_path);
+/* The key of a trade source with its countries source (NULL: none): paths,
+ * mappings and filters.  malloc'ed; NULL when out of memory. */
+char *dataset_key(const csvtable_source *trade, const csvtable_source *countries);
+/* 1 when d was loaded from the sources with this key. */
+int  dataset_matches(const dataset *d, const char *key);
 
 #endif

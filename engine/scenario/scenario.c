@@ -33,7 +33,8 @@ static const char *const sc_top_keys[] = {
 /* Settings that hold file names, relative to the file that sets them (a
  * base's paths stay relative to the base; see cfg_rebase_paths). */
 static const char *const sc_path_settings[] = {
-    "data.trade", "data.countries", "data.*.file", "sweep.file", NULL,
+    "data.trade", "data.countries", "data.*.file", "sweep.file", "events.*.file", "events.*.file.file",
+    "events.*.tariff.file", "events.*.export_tax.file", "events.*.tariff_level.file", NULL,
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -48,6 +49,27 @@ static char *sc_data_path(const scenario *sc, const char *p)
     if (s)
         snprintf(s, n, "%s/%s", sc->cfg.dir, p);
     return s;
+}
+
+/* A data-file setting (a path, or { file; columns; filter; }: DESIGN 10)
+ * as a source resolved against the scenario's folder; `names` are the
+ * canonical columns its loader reads (a mapping of another is an error). */
+static int sc_source(const scenario *sc, const config_setting_t *g, const char *key, const char *const *names,
+                     int n, csvtable_source *src, errbuf *e)
+{
+    int rc = csvtable_source_parse(g, key, NULL, src, e);
+    if (rc != SANC_OK)
+        return rc;
+    char *p = sc_data_path(sc, src->path);
+    if (p == NULL) {
+        csvtable_source_free(src);
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    free(src->path);
+    src->path = p;
+    if ((rc = csvtable_source_check_names(src, names, n, e)) != SANC_OK)
+        csvtable_source_free(src);
+    return rc;
 }
 
 int scenario_record_file(scenario *sc, const char *path, const char *sha256, errbuf *e)
@@ -508,32 +530,40 @@ static int sc_load_data_block(scenario *sc, const dataset *shared, errbuf *e)
     if (strlen(sc->units) > SC_MAX_TEXT)
         return cfg_fail(config_setting_get_member(b, "units"), e, "%zu bytes, more than the limit of %d",
                         strlen(sc->units), SC_MAX_TEXT);
-    char *cpath = NULL, *tpath = NULL;
-    rc = cfg_get_string(b, "countries", 0, &s, e);
-    if (rc < 0)
+    /* data files as they come (DESIGN 10): a path, or { file; columns; filter; } */
+    static const char *const ccols[] = {"code", "name", "groups"};
+    static const char *const tcols[] = {"exporter", "importer", "sector", "value"};
+    csvtable_source csrc, tsrc;
+    memset(&tsrc, 0, sizeof tsrc);
+    int has_c = config_setting_get_member(b, "countries") != NULL;
+    if (has_c && (rc = sc_source(sc, b, "countries", ccols, 3, &csrc, e)) != SANC_OK)
         return rc;
-    if (rc == SANC_OK && (cpath = sc_data_path(sc, s)) == NULL)
-        return err_set(e, SANC_ENOMEM, "out of memory");
     if (scenario_io_has_data(b)) { /* production-network data (DESIGN 2b) */
-        rc = scenario_io_data(sc, b, cpath, shared, e);
+        rc = scenario_io_data(sc, b, has_c ? &csrc : NULL, shared, e);
         s = sc->data && sc->data->trade_path ? sc->data->trade_path : "data.trade";
-    } else if ((rc = cfg_get_string(b, "trade", 1, &s, e)) == SANC_OK && (tpath = sc_data_path(sc, s)) == NULL)
-        rc = err_set(e, SANC_ENOMEM, "out of memory");
-    if (rc == SANC_OK && tpath != NULL) {
-        if (dataset_matches(shared, tpath, cpath)) {
+    } else if ((rc = sc_source(sc, b, "trade", tcols, 4, &tsrc, e)) == SANC_OK) {
+        char *key = dataset_key(&tsrc, has_c ? &csrc : NULL);
+        if (key == NULL) {
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+        } else if (dataset_matches(shared, key)) {
             sc->data = shared;
         } else {
-            rc = dataset_load(&sc->own, tpath, cpath, e);
+            rc = dataset_load(&sc->own, &tsrc, has_c ? &csrc : NULL, e);
             sc->data = &sc->own;
         }
+        free(key);
         /* the provenance lists every data file with its SHA-256 */
-        if (rc == SANC_OK && cpath != NULL)
-            rc = scenario_record_file(sc, cpath, sc->data->countries.sha256, e);
+        if (rc == SANC_OK && has_c)
+            rc = scenario_record_file(sc, csrc.path, sc->data->countries.sha256, e);
         if (rc == SANC_OK)
-            rc = scenario_record_file(sc, tpath, sc->data->trade.sha256, e);
+            rc = scenario_record_file(sc, tsrc.path, sc->data->trade.sha256, e);
+        const config_setting_t *ts = config_setting_get_member(b, "trade");
+        s = config_setting_type(ts) == CONFIG_TYPE_STRING ? config_setting_get_string(ts)
+                                                            : rc == SANC_OK ? sc->data->trade_path : "data.trade";
     }
-    free(cpath);
-    free(tpath);
+    if (has_c)
+        csvtable_source_free(&csrc);
+    csvtable_source_free(&tsrc);
     if (rc != SANC_OK)
         return rc;
     sc->nc = sc->data->trade.nc;
@@ -793,23 +823,46 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
                               "tariff_level");
     }
     size_t cap = 0;
+    static const char *const file_only[] = {"column", "coefficient"};
+    for (int m = 0; m < 2 && form != 2; m++)
+        if (config_setting_get_member(g, file_only[m]) != NULL)
+            return cfg_fail(config_setting_get_member(g, file_only[m]), e,
+                            "only with file (a column of the file, scaled by coefficient)");
     if (form == 2) {
         static const char *const mixed[] = {"exporters", "importers", "sectors", "symmetric"};
         for (int m = 0; m < 4; m++)
             if (config_setting_get_member(g, mixed[m]) != NULL)
                 return cfg_fail(config_setting_get_member(g, mixed[m]), e,
                                 "not allowed with file (the file lists the cells)");
-        const char *s;
-        if ((rc = cfg_get_string(g, "file", 1, &s, e)) != SANC_OK)
+        /* the file as it comes; `column` names the partial effects, scaled
+         * by `coefficient` (DESIGN 10) */
+        const char *column = NULL;
+        double coef = 1.0;
+        if ((rc = cfg_get_string(g, "column", 0, &column, e)) < 0)
             return rc;
-        char *p = sc_data_path(sc, s);
-        if (p == NULL)
-            return err_set(e, SANC_ENOMEM, "out of memory");
+        if (column != NULL && column[0] == '\0')
+            return cfg_fail(config_setting_get_member(g, "column"), e, "empty column name");
+        if ((rc = cfg_get_double(g, "coefficient", 0, &coef, e)) < 0)
+            return rc;
+        if (!isfinite(coef))
+            return cfg_fail(config_setting_get_member(g, "coefficient"), e, "must be finite (got %g)", coef);
+        const char *names[6] = {"exporter", "importer", "sector", "partial_effect", "factor", column};
+        csvtable_source src;
+        if ((rc = sc_source(sc, g, "file", names, column != NULL ? 6 : 5, &src, e)) != SANC_OK)
+            return rc;
+        const config_setting_t *fset = config_setting_get_member(g, "file");
+        const char *s = config_setting_type(fset) == CONFIG_TYPE_STRING ? config_setting_get_string(fset)
+                                                                        : config_setting_get_string(
+                                                                              config_setting_get_member(fset, "file"));
         data_shocks sh = {0};
-        rc = data_load_shocks(p, sc->nc, sc->country, sc->ns, sc->sector, &sh, e);
+        rc = data_load_shocks_from(&src, column, sc->nc, sc->country, sc->ns, sc->sector, &sh, e);
         if (rc == SANC_OK)
-            rc = scenario_record_file(sc, p, sh.sha256, e);
-        free(p);
+            rc = scenario_record_file(sc, src.path, sh.sha256, e);
+        csvtable_source_free(&src);
+        if (rc == SANC_OK && sh.is_factor && config_setting_get_member(g, "coefficient") != NULL)
+            rc = cfg_fail(config_setting_get_member(g, "coefficient"), e,
+                          "scales partial effects, and %s holds factors (name a column of partial effects with "
+                          "`column`)", s);
         for (int r = 0; r < sh.n && rc == SANC_OK; r++) {
             const data_shock_row *row = &sh.rows[r];
             int k0 = row->k < 0 ? 0 : row->k, k1 = row->k < 0 ? sc->ns : row->k + 1;
@@ -824,7 +877,9 @@ static int sc_load_shock(scenario *sc, sc_event *ev, const config_setting_t *g, 
             }
             for (int k = k0; k < k1 && rc == SANC_OK; k++) {
                 int64_t idx = ((int64_t)row->i * sc->nc + row->j) * sc->ns + k;
-                rc = sc_event_add_cell(ev, &cap, idx, sc_shock_logphi(sc, sh.is_factor, row->value, k), e);
+                rc = sc_event_add_cell(ev, &cap, idx,
+                                       sc_shock_logphi(sc, sh.is_factor, sh.is_factor ? row->value : coef * row->value, k),
+                                       e);
             }
         }
         data_shocks_free(&sh);
@@ -876,7 +931,8 @@ done:
 static int sc_load_events(scenario *sc, errbuf *e)
 {
     static const char *const shock_keys[] = {"name", "type", "start", "end", "exporters", "importers", "sectors",
-                                             "symmetric", "partial_effect", "factor", "file", "tariff",
+                                             "symmetric", "partial_effect", "factor", "file", "column",
+                                             "coefficient", "tariff",
                                              "export_tax", "tariff_level", SC_DECISION_KEYS, NULL};
     static const char *const member_keys[] = {"name", "type", "start", "end", "country", "system", "coverage",
                                               SC_DECISION_KEYS, NULL};

@@ -178,9 +178,7 @@ static int scenario_io_file(const scenario *sc, const config_setting_t *g, const
 
 int scenario_io_has_data(const config_setting_t *data_block)
 {
-    const config_setting_t *t = config_setting_get_member(data_block, "trade");
-    if (t != NULL && config_setting_type(t) == CONFIG_TYPE_GROUP)
-        return 1;
+    /* data.trade alone, string or group, is the Armington data */
     for (int f = 1; f < IO_NFILES; f++)
         if (config_setting_get_member(data_block, io_data_files[f]) != NULL)
             return 1;
@@ -210,15 +208,19 @@ static int io_fill_trade(dataset *d, errbuf *e)
     return SANC_OK;
 }
 
-int scenario_io_data(scenario *sc, config_setting_t *b, const char *countries_path, const dataset *shared,
+int scenario_io_data(scenario *sc, config_setting_t *b, const csvtable_source *countries, const dataset *shared,
                      errbuf *e)
 {
     io_filespec fs[IO_NFILES];
     memset(fs, 0, sizeof fs);
     sbuf sig = {0};
     int rc = SANC_OK;
-    if (countries_path != NULL && sb_add(&sig, countries_path))
-        rc = err_set(e, SANC_ENOMEM, "out of memory");
+    if (countries != NULL) {
+        char *key = csvtable_source_key(countries);
+        if (key == NULL || sb_add(&sig, key))
+            rc = err_set(e, SANC_ENOMEM, "out of memory");
+        free(key);
+    }
     for (int f = 0; f < IO_NFILES && rc == SANC_OK; f++) {
         rc = scenario_io_file(sc, b, io_data_files[f], &fs[f], &sig, e);
         if (rc == CFG_ABSENT) {
@@ -240,10 +242,10 @@ int scenario_io_data(scenario *sc, config_setting_t *b, const char *countries_pa
         sig.s = NULL;
         if (d->io == NULL)
             rc = err_set(e, SANC_ENOMEM, "out of memory");
-        if (rc == SANC_OK && countries_path != NULL) {
-            d->countries_path = strdup(countries_path);
+        if (rc == SANC_OK && countries != NULL) {
+            d->countries_path = strdup(countries->path);
             rc = d->countries_path == NULL ? err_set(e, SANC_ENOMEM, "out of memory")
-                                           : data_load_countries(countries_path, &d->countries, e);
+                                           : data_load_countries_from(countries, &d->countries, e);
         }
         if (rc == SANC_OK) {
             iodata_spec sp = {

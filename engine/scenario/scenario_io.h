@@ -12,13 +12,15 @@
 
 struct scenario;
 struct dataset;
+struct csvtable_source;
 struct sc_event;
 
-/* 1 when the data block holds production-network data (a grouped trade
- * file or any of inputs, final, value_added, deficits, theta). */
+/* 1 when the data block holds production-network data (any of inputs,
+ * final, value_added, deficits, theta; data.trade alone, string or group,
+ * is the Armington data). */
 int  scenario_io_has_data(const config_setting_t *data_block);
 /* Load (or share) the io dataset; fills sc->data. */
-int  scenario_io_data(struct scenario *sc, config_setting_t *data_block, const char *countries_path,
+int  scenario_io_data(struct scenario *sc, config_setting_t *data_block, const struct csvtable_source *countries,
                       const struct dataset *shared, errbuf *e);
 /* trade.model, trade.factors, trade.baseline_deficits and the io model's
  * checks (after imbalance and deficits are read). */

@@ -1,7 +1,8 @@
 /*
  * fuzz_csv.c - libFuzzer target: the CSV loaders (countries, trade with and
- * without a countries list, shocks).  The first byte picks the loader, the
- * rest is the file.  Invariants: no crash, no leak, no UB; on success the
+ * without a countries list, shocks; 4: trade through a column mapping and a
+ * filter, then shocks read through a named column, DESIGN 10).  The first
+ * byte picks the loader, the rest is the file.  Invariants: no crash, no leak, no UB; on success the
  * tables are consistent (finite, non-negative flows; codes and indices in
  * range); on error a message.
  */
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_setup();
     if (size < 1 || size > 256 * 1024)
         return 0;
-    int which = data[0] % 4;
+    int which = data[0] % 5;
     if (fuzz_write("in.csv", data + 1, size - 1) != 0)
         abort();
     char path[512], cpath[512];
@@ -61,6 +62,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fuzz_check_trade(&t);
         data_trade_free(&t);
         data_countries_free(&known);
+        break;
+    }
+    case 4: {
+        const char *mn[] = {"exporter", "value"}, *mh[] = {"iso_o", "flow"};
+        csvtable_value vals[2] = {{1, 2000.0, NULL}, {0, 0.0, "2000-01"}};
+        csvtable_filter flt = {"year", 2, vals};
+        csvtable_source src = {.path = path, .nmap = 2, .map_name = mn, .map_header = mh, .nfilters = 1,
+                               .filters = &flt};
+        data_trade t = {0};
+        rc = data_load_trade_from(&src, NULL, &t, &e);
+        if (rc == SANC_OK) {
+            fuzz_check_trade(&t);
+            data_shocks s = {0};
+            err_init(&e);
+            rc = data_load_shocks_from(&src, "eu_effect", t.nc, t.country, t.ns, t.sector, &s, &e);
+            if (rc == SANC_OK)
+                for (int r = 0; r < s.n; r++)
+                    if (s.rows[r].i < 0 || s.rows[r].i >= t.nc || s.rows[r].j < 0 || s.rows[r].j >= t.nc ||
+                        s.is_factor || !isfinite(s.rows[r].value))
+                        abort();
+            data_shocks_free(&s);
+        }
+        data_trade_free(&t);
         break;
     }
     default: {

@@ -12,9 +12,11 @@ configs/estimate/wiod_eu.cfg` on ../shared/data/gravity/wiod_panel_0014.csv
     ../shared/data/gravity/eu2000.csv (572), 0 on the other 1,320;
   - a bootstrap design file with one row per done replicate, identical with
     -j 1 and -j 2, and an HDF5 file that xarray opens with named dimensions;
-  - fed to the GE of the eu2000 scenario (configs/sweeps/eu2000_bootstrap.cfg,
-    whose event covers the same 572 pairs), the estimate gives the welfare of
-    the shipped eu_effect to 1e-6; the bootstrap design runs as a sweep.
+  - fed to the GE on the year-2000 cross-section (configs/estimate/wiod_eu_ge.cfg:
+    a file event with partial effect = coefficient x delta), the estimate
+    gives the welfare of the eu2000 scenario whose file event reads the
+    shipped eu_effect column, to 1e-6; the bootstrap design runs as that
+    scenario's sweep as written.
 
 Prints the wall times of the estimate, of the bootstrap (-j 1, -j 2), of the
 sweep of its design and of the numpy oracle, and the ratio to the oracle.  Skips (77) without ../shared.
@@ -159,18 +161,27 @@ def main():
         print("bootstrap: %d of 200 done; s.e. %.4f (sandwich %.4f); 200 replicates in %.2f s (-j 1), %.2f s "
               "(-j 2), medians of 3 wall times" % ((st == 1).sum(), bse, REF_SE, res[1]["time"], res[2]["time"]))
 
-        # estimate -> GE: the estimated coefficient as the partial effect of the
-        # eu2000 scenario (the same 572 pairs) gives the welfare of the value
-        # ge_gravity's example ships in eu2000.csv
-        trade = os.path.join(d, "eu2000_trade.csv")
-        subprocess.run(["/usr/bin/python3", os.path.join(SRC, "scripts", "eu2000_trade.py"), eu2000, "-o", trade],
-                       check=True, capture_output=True)
+        # estimate -> GE: the estimated coefficient x the delta file (the file
+        # event of configs/estimate/wiod_eu_ge.cfg, on the panel's year 2000)
+        # gives the welfare of the eu2000 scenario whose file event reads the
+        # eu_effect column ge_gravity's example ships in eu2000.csv
+        ge = os.path.join(SRC, "configs", "estimate", "wiod_eu_ge.cfg")
+        ge_sets = ["--set", 'data.trade.file="%s"' % os.path.abspath(panel),
+                   "--set", 'events.[name="EFFECT"].file="%s"' % eff]
         scen = os.path.join(SRC, "configs", "sweeps", "eu2000_bootstrap.cfg")
+        with open(scen) as f:
+            text = f.read()
+        shipped_cfg = os.path.join(d, "eu2000_shipped.cfg")
+        with open(shipped_cfg, "w") as f:
+            ev = text[text.index("events = ("):text.index("output = {")]
+            f.write(text[:text.index("sweep = {")].replace(ev, (
+                'events = ( { name = "EU enlargement"; start = 1; file = "%s"; column = "eu_effect"; } );\n'
+                % os.path.abspath(eu2000))))
         welfare = {}
-        for name, value in (("estimated", "%.17g" % b[0]), ("shipped", "0.224249005317688")):
+        for name, cfg, sets in (("estimated", ge, ge_sets + ["--set", 'events.[name="EFFECT"].coefficient=%.17g' % b[0]]),
+                                ("shipped", shipped_cfg, ["--set", 'data.trade="%s"' % os.path.abspath(eu2000)])):
             o = os.path.join(d, "ge_%s.h5" % name)
-            p = subprocess.run([SANCSIM, "run", scen, "-o", o, "-q", "--set", 'data.trade="%s"' % trade,
-                                "--set", "events.[0].partial_effect=%s" % value], capture_output=True, text=True)
+            p = subprocess.run([SANCSIM, "run", cfg, "-o", o, "-q"] + sets, capture_output=True, text=True)
             check(p.returncode == 0, "GE run %s: %s" % (name, p.stderr))
             if p.returncode == 0:
                 with h5py.File(o, "r") as f:
@@ -178,27 +189,21 @@ def main():
         if len(welfare) == 2:
             rel = np.max(np.abs(welfare["estimated"] / welfare["shipped"] - 1))
             check(rel <= 1e-6, "GE welfare with the estimate vs the shipped eu_effect: %.2g" % rel)
-            print("GE on eu2000 with the estimated effect: welfare within %.2g of the shipped eu_effect's" % rel)
+            print("GE on the year-2000 cross-section with the estimated effect: welfare within %.2g of the "
+                  "shipped eu_effect's" % rel)
 
-        # bootstrap -> sweep: today's design files name settings by index, so
-        # the header becomes events.[0].partial_effect; 200 GE solves
-        design = os.path.join(d, "design_today.csv")
-        with open(design, "w") as f:
-            f.write("events.[0].partial_effect\n" + "\n".join(rows[1:]) + "\n")
-        with open(scen) as f:
-            text = f.read()
-        sweep_cfg = os.path.join(d, "eu2000_boot.cfg")
-        with open(sweep_cfg, "w") as f:
-            f.write(text[:text.index("sweep = {")])
-            f.write('sweep = { design = "file"; file = "%s"; keep = ["welfare"]; };\n' % design)
+        # bootstrap -> sweep: the design file as written, read by the sweep of
+        # wiod_eu_ge.cfg (its header names the event's coefficient); 200 GE solves
         t0 = time.perf_counter()
-        p = subprocess.run([SANCSIM, "sweep", sweep_cfg, "-o", os.path.join(d, "sweep.h5"), "-q", "-j", "2",
-                            "--set", 'data.trade="%s"' % trade], capture_output=True, text=True)
+        p = subprocess.run([SANCSIM, "sweep", ge, "-o", os.path.join(d, "sweep.h5"), "-q", "-j", "2",
+                            "--set", 'sweep.file="%s"' % os.path.join(d, "delta1_design.csv")] + ge_sets,
+                           capture_output=True, text=True)
         t_sweep = time.perf_counter() - t0
         check(p.returncode == 0, "sweep of the bootstrap design: %s" % p.stderr)
         if p.returncode == 0:
             with h5py.File(os.path.join(d, "sweep.h5"), "r") as f:
                 check(int((f["run_status"][()] == 1).sum()) == len(rows) - 1, "sweep runs done")
+                check(np.array_equal(f["run_param"][:, 0], col), "sweep parameters = bootstrap coefficients")
             print("200 bootstrap replicates + %d GE solves: %.2f s + %.2f s = %.2f s wall with -j 2"
                   % (len(rows) - 1, res[2]["time"], t_sweep, res[2]["time"] + t_sweep))
 

@@ -29,9 +29,9 @@ def main():
     import h5py
     fails = []
     with U.tempdir() as d:
-        csv = os.path.join(d, "eu2000_trade.csv")
-        subprocess.run(["/usr/bin/python3", os.path.join(U.SRC, "scripts", "eu2000_trade.py"), src, "-o", csv],
-                       check=True, capture_output=True)
+        # eu2000.csv as it is (its eu_effect column ignored); the path is set
+        # because SANCSIM_SHARED may point elsewhere than the config's ../shared
+        csv = os.path.abspath(src)
         cfg = os.path.join(U.SRC, "configs", "sweeps", "eu2000_bootstrap.cfg")
         out = os.path.join(d, "boot.h5")
         t0 = time.monotonic()

@@ -89,7 +89,8 @@ static void test_countries_bad(void **state)
         const char *text;
         const char *msg; /* after the path */
     } cases[] = {
-        { "Code,name\nA,a\n", ":1: unknown header 'Code,name' (expected code,name[,groups])" },
+        { "Code,name\nA,a\n", ":1: missing column 'code' in header 'Code,name' (expected code,name[,groups])" },
+        { "code,name,code\nA,a,B\n", ":1: column 'code' appears twice" },
         { "code,name\nA,a\nB,b\nA,c\n", ":4: code: duplicate country code 'A' (first at line 2)" },
         { "code,name\n,a\n", ":2: code: empty country code" },
         { "code,name\nA B,a\n", ":2: code: country code 'A B' contains a space" },
@@ -232,8 +233,9 @@ static void test_trade_bad(void **state)
         const char *text;
         const char *msg;
     } cases[] = {
-        { "a,b\nA,A,1\n", ":1: unknown header 'a,b' (expected exporter,importer[,sector],value)" },
-        { "Exporter,importer,value\nA,A,1\n", ":1: unknown header" },
+        { "a,b\nA,A,1\n", ":1: missing column 'exporter' in header 'a,b' (expected exporter,importer[,sector],value)" },
+        { "Exporter,importer,value\nA,A,1\n", ":1: missing column 'exporter'" },
+        { "exporter,importer,flow\nA,A,1\n", ":1: missing column 'value'" },
         { "exporter,importer,sector,value\nRUS,RUS,energy,1\nRUS,IRN,energy,-3\n",
           ":3: value: negative value -3 (must be >= 0)" },
         { "exporter,importer,sector,value\nRUS,RUS,energy,1\nIRN,IRN,energy,1\n"
@@ -329,7 +331,9 @@ static void test_shocks(void **state)
         const char *text;
         const char *msg;
     } cases[] = {
-        { "exporter,importer,value\nRUS,IRN,1\n", ":1: unknown header 'exporter,importer,value'" },
+        { "exporter,importer,value\nRUS,IRN,1\n", ":1: missing column 'partial_effect' or 'factor' in header "
+          "'exporter,importer,value'" },
+        { "exporter,importer,factor,partial_effect\nRUS,IRN,1,0\n", ":1: both a partial_effect and a factor column" },
         { "exporter,importer,factor\nRUS,IRN,-1\n", ":2: factor: negative value -1 (must be >= 0)" },
         { "exporter,importer,partial_effect\nRUS,IRN,inf\n", ":2: partial_effect: not finite" },
         { "exporter,importer,partial_effect\nRUS,IRN,x\n", ":2: partial_effect: not a number 'x'" },
@@ -354,6 +358,96 @@ static void test_shocks(void **state)
         assert_contains(e.msg, want);
         data_shocks_free(&s);
     }
+}
+
+/* DESIGN section 10: columns by name, extra columns ignored, a mapping
+ * canonical -> header, filters; a shock file's value column by name.  The
+ * expected tables are written out by hand. */
+static void test_as_it_comes(void **state)
+{
+    fixture *f = *state;
+    errbuf e;
+    /* extra columns (before, between, after) and another order */
+    const char *p = write_file(f, "t.csv",
+                               "year,value,note,importer,exporter\n"
+                               "2000,1,x,A,A\n2000,2,y,B,A\n2000,3,,B,B\n2005,9,z,A,B\n");
+    data_trade t;
+    err_init(&e);
+    assert_int_equal(data_load_trade(p, NULL, &t, &e), SANC_OK);
+    assert_int_equal(t.nc, 2);
+    assert_int_equal(t.ns, 1);
+    assert_string_equal(t.country[0], "A");
+    assert_string_equal(t.country[1], "B");
+    assert_true(t.X[0] == 1.0 && t.X[1] == 2.0 && t.X[2] == 9.0 && t.X[3] == 3.0);
+    data_trade_free(&t);
+
+    /* a mapping and a filter on a column the loader does not read */
+    p = write_file(f, "g.csv",
+                   "iso_o,iso_d,year,flow\nA,A,2000,1\nA,B,2000,2\nB,B,2000,3\nB,A,2005,9\nB,A,2000.0,4\n");
+    const char *mn[] = {"exporter", "importer", "value"}, *mh[] = {"iso_o", "iso_d", "flow"};
+    csvtable_value y2000 = {1, 2000.0, NULL};
+    csvtable_filter flt = {"year", 1, &y2000};
+    csvtable_source src = {.path = (char *)p, .nmap = 3, .map_name = mn, .map_header = mh, .nfilters = 1,
+                           .filters = &flt};
+    err_init(&e);
+    assert_int_equal(data_load_trade_from(&src, NULL, &t, &e), SANC_OK);
+    assert_true(t.X[0] == 1.0 && t.X[1] == 2.0 && t.X[2] == 4.0 && t.X[3] == 3.0);
+    data_trade_free(&t);
+    /* filter values that are not numbers where numbers are wanted */
+    p = write_file(f, "g.csv", "iso_o,iso_d,year,flow\nA,A,2000,1\nA,B,y2k,2\n");
+    src.path = (char *)p;
+    err_init(&e);
+    assert_int_equal(data_load_trade_from(&src, NULL, &t, &e), SANC_EDATA);
+    assert_contains(e.msg, ":3: year: not a number 'y2k' (the filter compares numbers)");
+    data_trade_free(&t);
+    /* a mapped column missing, a filter column missing */
+    p = write_file(f, "g.csv", "iso_o,importer,year,flow\nA,A,2000,1\n");
+    src.path = (char *)p;
+    err_init(&e);
+    assert_int_equal(data_load_trade_from(&src, NULL, &t, &e), SANC_EDATA);
+    assert_contains(e.msg, ":1: missing column 'iso_d' (importer) in header 'iso_o,importer,year,flow'");
+    data_trade_free(&t);
+    p = write_file(f, "g.csv", "iso_o,iso_d,flow\nA,A,1\n");
+    src.path = (char *)p;
+    err_init(&e);
+    assert_int_equal(data_load_trade_from(&src, NULL, &t, &e), SANC_EDATA);
+    assert_contains(e.msg, ":1: filter column 'year' not in the header");
+    data_trade_free(&t);
+    /* a filter that keeps nothing */
+    p = write_file(f, "g.csv", "iso_o,iso_d,year,flow\nA,A,1999,1\n");
+    src.path = (char *)p;
+    err_init(&e);
+    assert_int_equal(data_load_trade_from(&src, NULL, &t, &e), SANC_EDATA);
+    assert_contains(e.msg, ":3: no data rows");
+    data_trade_free(&t);
+
+    /* countries with extra columns */
+    p = write_file(f, "c.csv", "region,code,population,name\nEU,A,1,Aland\nEU,B,2,Bland\n");
+    data_countries c;
+    err_init(&e);
+    assert_int_equal(data_load_countries(p, &c, &e), SANC_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.code[1], "B");
+    assert_string_equal(c.name[1], "Bland");
+    assert_true(c.groups[0] == NULL);
+    data_countries_free(&c);
+
+    /* a shock file read through a named column (eu2000.csv's layout) */
+    char *codes[] = {"A", "B", "C"}, *sectors[] = {"all"};
+    p = write_file(f, "s.csv", "exporter,importer,value,eu_effect\nA,A,5,0.0\nA,B,1,0.25\nB,A,1,-0.5\n");
+    csvtable_source ss = {.path = (char *)p};
+    data_shocks sh;
+    err_init(&e);
+    assert_int_equal(data_load_shocks_from(&ss, "eu_effect", 3, codes, 1, sectors, &sh, &e), SANC_OK);
+    assert_int_equal(sh.n, 3);
+    assert_int_equal(sh.is_factor, 0);
+    assert_true(sh.rows[1].i == 0 && sh.rows[1].j == 1 && sh.rows[1].k == -1 && sh.rows[1].value == 0.25);
+    assert_true(sh.rows[2].value == -0.5);
+    data_shocks_free(&sh);
+    err_init(&e);
+    assert_int_equal(data_load_shocks_from(&ss, "delta", 3, codes, 1, sectors, &sh, &e), SANC_EDATA);
+    assert_contains(e.msg, ":1: missing column 'delta' in header 'exporter,importer,value,eu_effect'");
+    data_shocks_free(&sh);
 }
 
 /* A large table loads in time linear in its rows (a quadratic lookup would
@@ -405,6 +499,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trade_bad, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_crlf_quotes_nul, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_as_it_comes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_large, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
