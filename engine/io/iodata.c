@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "hash.h"
 
 #define IOD_MAX_COUNTRIES 2000
 #define IOD_MAX_SECTORS 1000
@@ -38,7 +41,16 @@ typedef struct iod_csv {
     int nf; /* may exceed IOD_MAX_FIELDS: only counted */
 } iod_csv;
 
-static int iod_open(iod_csv *df, const char *path, errbuf *e)
+/* A read buffer kept across the files of one load, so that each file does
+ * not fault in fresh pages. */
+typedef struct iod_rbuf {
+    char *buf;
+    size_t cap;
+} iod_rbuf;
+
+/* Read path whole into rb (grown as needed); sha (may be NULL) gets the
+ * SHA-256 of the bytes read, taken before the parser writes into them. */
+static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errbuf *e)
 {
     memset(df, 0, sizeof *df);
     df->path = path;
@@ -50,37 +62,47 @@ static int iod_open(iod_csv *df, const char *path, errbuf *e)
         fclose(fp);
         return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
     }
-    size_t cap = 1 << 16, len = 0;
+    size_t want = 1 << 16, len = 0;
     if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)
-        cap = (size_t)st.st_size + 2;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(fp);
-        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        want = (size_t)st.st_size + 2;
+    if (rb->cap < want) {
+        free(rb->buf);
+        rb->cap = 0;
+        if ((rb->buf = malloc(want)) == NULL) {
+            fclose(fp);
+            return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+        }
+        rb->cap = want;
     }
+    char *buf = rb->buf;
+    size_t cap = rb->cap;
+    /* the descriptor directly: stdio's own buffer would add a copy */
+    int fd = fileno(fp), bad = 0;
     for (;;) {
         if (cap - len < 2) {
             char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
             if (nb == NULL) {
-                free(buf);
                 fclose(fp);
                 return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
             }
-            buf = nb;
-            cap *= 2;
+            rb->buf = buf = nb;
+            rb->cap = cap = cap * 2;
         }
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0)
+        ssize_t got = read(fd, buf + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            bad = 1;
+        if (got <= 0)
             break;
+        len += (size_t)got;
     }
-    int bad = ferror(fp);
     fclose(fp);
-    if (bad) {
-        free(buf);
+    if (bad)
         return err_set(e, SANC_EDATA, "%s: read error", path);
-    }
     buf[len] = '\0';
+    if (sha != NULL)
+        hash_sha256_hex(buf, len, sha);
     df->buf = df->pos = buf;
     df->end = buf + len;
     if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
@@ -91,8 +113,7 @@ static int iod_open(iod_csv *df, const char *path, errbuf *e)
 
 static void iod_close(iod_csv *df)
 {
-    free(df->buf);
-    df->buf = NULL;
+    df->buf = NULL; /* the buffer belongs to the caller's iod_rbuf */
 }
 
 static int iod_blank(int ch)
@@ -198,8 +219,75 @@ static int iod_utf8(const char *s)
     return 1;
 }
 
+/* The common plain decimal ([+-]digits[.digits][e[+-]digits]) with at
+ * most 2^53 as its integer significand and a power of ten up to 22 away:
+ * both operands are exact doubles, so one multiplication or division
+ * rounds the exact value correctly (Clinger 1990) and the result has
+ * strtod's bits.  Returns 0 for anything else (strtod decides). */
+static int iod_fast_number(const char *s, double *out)
+{
+    static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    const char *p = s;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    uint64_t m = 0;
+    int nd = 0, exp10 = 0, any = 0;
+    for (; *p >= '0' && *p <= '9'; p++, any = 1) {
+        if (m == 0 && *p == '0')
+            continue;
+        if (++nd > 17)
+            return 0;
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, any = 1) {
+            exp10--;
+            if (m == 0 && *p == '0')
+                continue;
+            if (++nd > 17)
+                return 0;
+            m = m * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        int eneg = *p == '-', ex = 0, ed = 0;
+        if (*p == '-' || *p == '+')
+            p++;
+        for (; *p >= '0' && *p <= '9'; p++, ed++)
+            if ((ex = ex * 10 + (*p - '0')) > 1000)
+                return 0;
+        if (ed == 0)
+            return 0;
+        exp10 += eneg ? -ex : ex;
+    }
+    if (*p != '\0' || m > ((uint64_t)1 << 53))
+        return 0;
+    double v = (double)m;
+    if (m == 0)
+        v = 0;
+    else if (exp10 >= 0 && exp10 <= 22)
+        v *= p10[exp10];
+    else if (exp10 < 0 && exp10 >= -22)
+        v /= p10[-exp10];
+    else
+        return 0;
+    *out = neg ? -v : v;
+    return 1;
+}
+
 static int iod_number(const iod_csv *df, const char *col, const char *s, double *out, errbuf *e)
 {
+    if (iod_fast_number(s, out)) {
+        if (*out == 0)
+            *out = 0.0; /* no negative zero, as below */
+        return SANC_OK;
+    }
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -466,7 +554,7 @@ static int iod_cached(const iod_cache *c, const char *s)
 }
 
 static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata *out,
-                     int **first_sale, errbuf *e)
+                     int **first_sale, iod_rbuf *rb, errbuf *e)
 {
     static const char *const canon[] = { "exporter", "importer", "sector", "value", "tariff" };
     const iodata_file *f = &sp->trade;
@@ -475,7 +563,7 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
     iod_trow *rows = NULL;
     size_t nrows = 0, cap = 0;
     unsigned char *seen = NULL;
-    int rc = iod_open(&df, f->path, e);
+    int rc = iod_open(&df, f->path, rb, out->sha256[0], e);
     if (rc < 0)
         return rc;
     if ((rc = iod_header(&df, f, "trade", canon, 5, 4, &cols, e)) < 0)
@@ -597,7 +685,8 @@ done:
 enum { IOD_CS, IOD_CSS, IOD_C, IOD_S };
 
 static int iod_table(const iodata_file *f, const char *what, int kind, const iod_names *cn,
-                     const iod_names *sn, double *out, int *lines, int *negatives, errbuf *e)
+                     const iod_names *sn, double *out, int *lines, int *negatives,
+                     iod_rbuf *rb, char *sha, errbuf *e)
 {
     static const char *const c_cs[] = { "country", "sector", "value" };
     static const char *const c_css[] = { "country", "input", "sector", "value" };
@@ -610,7 +699,7 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     size_t cells = kind == IOD_CS ? N * K : kind == IOD_CSS ? N * K * K : kind == IOD_C ? N : K;
     iod_csv df;
     iod_cols cols;
-    int rc = iod_open(&df, f->path, e);
+    int rc = iod_open(&df, f->path, rb, sha, e);
     if (rc < 0)
         return rc;
     unsigned char *seen = calloc(cells / 8 + 1, 1);
@@ -712,13 +801,14 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
         return err_set(e, SANC_EUSAGE, "iodata: trade, inputs, final and value_added are required");
     iod_names cn = { 0 }, sn = { 0 };
     int *first_sale = NULL, *va_line = NULL;
+    iod_rbuf rb = { NULL, 0 };
     int rc;
     if (sp->countries != NULL && (rc = iod_fixed(&cn, sp->countries, sp->ncountries, "country",
                                                  e)) < 0)
         goto fail;
     if (sp->sectors != NULL && (rc = iod_fixed(&sn, sp->sectors, sp->nsectors, "sector", e)) < 0)
         goto fail;
-    if ((rc = iod_trade(sp, &cn, &sn, out, &first_sale, e)) < 0)
+    if ((rc = iod_trade(sp, &cn, &sn, out, &first_sale, &rb, e)) < 0)
         goto fail;
     size_t N = (size_t)out->N, K = (size_t)out->K;
     out->IC = calloc(N * K * K, sizeof *out->IC);
@@ -734,17 +824,19 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
         goto fail;
     }
     if ((rc = iod_table(&sp->inputs, "inputs", IOD_CSS, &cn, &sn, out->IC, NULL,
-                        &out->negative_inputs, e)) < 0 ||
+                        &out->negative_inputs, &rb, out->sha256[1], e)) < 0 ||
         (rc = iod_table(&sp->final, "final demand", IOD_CS, &cn, &sn, out->FC, NULL, NULL,
-                        e)) < 0 ||
+                        &rb, out->sha256[2], e)) < 0 ||
         (rc = iod_table(&sp->value_added, "value added", IOD_CS, &cn, &sn, out->VA, va_line,
-                        NULL, e)) < 0)
+                        NULL, &rb, out->sha256[3], e)) < 0)
         goto fail;
     if (sp->deficits.path != NULL &&
-        (rc = iod_table(&sp->deficits, "deficits", IOD_C, &cn, &sn, out->D, NULL, NULL, e)) < 0)
+        (rc = iod_table(&sp->deficits, "deficits", IOD_C, &cn, &sn, out->D, NULL, NULL, &rb,
+                        out->sha256[4], e)) < 0)
         goto fail;
     if (sp->theta.path != NULL &&
-        (rc = iod_table(&sp->theta, "theta", IOD_S, &cn, &sn, out->theta, NULL, NULL, e)) < 0)
+        (rc = iod_table(&sp->theta, "theta", IOD_S, &cn, &sn, out->theta, NULL, NULL, &rb,
+                        out->sha256[5], e)) < 0)
         goto fail;
     /* cross-file checks on every selling sector */
     for (size_t i = 0; i < N; i++)
@@ -780,12 +872,14 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
     iod_names_free(&sn);
     free(first_sale);
     free(va_line);
+    free(rb.buf);
     return SANC_OK;
 fail:
     iod_names_free(&cn);
     iod_names_free(&sn);
     free(first_sale);
     free(va_line);
+    free(rb.buf);
     iodata_free(out);
     return rc;
 }
@@ -811,7 +905,8 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
         iod_names_free(&sn);
         return err_set(e, SANC_ENOMEM, "%s: out of memory", f->path);
     }
-    if ((rc = iod_open(&df, f->path, e)) < 0)
+    iod_rbuf rb = { NULL, 0 };
+    if ((rc = iod_open(&df, f->path, &rb, NULL, e)) < 0)
         goto done_nofile;
     if ((rc = iod_header(&df, f, "a cell table", canon, 4, 4, &cols, e)) < 0)
         goto done;
@@ -848,6 +943,7 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
 done:
     iod_close(&df);
 done_nofile:
+    free(rb.buf);
     free(seen);
     iod_names_free(&cn);
     iod_names_free(&sn);
