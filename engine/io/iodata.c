@@ -2,9 +2,9 @@
  * iodata.c - strict CSV loader of the production-network data (see
  * iodata.h).
  *
- * Each file is read whole and split line by line in place (RFC 4180
- * quoting, CRLF, a UTF-8 byte order mark and blank lines accepted).  The
- * header is matched against the canonical columns through the file's
+ * Each file is read through a 64 KiB window and split line by line in
+ * place (RFC 4180 quoting, CRLF, a UTF-8 byte order mark and blank lines
+ * accepted), its SHA-256 taken from the same read.  The header is matched against the canonical columns through the file's
  * mapping; rows are then filtered, their labels looked up in hash tables
  * (trade discovers countries and sectors, the other files must use them)
  * and their values poured into dense arrays, with a bitmap of seen cells to
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,87 +34,111 @@
 /* ------------------------------------------------------------------ */
 /* CSV reading                                                          */
 
-typedef struct iod_csv {
-    const char *path;
-    char *buf, *pos, *end;
-    int line;
-    char *f[IOD_MAX_FIELDS];
-    int nf; /* may exceed IOD_MAX_FIELDS: only counted */
-} iod_csv;
-
-/* A read buffer kept across the files of one load, so that each file does
- * not fault in fresh pages. */
+/* Files are read through a window (a buffer kept across the files of one
+ * load, grown only for a longer line): a whole line is always in it, and
+ * the window moves only between rows, so a field pointer lives until the
+ * next row; `gen` changes when the window moves, for the label caches. */
 typedef struct iod_rbuf {
     char *buf;
     size_t cap;
 } iod_rbuf;
 
-/* Read path whole into rb (grown as needed); sha (may be NULL) gets the
- * SHA-256 of the bytes read, taken before the parser writes into them. */
+#define IOD_WINDOW ((size_t)1 << 16)
+
+typedef struct iod_csv {
+    const char *path;
+    int fd, eof;
+    iod_rbuf *rb;
+    char *buf, *pos, *end; /* [pos, end) not yet parsed; *end == '\0' */
+    unsigned gen;
+    hash_sha256 hc;
+    char *sha; /* where the file's SHA-256 goes at its end (may be NULL) */
+    int line;
+    char *f[IOD_MAX_FIELDS];
+    int nf; /* may exceed IOD_MAX_FIELDS: only counted */
+} iod_csv;
+
+/* Read more behind df->end (after moving the unparsed rest to the front
+ * of the window, or growing it).  The SHA-256 is taken of the bytes as
+ * read, before the parser writes into them. */
+static int iod_fill(iod_csv *df, errbuf *e)
+{
+    iod_rbuf *rb = df->rb;
+    size_t rest = (size_t)(df->end - df->pos);
+    if (df->pos != rb->buf) {
+        memmove(rb->buf, df->pos, rest);
+        df->gen++;
+    }
+    if (rb->cap - rest < IOD_WINDOW / 2) {
+        size_t cap = rb->cap < IOD_WINDOW ? IOD_WINDOW : rb->cap * 2;
+        char *nb = cap < rb->cap ? NULL : realloc(rb->buf, cap);
+        if (nb == NULL)
+            return err_set(e, SANC_ENOMEM, "%s: out of memory", df->path);
+        rb->buf = nb;
+        rb->cap = cap;
+        df->gen++;
+    }
+    df->buf = df->pos = rb->buf;
+    df->end = rb->buf + rest;
+    for (;;) {
+        ssize_t got = read(df->fd, df->end, rb->cap - rest - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return err_set(e, SANC_EDATA, "%s: read error", df->path);
+        if (got == 0) {
+            df->eof = 1;
+            if (df->sha != NULL)
+                hash_sha256_final_hex(&df->hc, df->sha);
+        } else if (df->sha != NULL) {
+            hash_sha256_update(&df->hc, df->end, (size_t)got);
+        }
+        df->end += got;
+        *df->end = '\0';
+        return SANC_OK;
+    }
+}
+
+/* Open path for reading through rb; sha (may be NULL) gets the SHA-256 of
+ * the whole file once it has been read to its end. */
 static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errbuf *e)
 {
     memset(df, 0, sizeof *df);
     df->path = path;
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
+    df->rb = rb;
+    df->sha = sha;
+    if (sha != NULL)
+        hash_sha256_init(&df->hc);
+    df->fd = open(path, O_RDONLY);
+    if (df->fd < 0)
         return err_set(e, SANC_EDATA, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
-        fclose(fp);
+    if (fstat(df->fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        close(df->fd);
+        df->fd = -1;
         return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
     }
-    size_t want = 1 << 16, len = 0;
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)
-        want = (size_t)st.st_size + 2;
-    if (rb->cap < want) {
-        free(rb->buf);
-        rb->cap = 0;
-        if ((rb->buf = malloc(want)) == NULL) {
-            fclose(fp);
-            return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
+    df->pos = df->end = rb->buf;
+    int rc;
+    do { /* the first three bytes, for a byte order mark */
+        if ((rc = iod_fill(df, e)) < 0) {
+            close(df->fd);
+            df->fd = -1;
+            return rc;
         }
-        rb->cap = want;
-    }
-    char *buf = rb->buf;
-    size_t cap = rb->cap;
-    /* the descriptor directly: stdio's own buffer would add a copy */
-    int fd = fileno(fp), bad = 0;
-    for (;;) {
-        if (cap - len < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (nb == NULL) {
-                fclose(fp);
-                return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-            }
-            rb->buf = buf = nb;
-            rb->cap = cap = cap * 2;
-        }
-        ssize_t got = read(fd, buf + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            bad = 1;
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-    }
-    fclose(fp);
-    if (bad)
-        return err_set(e, SANC_EDATA, "%s: read error", path);
-    buf[len] = '\0';
-    if (sha != NULL)
-        hash_sha256_hex(buf, len, sha);
-    df->buf = df->pos = buf;
-    df->end = buf + len;
-    if (len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB &&
-        (unsigned char)buf[2] == 0xBF)
+    } while (!df->eof && df->end - df->pos < 3);
+    if (df->end - df->pos >= 3 && (unsigned char)df->pos[0] == 0xEF &&
+        (unsigned char)df->pos[1] == 0xBB && (unsigned char)df->pos[2] == 0xBF)
         df->pos += 3;
     return SANC_OK;
 }
 
 static void iod_close(iod_csv *df)
 {
-    df->buf = NULL; /* the buffer belongs to the caller's iod_rbuf */
+    if (df->fd >= 0)
+        close(df->fd);
+    df->fd = -1;
+    df->buf = NULL; /* the window belongs to the caller's iod_rbuf */
 }
 
 static int iod_blank(int ch)
@@ -126,6 +151,11 @@ static int iod_blank(int ch)
 static int iod_next(iod_csv *df, errbuf *e)
 {
     for (;;) {
+        while (!df->eof && memchr(df->pos, '\n', (size_t)(df->end - df->pos)) == NULL) {
+            int rc = iod_fill(df, e);
+            if (rc < 0)
+                return rc;
+        }
         char *p = df->pos;
         if (p >= df->end)
             return 0;
@@ -546,11 +576,12 @@ static int iod_seen(unsigned char *seen, size_t cell)
 typedef struct iod_cache {
     const char *s;
     int idx;
+    unsigned gen; /* the window's generation when s was seen */
 } iod_cache;
 
-static int iod_cached(const iod_cache *c, const char *s)
+static int iod_cached(const iod_cache *c, const iod_csv *df, const char *s)
 {
-    return c->s != NULL && strcmp(c->s, s) == 0 ? c->idx : -1;
+    return c->s != NULL && c->gen == df->gen && strcmp(c->s, s) == 0 ? c->idx : -1;
 }
 
 static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata *out,
@@ -570,13 +601,13 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
         goto done;
     int has_t = cols.pos[4] >= 0;
     const int fixed_c = sp->countries != NULL, fixed_s = sp->sectors != NULL;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         iod_trow row = { 0, 0, 0, df.line, 0, 0 };
         int *dst[3] = { &row.i, &row.n, &row.k };
         for (int c = 0; c < 3; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((*dst[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((*dst[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             iod_names *nm = c < 2 ? cn : sn;
             int fixed = c < 2 ? fixed_c : fixed_s;
@@ -592,7 +623,7 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
                     goto done;
                 }
             }
-            cache[c] = (iod_cache){ lab, *dst[c] };
+            cache[c] = (iod_cache){ lab, *dst[c], df.gen };
         }
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &row.v, e)) < 0)
             goto done;
@@ -710,18 +741,18 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     if ((rc = iod_header(&df, f, what, canon, ncanon, ncanon, &cols, e)) < 0)
         goto done;
     int nrows = 0;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3] = { 0, 0, 0 };
         for (int c = 0; c + 1 < ncanon; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             int country = strcmp(canon[c], "country") == 0;
             if ((rc = iod_lookup(&df, country ? cn : sn, canon[c], lab,
                                  country ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
-            cache[c] = (iod_cache){ lab, key[c] };
+            cache[c] = (iod_cache){ lab, key[c], df.gen };
         }
         size_t cell;
         switch (kind) {
@@ -910,17 +941,17 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
         goto done_nofile;
     if ((rc = iod_header(&df, f, "a cell table", canon, 4, 4, &cols, e)) < 0)
         goto done;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3];
         for (int c = 0; c < 3; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             if ((rc = iod_lookup(&df, c < 2 ? &cn : &sn, canon[c], lab,
                                  c < 2 ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
-            cache[c] = (iod_cache){ lab, key[c] };
+            cache[c] = (iod_cache){ lab, key[c], df.gen };
         }
         double v;
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &v, e)) < 0)
