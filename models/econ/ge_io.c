@@ -45,9 +45,6 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
-#include <gsl/gsl_vector.h>
 
 #define IO_CLOSED 1e-12   /* phi below this is a closed cell (DESIGN 2) */
 #define IO_AA_OUTER 8     /* Anderson depth of the outer iteration */
@@ -128,36 +125,58 @@ static int aa_next(io_aa *a, const double *x, const double *g, double *xn)
     memcpy(a->gprev, g, (size_t)dim * sizeof(double));
     a->have_prev = 1;
     while (a->m > 0) {
+        /* least squares min |f - dF gamma| by modified Gram-Schmidt on the
+         * m <= depth columns (oldest first): a few passes over contiguous
+         * vectors, far cheaper at these sizes than a general QR */
+        enum { D = IO_AA_OUTER > IO_AA_INNER ? IO_AA_OUTER : IO_AA_INNER };
         int m = a->m < dim ? a->m : dim;
-        double cn[IO_AA_OUTER > IO_AA_INNER ? IO_AA_OUTER : IO_AA_INNER];
-        double tau[sizeof cn / sizeof cn[0]], gam[sizeof cn / sizeof cn[0]];
-        int slot[sizeof cn / sizeof cn[0]];
-        for (int c = 0; c < m; c++) {
+        double R[D][D], gam[D], qf[D];
+        int slot[D], bad = 0;
+        for (int c = 0; c < m && !bad; c++) {
             slot[c] = ((a->head - m + c) % a->depth + a->depth) % a->depth;
             const double *col = a->dF + (size_t)slot[c] * (size_t)dim;
+            double *q = a->qr + (size_t)c * (size_t)dim;
             double nn = 0;
             for (int i = 0; i < dim; i++) {
-                a->qr[(size_t)i * (size_t)m + (size_t)c] = col[i];
+                q[i] = col[i];
                 nn += col[i] * col[i];
             }
-            cn[c] = sqrt(nn);
+            double cn = sqrt(nn);
+            for (int j = 0; j < c; j++) {
+                const double *qj = a->qr + (size_t)j * (size_t)dim;
+                double r = 0;
+                for (int i = 0; i < dim; i++)
+                    r += qj[i] * q[i];
+                for (int i = 0; i < dim; i++)
+                    q[i] -= r * qj[i];
+                R[j][c] = r;
+            }
+            nn = 0;
+            for (int i = 0; i < dim; i++)
+                nn += q[i] * q[i];
+            nn = sqrt(nn);
+            R[c][c] = nn;
+            if (!(nn > IO_AA_RCOND * cn)) {
+                bad = 1;
+                break;
+            }
+            for (int i = 0; i < dim; i++)
+                q[i] /= nn;
         }
-        gsl_matrix_view A = gsl_matrix_view_array(a->qr, (size_t)dim, (size_t)m);
-        gsl_vector_view tv = gsl_vector_view_array(tau, (size_t)m);
-        int bad = gsl_linalg_QR_decomp(&A.matrix, &tv.vector) != GSL_SUCCESS;
-        for (int c = 0; c < m && !bad; c++)
-            if (!(fabs(gsl_matrix_get(&A.matrix, (size_t)c, (size_t)c)) > IO_AA_RCOND * cn[c]))
+        for (int c = m - 1; c >= 0 && !bad; c--) {
+            const double *q = a->qr + (size_t)c * (size_t)dim;
+            double t = 0;
+            for (int i = 0; i < dim; i++)
+                t += q[i] * a->f[i];
+            qf[c] = t;
+        }
+        for (int c = m - 1; c >= 0 && !bad; c--) {
+            double t = qf[c];
+            for (int j = c + 1; j < m; j++)
+                t -= R[c][j] * gam[j];
+            gam[c] = t / R[c][c];
+            if (!isfinite(gam[c]))
                 bad = 1;
-        if (!bad) {
-            gsl_vector_const_view bv = gsl_vector_const_view_array(a->f, (size_t)dim);
-            gsl_vector_view gv = gsl_vector_view_array(gam, (size_t)m);
-            gsl_vector_view rv = gsl_vector_view_array(xn, (size_t)dim); /* scratch */
-            if (gsl_linalg_QR_lssolve(&A.matrix, &tv.vector, &bv.vector, &gv.vector,
-                                      &rv.vector) != GSL_SUCCESS)
-                bad = 1;
-            for (int c = 0; c < m && !bad; c++)
-                if (!isfinite(gam[c]))
-                    bad = 1;
         }
         if (bad) {
             a->m--; /* forget the oldest difference and try again */
