@@ -4,8 +4,9 @@
  *
  * Each file is read through a 64 KiB window and split line by line in
  * place (RFC 4180 quoting, CRLF, a UTF-8 byte order mark and blank lines
- * accepted), its SHA-256 taken from the same read.  The header is matched against the canonical columns through the file's
- * mapping; rows are then filtered, their labels looked up in hash tables
+ * accepted), its SHA-256 taken from the same read.  The header is
+ * matched against the canonical columns through the file's mapping; rows
+ * are then filtered, their labels looked up in hash tables
  * (trade discovers countries and sectors, the other files must use them)
  * and their values poured into dense arrays, with a bitmap of seen cells to
  * catch duplicates.  The cross-file checks (gross output, a selling sector
