@@ -38,6 +38,25 @@ if [ -f "$root/../shared/data/gravity/eu2000.csv" ]; then
     printf '%-40s median %.3f s  peak RSS %d MB\n' "eu2000 bootstrap, 1000 draws, -j 2" "$med" \
         $(($(cat "$work/rss") / 1024))
 fi
+# production networks (trade.model = "io"): CP's NAFTA case when ../shared is
+# present, and a synthetic 150 x 20 world over 6 yearly periods with
+# sanctions, a tariff and an export-tax discount (BENCH_IO=0 skips both)
+if [ "${BENCH_IO:-1}" = 1 ]; then
+    if [ -f "$root/../shared/data/cp2015/trade.csv" ]; then
+        mkdir -p "$work/nafta"
+        cp "$root/configs/examples/cp2015_nafta.cfg" "$work/nafta/bench.cfg"
+        sed -i "s#\.\./\.\./\.\./shared#$root/../shared#g" "$work/nafta/bench.cfg"
+        case_run "CP NAFTA 31 x 40, 2 equilibria (io)" "$work/nafta"
+    fi
+    /usr/bin/python3 "$root/bench/make_scenario.py" "$work/io150" 150 20 6 --io
+    case_run "io 150 x 20 x 6 years, sanctions" "$work/io150"
+    /usr/bin/python3 - "$work/out.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+it, res = f["solver_iterations"][()], f["solver_residual"][()]
+print("  outer iterations per period %s, largest residual %.2g" % (list(map(int, it)), res.max()))
+PY
+fi
 if [ "${BENCH_AGENTS:-1}" = 1 ]; then
     /usr/bin/python3 "$root/bench/make_scenario.py" "$work/a150" 150 20 120 --agents
     case_run "150 x 20 x 120 periods, agents, flows=none" "$work/a150"

@@ -18,6 +18,8 @@ typedef struct hash_sha256 {
     uint64_t len;          /* bytes hashed so far */
     unsigned char buf[64]; /* a partial block */
     size_t nbuf;
+    int shani;             /* 1: the CPU's SHA instructions (set by init; 0 forces
+                              the portable code) */
 } hash_sha256;
 
 void hash_sha256_init(hash_sha256 *c);

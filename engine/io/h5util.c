@@ -136,29 +136,22 @@ hid_t h5util_vlen_str(void)
     return t;
 }
 
-static hid_t h5util_xfer(void)
+hid_t h5util_vlen_dxpl(void)
 {
     hid_t p = H5Pcreate(H5P_DATASET_XFER);
-    if (p < 0)
-        return H5P_DEFAULT;
-    if (H5Pset_buffer(p, (size_t)64 << 10, NULL, NULL) < 0) {
+    if (p >= 0 && H5Pset_buffer(p, (size_t)64 << 10, NULL, NULL) < 0) {
         H5Pclose(p);
-        return H5P_DEFAULT;
+        return -1;
     }
     return p;
 }
 
-static void h5util_xfer_close(hid_t dxpl)
-{
-    if (dxpl != H5P_DEFAULT)
-        H5Pclose(dxpl);
-}
-
 herr_t h5util_write_str(hid_t ds, hid_t mtype, hid_t mspace, hid_t fspace, const void *buf)
 {
-    hid_t x = h5util_xfer();
-    herr_t rc = H5Dwrite(ds, mtype, mspace, fspace, x, buf);
-    h5util_xfer_close(x);
+    hid_t x = h5util_vlen_dxpl();
+    herr_t rc = H5Dwrite(ds, mtype, mspace, fspace, x >= 0 ? x : H5P_DEFAULT, buf);
+    if (x >= 0)
+        H5Pclose(x);
     return rc;
 }
 
@@ -243,12 +236,12 @@ int h5util_provenance_text(hid_t file, const char *name, const char *text, const
     int rc = -1;
     hid_t type = h5util_vlen_str();
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t ds = -1;
+    hid_t ds = -1, xfer = h5util_vlen_dxpl();
     if (text == NULL)
         text = "";
-    if (type >= 0 && space >= 0 &&
+    if (type >= 0 && space >= 0 && xfer >= 0 &&
         (ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-        h5util_write_str(ds, type, H5S_ALL, H5S_ALL, &text) >= 0 &&
+        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, xfer, &text) >= 0 &&
         h5util_attr_str(ds, "long_name", long_name) >= 0)
         rc = 0;
     hid_t es = h5util_err_save(rc < 0);
@@ -258,6 +251,8 @@ int h5util_provenance_text(hid_t file, const char *name, const char *text, const
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
+    if (xfer >= 0)
+        H5Pclose(xfer);
     if (H5Gclose(g) < 0)
         rc = -1;
     h5util_err_restore(es);

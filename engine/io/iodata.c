@@ -2,10 +2,11 @@
  * iodata.c - strict CSV loader of the production-network data (see
  * iodata.h).
  *
- * Each file is read whole and split line by line in place (RFC 4180
- * quoting, CRLF, a UTF-8 byte order mark and blank lines accepted).  The
- * header is matched against the canonical columns through the file's
- * mapping; rows are then filtered, their labels looked up in hash tables
+ * Each file is read through a 64 KiB window and split line by line in
+ * place (RFC 4180 quoting, CRLF, a UTF-8 byte order mark and blank lines
+ * accepted), its SHA-256 taken from the same read.  The header is
+ * matched against the canonical columns through the file's mapping; rows
+ * are then filtered, their labels looked up in hash tables
  * (trade discovers countries and sectors, the other files must use them)
  * and their values poured into dense arrays, with a bitmap of seen cells to
  * catch duplicates.  The cross-file checks (gross output, a selling sector
@@ -20,71 +21,211 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include "csvtable.h"
+#include "hash.h"
 
 #define IOD_MAX_COUNTRIES 2000
 #define IOD_MAX_SECTORS 1000
 #define IOD_MAX_CELLS ((size_t)50000000)
+#define IOD_MAX_FIELDS 256
 
 /* ------------------------------------------------------------------ */
 /* CSV reading                                                          */
 
-/* lines split in place by the loaders' one splitter (csvtable_lines) */
-typedef csvtable_lines iod_csv;
+/* Files are read through a window (a buffer kept across the files of one
+ * load, grown only for a longer line): a whole line is always in it, and
+ * the window moves only between rows, so a field pointer lives until the
+ * next row; `gen` changes when the window moves, for the label caches. */
+typedef struct iod_rbuf {
+    char *buf;
+    size_t cap;
+} iod_rbuf;
 
-static int iod_open(iod_csv *df, const char *path, errbuf *e)
+#define IOD_WINDOW ((size_t)1 << 16)
+
+typedef struct iod_csv {
+    const char *path;
+    int fd, eof;
+    iod_rbuf *rb;
+    char *buf, *pos, *end; /* [pos, end) not yet parsed; *end == '\0' */
+    unsigned gen;
+    hash_sha256 hc;
+    char *sha; /* where the file's SHA-256 goes at its end (may be NULL) */
+    int line;
+    char *f[IOD_MAX_FIELDS];
+    int nf; /* may exceed IOD_MAX_FIELDS: only counted */
+} iod_csv;
+
+/* Read more behind df->end (after moving the unparsed rest to the front
+ * of the window, or growing it).  The SHA-256 is taken of the bytes as
+ * read, before the parser writes into them. */
+static int iod_fill(iod_csv *df, errbuf *e)
+{
+    iod_rbuf *rb = df->rb;
+    size_t rest = (size_t)(df->end - df->pos);
+    if (df->pos != rb->buf) {
+        memmove(rb->buf, df->pos, rest);
+        df->gen++;
+    }
+    if (rb->cap - rest < IOD_WINDOW / 2) {
+        size_t cap = rb->cap < IOD_WINDOW ? IOD_WINDOW : rb->cap * 2;
+        char *nb = cap < rb->cap ? NULL : realloc(rb->buf, cap);
+        if (nb == NULL)
+            return err_set(e, SANC_ENOMEM, "%s: out of memory", df->path);
+        rb->buf = nb;
+        rb->cap = cap;
+        df->gen++;
+    }
+    df->buf = df->pos = rb->buf;
+    df->end = rb->buf + rest;
+    for (;;) {
+        ssize_t got = read(df->fd, df->end, rb->cap - rest - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return err_set(e, SANC_EDATA, "%s: read error", df->path);
+        if (got == 0) {
+            df->eof = 1;
+            if (df->sha != NULL)
+                hash_sha256_final_hex(&df->hc, df->sha);
+        } else if (df->sha != NULL) {
+            hash_sha256_update(&df->hc, df->end, (size_t)got);
+        }
+        df->end += got;
+        *df->end = '\0';
+        return SANC_OK;
+    }
+}
+
+/* Open path for reading through rb; sha (may be NULL) gets the SHA-256 of
+ * the whole file once it has been read to its end. */
+static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errbuf *e)
 {
     memset(df, 0, sizeof *df);
     df->path = path;
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
+    df->rb = rb;
+    df->sha = sha;
+    if (sha != NULL)
+        hash_sha256_init(&df->hc);
+    df->fd = open(path, O_RDONLY);
+    if (df->fd < 0)
         return err_set(e, SANC_EDATA, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
-        fclose(fp);
+    if (fstat(df->fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        close(df->fd);
+        df->fd = -1;
         return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
     }
-    size_t cap = 1 << 16, len = 0;
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size < SIZE_MAX - 2)
-        cap = (size_t)st.st_size + 2;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        fclose(fp);
-        return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (cap - len < 2) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                fclose(fp);
-                return err_set(e, SANC_ENOMEM, "%s: out of memory", path);
-            }
-            buf = nb;
-            cap *= 2;
+    df->pos = df->end = rb->buf;
+    int rc;
+    do { /* the first three bytes, for a byte order mark */
+        if ((rc = iod_fill(df, e)) < 0) {
+            close(df->fd);
+            df->fd = -1;
+            return rc;
         }
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return err_set(e, SANC_EDATA, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    csvtable_lines_init(df, path, buf, len);
+    } while (!df->eof && df->end - df->pos < 3);
+    if (df->end - df->pos >= 3 && (unsigned char)df->pos[0] == 0xEF &&
+        (unsigned char)df->pos[1] == 0xBB && (unsigned char)df->pos[2] == 0xBF)
+        df->pos += 3;
     return SANC_OK;
 }
 
 static void iod_close(iod_csv *df)
 {
-    free(df->buf);
-    df->buf = NULL;
+    if (df->fd >= 0)
+        close(df->fd);
+    df->fd = -1;
+    df->buf = NULL; /* the window belongs to the caller's iod_rbuf */
+}
+
+static int iod_blank(int ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* Next non-blank line split into trimmed, unquoted fields.  1: a line,
+ * 0: end of file, < 0: error. */
+static int iod_next(iod_csv *df, errbuf *e)
+{
+    for (;;) {
+        while (!df->eof && memchr(df->pos, '\n', (size_t)(df->end - df->pos)) == NULL) {
+            int rc = iod_fill(df, e);
+            if (rc < 0)
+                return rc;
+        }
+        char *p = df->pos;
+        if (p >= df->end)
+            return 0;
+        df->line++;
+        while (iod_blank((unsigned char)*p))
+            p++;
+        if (*p == '\n' || *p == '\0') {
+            if (*p == '\0' && p != df->end)
+                goto nul;
+            df->pos = *p == '\n' ? p + 1 : p;
+            continue;
+        }
+        df->nf = 0;
+        for (;;) {
+            while (iod_blank((unsigned char)*p))
+                p++;
+            char *start = p, *fend;
+            if (*p == '"') {
+                char *w = p;
+                p++;
+                for (;;) {
+                    if (*p == '\0' || *p == '\n') {
+                        if (*p == '\0' && p != df->end)
+                            goto nul;
+                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
+                                       df->path, df->line, df->nf + 1);
+                    }
+                    if (*p == '"') {
+                        if (p[1] == '"') {
+                            *w++ = '"';
+                            p += 2;
+                            continue;
+                        }
+                        p++;
+                        break;
+                    }
+                    *w++ = *p++;
+                }
+                fend = w;
+                while (iod_blank((unsigned char)*p))
+                    p++;
+                if (*p != ',' && *p != '\n' && *p != '\0')
+                    return err_set(e, SANC_EDATA,
+                                   "%s:%d: field %d: unexpected text after a closing quote",
+                                   df->path, df->line, df->nf + 1);
+            } else {
+                while (*p != ',' && *p != '\n' && *p != '\0')
+                    p++;
+                fend = p;
+                while (fend > start && iod_blank((unsigned char)fend[-1]))
+                    fend--;
+            }
+            char stop = *p;
+            if (stop == '\0' && p != df->end)
+                goto nul;
+            *fend = '\0';
+            if (df->nf < IOD_MAX_FIELDS)
+                df->f[df->nf] = start;
+            df->nf++;
+            if (stop != ',') {
+                df->pos = stop == '\n' ? p + 1 : p;
+                return 1;
+            }
+            p++;
+        }
+    }
+nul:
+    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
+                   df->line);
 }
 
 static int iod_utf8(const char *s)
@@ -109,8 +250,75 @@ static int iod_utf8(const char *s)
     return 1;
 }
 
+/* The common plain decimal ([+-]digits[.digits][e[+-]digits]) with at
+ * most 2^53 as its integer significand and a power of ten up to 22 away:
+ * both operands are exact doubles, so one multiplication or division
+ * rounds the exact value correctly (Clinger 1990) and the result has
+ * strtod's bits.  Returns 0 for anything else (strtod decides). */
+static int iod_fast_number(const char *s, double *out)
+{
+    static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    const char *p = s;
+    int neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    uint64_t m = 0;
+    int nd = 0, exp10 = 0, any = 0;
+    for (; *p >= '0' && *p <= '9'; p++, any = 1) {
+        if (m == 0 && *p == '0')
+            continue;
+        if (++nd > 17)
+            return 0;
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++, any = 1) {
+            exp10--;
+            if (m == 0 && *p == '0')
+                continue;
+            if (++nd > 17)
+                return 0;
+            m = m * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    if (!any)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        int eneg = *p == '-', ex = 0, ed = 0;
+        if (*p == '-' || *p == '+')
+            p++;
+        for (; *p >= '0' && *p <= '9'; p++, ed++)
+            if ((ex = ex * 10 + (*p - '0')) > 1000)
+                return 0;
+        if (ed == 0)
+            return 0;
+        exp10 += eneg ? -ex : ex;
+    }
+    if (*p != '\0' || m > ((uint64_t)1 << 53))
+        return 0;
+    double v = (double)m;
+    if (m == 0)
+        v = 0;
+    else if (exp10 >= 0 && exp10 <= 22)
+        v *= p10[exp10];
+    else if (exp10 < 0 && exp10 >= -22)
+        v /= p10[-exp10];
+    else
+        return 0;
+    *out = neg ? -v : v;
+    return 1;
+}
+
 static int iod_number(const iod_csv *df, const char *col, const char *s, double *out, errbuf *e)
 {
+    if (iod_fast_number(s, out)) {
+        if (*out == 0)
+            *out = 0.0; /* no negative zero, as below */
+        return SANC_OK;
+    }
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -136,14 +344,14 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
                       const char *const *canon, int ncanon, int nrequired, iod_cols *cols,
                       errbuf *e)
 {
-    int rc = csvtable_lines_next(df, e);
+    int rc = iod_next(df, e);
     if (rc < 0)
         return rc;
     if (rc == 0)
         return err_set(e, SANC_EDATA, "%s:1: empty file (expected a header)", df->path);
-    if (df->nf > CSVTABLE_LINES_MAXF)
+    if (df->nf > IOD_MAX_FIELDS)
         return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line,
-                       CSVTABLE_LINES_MAXF);
+                       IOD_MAX_FIELDS);
     cols->nfields = df->nf;
     for (int m = 0; m < f->ncolumns; m++) {
         int known = 0;
@@ -199,7 +407,7 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
 static int iod_row(iod_csv *df, const iodata_file *f, const iod_cols *cols, errbuf *e)
 {
     for (;;) {
-        int rc = csvtable_lines_next(df, e);
+        int rc = iod_next(df, e);
         if (rc <= 0)
             return rc;
         if (df->nf != cols->nfields)
@@ -369,15 +577,16 @@ static int iod_seen(unsigned char *seen, size_t cell)
 typedef struct iod_cache {
     const char *s;
     int idx;
+    unsigned gen; /* the window's generation when s was seen */
 } iod_cache;
 
-static int iod_cached(const iod_cache *c, const char *s)
+static int iod_cached(const iod_cache *c, const iod_csv *df, const char *s)
 {
-    return c->s != NULL && strcmp(c->s, s) == 0 ? c->idx : -1;
+    return c->s != NULL && c->gen == df->gen && strcmp(c->s, s) == 0 ? c->idx : -1;
 }
 
 static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata *out,
-                     int **first_sale, errbuf *e)
+                     int **first_sale, iod_rbuf *rb, errbuf *e)
 {
     static const char *const canon[] = { "exporter", "importer", "sector", "value", "tariff" };
     const iodata_file *f = &sp->trade;
@@ -386,20 +595,20 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
     iod_trow *rows = NULL;
     size_t nrows = 0, cap = 0;
     unsigned char *seen = NULL;
-    int rc = iod_open(&df, f->path, e);
+    int rc = iod_open(&df, f->path, rb, out->sha256[0], e);
     if (rc < 0)
         return rc;
     if ((rc = iod_header(&df, f, "trade", canon, 5, 4, &cols, e)) < 0)
         goto done;
     int has_t = cols.pos[4] >= 0;
     const int fixed_c = sp->countries != NULL, fixed_s = sp->sectors != NULL;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         iod_trow row = { 0, 0, 0, df.line, 0, 0 };
         int *dst[3] = { &row.i, &row.n, &row.k };
         for (int c = 0; c < 3; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((*dst[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((*dst[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             iod_names *nm = c < 2 ? cn : sn;
             int fixed = c < 2 ? fixed_c : fixed_s;
@@ -415,7 +624,7 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
                     goto done;
                 }
             }
-            cache[c] = (iod_cache){ lab, *dst[c] };
+            cache[c] = (iod_cache){ lab, *dst[c], df.gen };
         }
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &row.v, e)) < 0)
             goto done;
@@ -508,7 +717,8 @@ done:
 enum { IOD_CS, IOD_CSS, IOD_C, IOD_S };
 
 static int iod_table(const iodata_file *f, const char *what, int kind, const iod_names *cn,
-                     const iod_names *sn, double *out, int *lines, int *negatives, errbuf *e)
+                     const iod_names *sn, double *out, int *lines, int *negatives,
+                     iod_rbuf *rb, char *sha, errbuf *e)
 {
     static const char *const c_cs[] = { "country", "sector", "value" };
     static const char *const c_css[] = { "country", "input", "sector", "value" };
@@ -521,7 +731,7 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     size_t cells = kind == IOD_CS ? N * K : kind == IOD_CSS ? N * K * K : kind == IOD_C ? N : K;
     iod_csv df;
     iod_cols cols;
-    int rc = iod_open(&df, f->path, e);
+    int rc = iod_open(&df, f->path, rb, sha, e);
     if (rc < 0)
         return rc;
     unsigned char *seen = calloc(cells / 8 + 1, 1);
@@ -532,18 +742,18 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     if ((rc = iod_header(&df, f, what, canon, ncanon, ncanon, &cols, e)) < 0)
         goto done;
     int nrows = 0;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3] = { 0, 0, 0 };
         for (int c = 0; c + 1 < ncanon; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             int country = strcmp(canon[c], "country") == 0;
             if ((rc = iod_lookup(&df, country ? cn : sn, canon[c], lab,
                                  country ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
-            cache[c] = (iod_cache){ lab, key[c] };
+            cache[c] = (iod_cache){ lab, key[c], df.gen };
         }
         size_t cell;
         switch (kind) {
@@ -623,13 +833,14 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
         return err_set(e, SANC_EUSAGE, "iodata: trade, inputs, final and value_added are required");
     iod_names cn = { 0 }, sn = { 0 };
     int *first_sale = NULL, *va_line = NULL;
+    iod_rbuf rb = { NULL, 0 };
     int rc;
     if (sp->countries != NULL && (rc = iod_fixed(&cn, sp->countries, sp->ncountries, "country",
                                                  e)) < 0)
         goto fail;
     if (sp->sectors != NULL && (rc = iod_fixed(&sn, sp->sectors, sp->nsectors, "sector", e)) < 0)
         goto fail;
-    if ((rc = iod_trade(sp, &cn, &sn, out, &first_sale, e)) < 0)
+    if ((rc = iod_trade(sp, &cn, &sn, out, &first_sale, &rb, e)) < 0)
         goto fail;
     size_t N = (size_t)out->N, K = (size_t)out->K;
     out->IC = calloc(N * K * K, sizeof *out->IC);
@@ -645,17 +856,19 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
         goto fail;
     }
     if ((rc = iod_table(&sp->inputs, "inputs", IOD_CSS, &cn, &sn, out->IC, NULL,
-                        &out->negative_inputs, e)) < 0 ||
+                        &out->negative_inputs, &rb, out->sha256[1], e)) < 0 ||
         (rc = iod_table(&sp->final, "final demand", IOD_CS, &cn, &sn, out->FC, NULL, NULL,
-                        e)) < 0 ||
+                        &rb, out->sha256[2], e)) < 0 ||
         (rc = iod_table(&sp->value_added, "value added", IOD_CS, &cn, &sn, out->VA, va_line,
-                        NULL, e)) < 0)
+                        NULL, &rb, out->sha256[3], e)) < 0)
         goto fail;
     if (sp->deficits.path != NULL &&
-        (rc = iod_table(&sp->deficits, "deficits", IOD_C, &cn, &sn, out->D, NULL, NULL, e)) < 0)
+        (rc = iod_table(&sp->deficits, "deficits", IOD_C, &cn, &sn, out->D, NULL, NULL, &rb,
+                        out->sha256[4], e)) < 0)
         goto fail;
     if (sp->theta.path != NULL &&
-        (rc = iod_table(&sp->theta, "theta", IOD_S, &cn, &sn, out->theta, NULL, NULL, e)) < 0)
+        (rc = iod_table(&sp->theta, "theta", IOD_S, &cn, &sn, out->theta, NULL, NULL, &rb,
+                        out->sha256[5], e)) < 0)
         goto fail;
     /* cross-file checks on every selling sector */
     for (size_t i = 0; i < N; i++)
@@ -691,12 +904,14 @@ int iodata_load(const iodata_spec *sp, iodata *out, errbuf *e)
     iod_names_free(&sn);
     free(first_sale);
     free(va_line);
+    free(rb.buf);
     return SANC_OK;
 fail:
     iod_names_free(&cn);
     iod_names_free(&sn);
     free(first_sale);
     free(va_line);
+    free(rb.buf);
     iodata_free(out);
     return rc;
 }
@@ -722,21 +937,22 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
         iod_names_free(&sn);
         return err_set(e, SANC_ENOMEM, "%s: out of memory", f->path);
     }
-    if ((rc = iod_open(&df, f->path, e)) < 0)
+    iod_rbuf rb = { NULL, 0 };
+    if ((rc = iod_open(&df, f->path, &rb, NULL, e)) < 0)
         goto done_nofile;
     if ((rc = iod_header(&df, f, "a cell table", canon, 4, 4, &cols, e)) < 0)
         goto done;
-    iod_cache cache[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+    iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3];
         for (int c = 0; c < 3; c++) {
             const char *lab = df.f[cols.pos[c]];
-            if ((key[c] = iod_cached(&cache[c], lab)) >= 0)
+            if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             if ((rc = iod_lookup(&df, c < 2 ? &cn : &sn, canon[c], lab,
                                  c < 2 ? "country" : "sector", &key[c], e)) < 0)
                 goto done;
-            cache[c] = (iod_cache){ lab, key[c] };
+            cache[c] = (iod_cache){ lab, key[c], df.gen };
         }
         double v;
         if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &v, e)) < 0)
@@ -759,6 +975,7 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
 done:
     iod_close(&df);
 done_nofile:
+    free(rb.buf);
     free(seen);
     iod_names_free(&cn);
     iod_names_free(&sn);

@@ -67,6 +67,11 @@ typedef struct iodata {
     double *D;        /* N, NULL without a deficits file */
     double *theta;    /* K, NULL without a theta file */
     int negative_inputs; /* count of negative input entries (provenance) */
+    /* SHA-256 (hex) of the bytes of each file read, in the order trade,
+     * inputs, final, value_added, deficits, theta ("" when not given):
+     * taken from the same read, so a file is not read twice for the
+     * provenance */
+    char sha256[6][65];
 } iodata;
 
 int  iodata_load(const iodata_spec *spec, iodata *out, errbuf *e);

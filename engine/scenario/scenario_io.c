@@ -21,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsafe.h"
-#include "hash.h"
 #include "iodata.h"
 #include "scenario.h"
 #include "scenario_io.h"
@@ -262,21 +260,16 @@ int scenario_io_data(scenario *sc, config_setting_t *b, const csvtable_source *c
         if (rc == SANC_OK && (d->trade_path = strdup(fs[0].path)) == NULL)
             rc = err_set(e, SANC_ENOMEM, "out of memory");
         /* each file's SHA-256 for the provenance, once per dataset (sweep
-         * runs that share it record the same lines without reading again) */
+         * runs that share it record the same lines without reading again),
+         * as iodata_load hashed the bytes it parsed */
         for (int f = 0; f < IO_NFILES && rc == SANC_OK; f++) {
             if (fs[f].path == NULL || d->nio_files == DATASET_MAX_IO_FILES)
                 continue;
-            char *buf = NULL;
-            size_t len = 0;
-            rc = fsafe_read_input(fs[f].path, FSAFE_MAX_DATA, SANC_EDATA, &buf, &len, e);
-            if (rc == SANC_OK) {
-                hash_sha256_hex(buf, len, d->io_sha256[d->nio_files]);
-                if ((d->io_path[d->nio_files] = strdup(fs[f].path)) == NULL)
-                    rc = err_set(e, SANC_ENOMEM, "out of memory");
-                else
-                    d->nio_files++;
-            }
-            free(buf);
+            memcpy(d->io_sha256[d->nio_files], d->io->sha256[f], 65);
+            if ((d->io_path[d->nio_files] = strdup(fs[f].path)) == NULL)
+                rc = err_set(e, SANC_ENOMEM, "out of memory");
+            else
+                d->nio_files++;
         }
         if (rc == SANC_OK)
             rc = io_fill_trade(d, e);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "err.h"
+#include "hash.h"
 #include "iodata.h"
 #include "harness.h"
 
@@ -96,6 +97,92 @@ static void test_canonical(void **state)
     assert_true(d.theta[0] == 4 && d.theta[1] == 5);
     assert_int_equal(d.negative_inputs, 0);
     iodata_free(&d);
+}
+
+/* A trade file far larger than the reader's 64 KiB window, with lines
+ * longer than it, quoted labels and numbers written every way: every value
+ * has strtod's bits, every label lands in its cell across the window's
+ * moves, and the SHA-256 taken on the way is that of the file's bytes. */
+static void test_window_and_numbers(void **state)
+{
+    fixture *f = *state;
+    enum { NC = 30, NS = 4 };
+    size_t cap = 8u << 20, len = 0;
+    char *t = malloc(cap), *note = malloc(200001);
+    double *want = calloc((size_t)NC * NC * NS, sizeof *want);
+    assert_non_null(t);
+    assert_non_null(note);
+    assert_non_null(want);
+    memset(note, 'z', 200000);
+    note[200000] = '\0';
+    len += (size_t)snprintf(t, cap, "\xEF\xBB\xBFnote,exporter,importer,sector,value\r\n");
+    uint64_t r = 12345;
+    for (int i = 0; i < NC; i++)
+        for (int n = 0; n < NC; n++)
+            for (int k = 0; k < NS; k++) {
+                r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+                double x = (double)(r >> 11) * 0x1p-53 * pow(10.0, (double)((r >> 3) % 40) - 20);
+                char num[64];
+                switch ((r >> 7) % 6) {
+                case 0: snprintf(num, sizeof num, "%.17g", x); break;
+                case 1: snprintf(num, sizeof num, "%.15g", x); break;
+                case 2: snprintf(num, sizeof num, "%.6E", x); break;
+                case 3: snprintf(num, sizeof num, "%.0f", x * 1e6); break;
+                case 4: snprintf(num, sizeof num, "+%.9f", x); break;
+                default: snprintf(num, sizeof num, "%.3e", x * 1e280); break;
+                }
+                want[((size_t)i * NC + n) * NS + k] = strtod(num, NULL);
+                int long_note = (i * NC + n) % 97 == 5 && k == 0;
+                len += (size_t)snprintf(t + len, cap - len,
+                                        "\"%s\",\"country \"\"%d\"\"\",\"country \"\"%d\"\"\",s%d,%s\r\n",
+                                        long_note ? note : "-", i, n, k, num);
+                assert_true(len + 1000 < cap);
+            }
+    char va[8192] = "country,sector,value\n";
+    for (int i = 0; i < NC; i++)
+        for (int k = 0; k < NS; k++)
+            snprintf(va + strlen(va), sizeof va - strlen(va), "\"country \"\"%d\"\"\",s%d,1\n", i, k);
+    paths p;
+    write_world(f, &p, t, "country,input,sector,value\n\"country \"\"0\"\"\",s0,s1,1\n",
+                "country,sector,value\n\"country \"\"1\"\"\",s2,1\n", va);
+    iodata_spec s = spec_of(&p);
+    iodata d;
+    errbuf e;
+    err_init(&e);
+    int rc = iodata_load(&s, &d, &e);
+    if (rc != SANC_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d.N, NC);
+    assert_int_equal(d.K, NS);
+    char lab[32];
+    for (int i = 0; i < NC; i++) {
+        snprintf(lab, sizeof lab, "country \"%d\"", i);
+        assert_string_equal(d.country[i], lab);
+    }
+    for (size_t c = 0; c < (size_t)NC * NC * NS; c++)
+        if (memcmp(&d.M[c], &want[c], sizeof want[c]) != 0)
+            fail_msg("cell %zu: %.17g, strtod %.17g", c, d.M[c], want[c]);
+    char hex[65];
+    hash_sha256 h;
+    hash_sha256_init(&h);
+    h.shani = 0; /* the portable rounds, checked against FIPS 180-4 in test_safety */
+    hash_sha256_update(&h, t, len);
+    hash_sha256_final_hex(&h, hex);
+    assert_string_equal(d.sha256[0], hex);
+    assert_string_equal(d.sha256[4], "");
+    /* the same file as a cell table, through the same window */
+    double *got = malloc((size_t)NC * NC * NS * sizeof *got);
+    assert_non_null(got);
+    iodata_file cf = { p.trade, NULL, 0, NULL, 0 };
+    err_init(&e);
+    if (iodata_load_cells(&cf, &d, -1.0, got, &e) != SANC_OK)
+        fail_msg("%s", e.msg);
+    assert_memory_equal(got, want, (size_t)NC * NC * NS * sizeof *got);
+    free(got);
+    iodata_free(&d);
+    free(want);
+    free(note);
+    free(t);
 }
 
 /* CP's layout: other names, other order, extra columns, a filter. */
@@ -259,6 +346,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_canonical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_and_numbers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mapping_and_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_optional_file_errors, setup, teardown),
