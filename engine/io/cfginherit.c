@@ -347,10 +347,12 @@ static int cfg__rebase_walk(cfg *c, config_setting_t *s, const cfg_npath *p, int
 {
     if (i == p->n)
         return cfg__rebase_one(c, s, e);
-    if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-        return SANC_OK;
     const char *name = p->seg[i].name;
-    if (strcmp(name, "*") == 0) {
+    /* "*" also walks a list's elements (events.*.tariff_level.file) */
+    int star = strcmp(name, "*") == 0;
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP && !(star && config_setting_type(s) == CONFIG_TYPE_LIST))
+        return SANC_OK;
+    if (star) {
         int n = config_setting_length(s);
         for (int k = 0; k < n; k++) {
             int rc = cfg__rebase_walk(c, config_setting_get_elem(s, (unsigned)k), p, i + 1, e);
