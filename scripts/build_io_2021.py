@@ -170,8 +170,8 @@ CP_SHARES = {
 # END CP_SHARES
 
 # Final demand never falls below this share of a sector's absorption (EST:
-# households and government buy fuel, power and heat directly; in the OECD
-# ICIO tables final demand is 20-40% of energy absorption in most economies).
+# households, government and investment buy fuel, power, food and
+# manufactures directly, a sizeable share of each sector's absorption).
 FC_FLOOR = 0.15
 BN = 1000.0  # USD billion -> USD million
 
