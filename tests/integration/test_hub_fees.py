@@ -16,8 +16,9 @@ test_revenue_wedges.py (with its input-output table for io).
    (lag 0, full adjustment) records the gain ln W(open) - ln W(status quo),
    which must equal ln welfare of CCC in period 1 of the scripted run that
    opens it at period 1 (the status quo is the baseline, W = 1).  Before the
-   fix the look-ahead counted the fee as an iceberg cost nobody earns and
-   CCC's gain was off by about the fee revenue.
+   fix the look-ahead counted the fee as an iceberg cost nobody earns, and
+   CCC's gain came out negative (-0.0009 armington, -0.0006 io) where the
+   dated runs give +0.0047 and +0.0087.
 """
 import os
 import subprocess
