@@ -124,7 +124,11 @@ def panel_welfare_bars(ax, f, x, countries):
     colors = ["tab:red" if w[k] < 0 else "tab:blue" for k in order]
     ax.barh([countries[k] for k in order], w[order], color=colors)
     ax.axvline(0, color="k", lw=0.6)
-    ax.set_xlabel("real expenditure vs period 0 [%]")
+    # the file says what welfare measures: real expenditure (armington) or
+    # real income, revenue included (io)
+    desc = f["welfare"].attrs.get("description", b"")
+    desc = desc.decode() if isinstance(desc, bytes) else str(desc)
+    ax.set_xlabel(("real income" if "real income" in desc else "real expenditure") + " vs period 0 [%]")
     when = f" ({x[-1]:%Y-%m})" if x is not None and hasattr(x[-1], "strftime") else ""
     ax.set_title(title + when)
     ax.tick_params(axis="y", labelsize=8)

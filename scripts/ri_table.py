@@ -8,7 +8,9 @@ summed over sectors, and the same from `customs_flows`; EU ratios =
 `customs_flows` over period 0 (energy and non-energy splits from `flows`);
 settlement = `settlement_share` of Russia at 2022-12 and 2023-12; rerouting =
 transit through the evasion hubs in 2023-12 over the fall of all
-West<->RUS/BLR flows since period 0.  Prints one line per row (USD bn).
+West<->RUS/BLR flows since period 0; wedge revenue (when the run has any) of
+Russia (the discounts), the USA (column-2 tariffs) and Iran (INSTC fee).
+Prints one line per row (USD bn).
 
     /usr/bin/python3 scripts/ri_table.py results/russia_iran_2022.h5
 """
@@ -92,6 +94,10 @@ def main(path):
             out.append("%s 2024-12: remaining %.3f, rerouted %.3f" % (n, rem[36, q], rer[36, q]))
     W = f["welfare"][:]
     out.append("Welfare 2024-12: " + ", ".join("%s %+.2f%%" % (n, 100 * (W[36, i] - 1)) for n, i in c.items()))
+    if "wedge_revenue" in f:  # revenue wedges (io: the discounts, column-2 tariffs, INSTC fee)
+        R = f["wedge_revenue"][:]
+        out.append("Wedge revenue 2023-06, 2024-12 (USD bn a year): " + ", ".join(
+            "%s %+.2f, %+.2f" % (n, R[18, c[n]] * bn, R[36, c[n]] * bn) for n in ("RUS", "USA", "IRN")))
     pc = f["payment_cost"][:]
     out.append("Payment cost 2024-12: RUS %.2f%%, IRN %.2f%%" % (100 * pc[36, c["RUS"]], 100 * pc[36, c["IRN"]]))
     print("\n".join(out))

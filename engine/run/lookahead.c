@@ -16,6 +16,12 @@ struct lookahead {
     double *phi, *phat, *Phat, *X, *Y, *E, *pindex, *D;
     /* policy sets only (allocated on first use) */
     double *shock, *logF, *enf, *logG, *routeM, *payw;
+    /* hub fees of a policy set's routes (DESIGN 2b: revenue of the hub's
+     * country, not an iceberg): route shares, the fee list, the wedges */
+    double *hshare;
+    ge_io_fee *fee;
+    int nfee, capfee;
+    ge_io_wedges wedges;
 };
 
 void lookahead_free(lookahead *la)
@@ -37,6 +43,8 @@ void lookahead_free(lookahead *la)
     free(la->enf);
     free(la->routeM);
     free(la->payw);
+    free(la->hshare);
+    free(la->fee);
     free(la);
 }
 
@@ -88,12 +96,44 @@ static void lookahead_target(lookahead *la, const world *w, const double *shock,
             }
 }
 
-static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, errbuf *e);
+static int lookahead_solve(lookahead *la, const world *w, const ge_io_wedges *wedges, lookahead_result *r,
+                           errbuf *e);
 
 int lookahead_eval(lookahead *la, const world *w, const lookahead_policy *p, lookahead_result *r, errbuf *e)
 {
     lookahead_target(la, w, w->shock_logphi, p ? p->extra_logphi : NULL, w->route_logM, w->pay_logw);
-    return lookahead_solve(la, w, r, e);
+    return lookahead_solve(la, w, w->wedges, r, e);
+}
+
+/* The period's revenue wedges with the hub fees of the policy set's routes
+ * (la->hshare) in place of the period's own: the fee list as gravity builds
+ * it (gravity_fees), from the shares of new flows (full adjustment). */
+static int lookahead_fees(lookahead *la, const world *w, const routing_view *rv, errbuf *e)
+{
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    la->nfee = 0;
+    for (int h = 0; h < rv->nhubs; h++) {
+        if (!(rv->fee[h] > 0.0))
+            continue;
+        const double *sh = la->hshare + (size_t)h * n3;
+        for (size_t c = 0; c < n3; c++) {
+            if (!(sh[c] > 0.0))
+                continue;
+            if (la->nfee == la->capfee) {
+                int cap = la->capfee ? 2 * la->capfee : 1024;
+                ge_io_fee *q = realloc(la->fee, (size_t)cap * sizeof *q);
+                if (q == NULL)
+                    return err_set(e, SANC_ENOMEM, "out of memory");
+                la->fee = q;
+                la->capfee = cap;
+            }
+            la->fee[la->nfee++] = (ge_io_fee){c, rv->hub_via[h], sh[c] * rv->fee[h]};
+        }
+    }
+    la->wedges = *w->wedges;
+    la->wedges.fee = la->fee;
+    la->wedges.nfee = la->nfee;
+    return SANC_OK;
 }
 
 int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, const la_policyset *p,
@@ -125,8 +165,14 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
     memset(la->logG, 0, n3 * sizeof *la->logG);
     if (v->sanctions != NULL && v->sanctions->n > 0 && p->sanction_level != NULL)
         v->sanctions->factors(v->sanctions->self, w, p->sanction_level, la->logF, la->enf, la->logG);
-    if (v->routing != NULL && v->routing->route_wedge != NULL)
-        v->routing->route_wedge(v->routing->self, w, p->hub_on, la->logF, la->enf, la->logG, la->routeM);
+    /* hub fees earn revenue (DESIGN 2b): the routes' iceberg part goes into
+     * openness, the fees of the policy set's route shares into the wedges */
+    const routing_view *rv = v->routing;
+    int fees = rv != NULL && rv->route_wedge != NULL && rv->fee != NULL && w->wedges != NULL;
+    if (fees && la->hshare == NULL && (la->hshare = malloc((size_t)rv->nhubs * n3 * sizeof *la->hshare)) == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    if (rv != NULL && rv->route_wedge != NULL)
+        rv->route_wedge(rv->self, w, p->hub_on, la->logF, la->enf, la->logG, la->routeM, fees ? la->hshare : NULL);
     else
         for (size_t c = 0; c < n3; c++)
             la->routeM[c] = la->logF[c] + la->logG[c];
@@ -135,10 +181,16 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
     else
         memset(la->payw, 0, n2 * sizeof *la->payw);
     lookahead_target(la, w, la->shock, p->extra_logphi, la->routeM, la->payw);
-    return lookahead_solve(la, w, r, e);
+    if (fees) {
+        int rc = lookahead_fees(la, w, rv, e);
+        if (rc != SANC_OK)
+            return rc;
+    }
+    return lookahead_solve(la, w, fees ? &la->wedges : w->wedges, r, e);
 }
 
-static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, errbuf *e)
+static int lookahead_solve(lookahead *la, const world *w, const ge_io_wedges *wedges, lookahead_result *r,
+                           errbuf *e)
 {
     int nc = w->nc, ns = w->ns;
     /* a cold start from the baseline: the result must not depend on what
@@ -152,7 +204,7 @@ static int lookahead_solve(lookahead *la, const world *w, lookahead_result *r, e
         .welfare = r->welfare, .price_index = la->pindex,
     };
     /* the current revenue wedges (DESIGN 3b), a cold start */
-    ge_model_in in = {.phi = la->phi, .D = la->D, .wedges = w->wedges, .warm = 0};
+    ge_model_in in = {.phi = la->phi, .D = la->D, .wedges = wedges, .warm = 0};
     int rc = la->model->ops->solve(la->model, &in, &g, e);
     if (rc != SANC_OK)
         return rc;

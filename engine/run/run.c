@@ -32,6 +32,8 @@ typedef struct run_state {
     int nmodels;
     model_views views; /* the modules' published views */
     lookahead *la;     /* created on first use: most runs never look ahead */
+    struct ge_io_fee *fee0; /* io: period 0's hub fees for the second set-up pass (owned) */
+    int nfee0;
 } run_state;
 
 static int run_lookahead(void *ctx, const world *w, const double *extra_logphi, double *welfare, double *X,
@@ -67,11 +69,18 @@ static void run_teardown(run_state *r)
     r->la = NULL;
     gravity_release(&r->w);
     world_destroy(&r->w);
+    free(r->fee0);
+    r->fee0 = NULL;
+    r->nfee0 = 0;
 }
 
-static int run_setup(run_state *r, const scenario *sc, const run_opts *o, errbuf *e)
+static int run_setup_pass(run_state *r, const scenario *sc, const run_opts *o, errbuf *e)
 {
+    struct ge_io_fee *fee0 = r->fee0;
+    int nfee0 = r->nfee0;
     memset(r, 0, sizeof *r);
+    r->fee0 = fee0;
+    r->nfee0 = nfee0;
     int rc = model_check_fields(model_registry, e);
     if (rc != SANC_OK)
         return rc;
@@ -83,6 +92,8 @@ static int run_setup(run_state *r, const scenario *sc, const run_opts *o, errbuf
         r->w.keep = o->keep;
         r->w.nkeep = o->nkeep;
     }
+    r->w.fee0_in = r->fee0;
+    r->w.nfee0_in = r->nfee0;
     /* the GE model's period 0 before any module derives its baseline from it */
     if ((rc = gravity_prepare(&r->w, e)) != SANC_OK)
         return rc;
@@ -100,6 +111,30 @@ static int run_setup(run_state *r, const scenario *sc, const run_opts *o, errbuf
     for (int i = 0; i < r->nmodels && rc == SANC_OK; i++)
         if (r->models[i].ops->ready)
             rc = r->models[i].ops->ready(&r->models[i], &r->w, e);
+    return rc;
+}
+
+/* Under io a hub fee active in period 0 is part of the re-solved baseline
+ * (DESIGN 2b), but period 0 is solved before routing starts (every module
+ * derives its baseline from it).  Routing's period-0 route shares do not
+ * depend on the baseline flows, so one more pass with the fees gravity
+ * found settles it; gravity checks that the second pass finds the same. */
+static int run_setup(run_state *r, const scenario *sc, const run_opts *o, errbuf *e)
+{
+    r->fee0 = NULL;
+    r->nfee0 = 0;
+    int rc = run_setup_pass(r, sc, o, e);
+    if (rc != SANC_OK || r->w.fee0_redo == NULL)
+        return rc;
+    struct ge_io_fee *fee0 = r->w.fee0_redo;
+    int nfee0 = r->w.nfee0_redo;
+    r->w.fee0_redo = NULL;
+    run_teardown(r);
+    r->fee0 = fee0;
+    r->nfee0 = nfee0;
+    rc = run_setup_pass(r, sc, o, e);
+    if (rc == SANC_OK && r->w.fee0_redo != NULL)
+        rc = err_set(e, SANC_EINTERNAL, "period-0 hub fees did not settle in two set-up passes");
     return rc;
 }
 

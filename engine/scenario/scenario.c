@@ -33,7 +33,8 @@ static const char *const sc_top_keys[] = {
 /* Settings that hold file names, relative to the file that sets them (a
  * base's paths stay relative to the base; see cfg_rebase_paths). */
 static const char *const sc_path_settings[] = {
-    "data.trade", "data.countries", "data.*.file", "sweep.file", "events.*.file", "events.*.file.file",
+    "data.trade", "data.countries", "data.inputs", "data.final", "data.value_added", "data.deficits",
+    "data.theta", "data.*.file", "sweep.file", "events.*.file", "events.*.file.file",
     "events.*.tariff.file", "events.*.export_tax.file", "events.*.tariff_level.file", NULL,
 };
 

@@ -163,6 +163,8 @@ void world_destroy(world *w)
         free(*arrays[i]);
         *arrays[i] = NULL;
     }
+    free(w->fee0_redo);
+    w->fee0_redo = NULL;
     w->out.nvars = 0;
     w->out.ncols = 0;
 }

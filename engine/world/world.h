@@ -22,6 +22,7 @@
 
 struct scenario;
 struct ge_io_wedges;
+struct ge_io_fee;
 
 
 
@@ -83,6 +84,17 @@ typedef struct world {
      * waits here for gravity's init, which takes it. */
     double *X0_own;
     void *ge_prepared;
+
+    /* Hub fees active in period 0 under io (DESIGN 2b: part of the
+     * baseline).  Period 0 is solved before routing starts, so the run
+     * sets up twice when there are any: gravity's init of the first pass
+     * leaves routing's period-0 fees in fee0_redo (owned, freed by
+     * world_destroy), and the run hands them to the second pass's
+     * gravity_prepare as fee0_in (the run's, not owned here). */
+    const struct ge_io_fee *fee0_in;
+    int nfee0_in;
+    struct ge_io_fee *fee0_redo;
+    int nfee0_redo;
 } world;
 
 /* Allocate every array for a scenario's dimensions and fill the baseline

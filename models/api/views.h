@@ -84,9 +84,12 @@ typedef struct routing_view {
     /* look-ahead (DESIGN 3b): log M - log M(0) (nc*nc*ns, +inf: closed)
      * with the hubs `hub_on` (nhubs) open at their current markups (a hub
      * inactive now at its configured markup) and the sanction factors
-     * logF, enf; pure */
+     * logF, enf, as route_logM: with hub fees its iceberg part only; and
+     * into share (opt, nhubs*nc*nc*ns [h*n3 + cell]) the route shares of new
+     * flows, from which the caller books the fees (sum_h share_h fee_h to
+     * hub h's country); pure */
     void (*route_wedge)(void *self, const struct world *w, const unsigned char *hub_on, const double *logF,
-                        const double *enf, const double *logG, double *out);
+                        const double *enf, const double *logG, double *out, double *share);
 } routing_view;
 
 /* governments -> policy, sanctions, payments, routing, metrics: the items

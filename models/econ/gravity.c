@@ -89,7 +89,7 @@ static void gravity_free(gravity *g)
     free(g);
 }
 
-int gravity_spec(const struct world *w, ge_model_spec *s)
+int gravity_spec(const struct world *w, ge_model_spec *s, ge_io_wedges *store)
 {
     const scenario *sc = w->sc;
     int io = strcmp(sc->model, "io") == 0;
@@ -101,9 +101,17 @@ int gravity_spec(const struct world *w, ge_model_spec *s)
         .io = sc->data->io, .revenue = w->wedges != NULL, .base = w->wedges0, .tol = 1e-12,
         .max_iter = io ? 500 : 10000, .country = sc->country, .sector = sc->sector,
     };
-    if (io) { /* the io model's baseline wedges are the data's tariffs */
+    if (io) { /* the io model's baseline wedges: the data's tariffs, and the hub
+                 fees of period 0 (gravity's own once it started, else the
+                 run's second set-up pass's) */
         s->X0 = sc->data->trade.X;
         s->base = NULL;
+        const ge_io_fee *fee = w->wedges0 != NULL ? w->wedges0->fee : w->fee0_in;
+        int nfee = w->wedges0 != NULL ? w->wedges0->nfee : w->nfee0_in;
+        if (nfee > 0) {
+            *store = (ge_io_wedges){NULL, NULL, fee, nfee};
+            s->base = store;
+        }
     }
     return io;
 }
@@ -111,14 +119,16 @@ int gravity_spec(const struct world *w, ge_model_spec *s)
 static int gravity_model_create_bare(const struct world *w, gravity *g, errbuf *e)
 {
     ge_model_spec s;
-    gravity_spec(w, &s);
+    ge_io_wedges store;
+    gravity_spec(w, &s, &store);
     return g->ops->create(&g->model, &s, e);
 }
 
 int gravity_model_create(const struct world *w, ge_model **m, errbuf *e)
 {
     ge_model_spec s;
-    gravity_spec(w, &s);
+    ge_io_wedges store;
+    gravity_spec(w, &s, &store);
     const ge_model_ops *ops = ge_model_find(w->sc->model);
     if (ops == NULL)
         return err_set(e, SANC_ECONFIG, "unknown trade.model '%s' (expected %s)", w->sc->model, ge_model_names());
@@ -250,6 +260,35 @@ static int gravity_fees(const routing_view *rv, const struct world *w, ge_io_fee
     return SANC_OK;
 }
 
+/* io: were period 0's hub fees (routing's, just read into g->fee0) those
+ * period 0 was solved with (w->fee0_in)?  None on either side: yes.  Fees
+ * the first set-up pass did not know: hand a copy to the run, which sets up
+ * again with them (w->fee0_redo; DESIGN 2b: a fee on a hub active in period
+ * 0 is part of the re-solved baseline).  Fees that differ from those of
+ * the second pass: period 0's route shares moved with the re-solved flows
+ * (a measure active in period 0), which has no fixed point here: exit 2. */
+static int gravity_fees0_check(gravity *g, struct world *w, errbuf *e)
+{
+    int same = g->nfee0 == w->nfee0_in;
+    for (int q = 0; same && q < g->nfee0; q++) {
+        const ge_io_fee *a = &g->fee0[q], *b = &w->fee0_in[q];
+        same = a->cell == b->cell && a->hub == b->hub && fabs(a->rate - b->rate) <= 1e-12 * fmax(1.0, b->rate);
+    }
+    if (same)
+        return SANC_OK;
+    if (w->fee0_in != NULL)
+        return err_set(e, SANC_ECONFIG,
+                       "hub fees active in period 0 depend on period 0's re-solved flows (a measure active in "
+                       "period 0 moves the route shares): with trade.model = \"io\" start the hub or the measure "
+                       "at period 1 or later");
+    free(w->fee0_redo);
+    if ((w->fee0_redo = malloc((size_t)g->nfee0 * sizeof *w->fee0_redo)) == NULL)
+        return err_set(e, SANC_ENOMEM, "out of memory");
+    memcpy(w->fee0_redo, g->fee0, (size_t)g->nfee0 * sizeof *w->fee0_redo);
+    w->nfee0_redo = g->nfee0;
+    return SANC_OK;
+}
+
 static int gravity_init(struct model *m, const model_init *ctx, errbuf *e)
 {
     const struct scenario *sc = ctx->sc;
@@ -289,10 +328,8 @@ static int gravity_init(struct model *m, const model_init *ctx, errbuf *e)
     if ((rc = gravity_fees(g->routing, w, &g->fee0, &g->nfee0, &g->capfee, e)) != SANC_OK)
         return rc;
     g->capfee = 0;
-    if (g->io && g->nfee0 > 0)
-        return err_set(e, SANC_ECONFIG,
-                       "a hub with a fee active in period 0 is not supported with trade.model = \"io\" in this "
-                       "revision (start it at period 1 or later)");
+    if (g->io && (rc = gravity_fees0_check(g, w, e)) != SANC_OK)
+        return rc;
     if (revenue) {
         if (g->va_price == NULL && (rc = gravity_alloc_extra(g, w, e)) != SANC_OK)
             return rc;

@@ -13,6 +13,7 @@
 struct world;
 struct ge_model;
 struct ge_model_spec;
+struct ge_io_wedges;
 
 /* phi* = exp(lphi) x (cost factor)^(1-sigma) from a log openness lphi
  * (shocks, noise) and a log cost factor (routes incl. sanctions, payments);
@@ -25,8 +26,9 @@ static inline double gravity_cell_target(double lphi, double logcost, double sig
 }
 
 /* The run's GE model (trade.model; ge_model.h) as the world defines it:
- * data, elasticities, factors, period-0 wedges (returns 1 under io). */
-int gravity_spec(const struct world *w, struct ge_model_spec *s);
+ * data, elasticities, factors, period-0 wedges (returns 1 under io; its
+ * period-0 hub fees then go through *store, which must outlive s). */
+int gravity_spec(const struct world *w, struct ge_model_spec *s, struct ge_io_wedges *store);
 
 /* Before any module starts: under trade.model = "io" solve period 0 (the
  * re-solved baseline) and make it the world's baseline (world_rebase), so

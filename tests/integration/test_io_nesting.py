@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """test_io_nesting.py - DESIGN 2b's nesting check through the CLI, on the
-whole Russia-Iran scenario (configs/russia_iran_2022.cfg: partial
-adjustment, events, trade/financial/secondary sanctions, bank adoption,
-hubs with congestion):
+whole Russia-Iran scenario on its goods-only data
+(configs/variants/armington.cfg, the scenario before it moved to the io
+model: partial adjustment, events, trade/financial/secondary sanctions,
+bank adoption, hubs with congestion; no revenue wedges):
 
 With production-network data that have no inputs (value-added share 1:
 value added = sales, final demand = spending, by country and sector, built
@@ -39,7 +40,7 @@ def main():
         print("SANCSIM not set or not executable", file=sys.stderr)
         return 2
     import h5py
-    cfg = os.path.join(SRC, "configs", "russia_iran_2022.cfg")
+    cfg = os.path.join(SRC, "configs", "variants", "armington.cfg")
     fails = []
     with tempfile.TemporaryDirectory(prefix="sancsim_nest_") as d:
         Y = collections.defaultdict(float)
@@ -97,7 +98,7 @@ def main():
                 # two solutions of the same equilibrium differ by up to ~2e-12
                 if not v <= 2e-12:
                     fails.append("%s: io vs armington %.3g (want <= 2e-12)" % (k, v))
-            print("io (no inputs) vs armington on russia_iran_2022: largest relative gap %.2e (%s)"
+            print("io (no inputs) vs armington on variants/armington.cfg: largest relative gap %.2e (%s)"
                   % max((v, k) for k, v in worst.items()))
             # the io run has the io model's extra outputs, the armington run none of them
             for k in ("value_added", "wedge_revenue", "welfare_tot"):

@@ -186,8 +186,6 @@ def main():
             (CFG.format(iodata="", adj="1.0", model="").replace("export_tax = -0.2", "export_tax = -1.0"),
              "must be > -1"),
             (CFG.format(iodata="", adj="1.0", model="").replace("fee = 0.1", "fee = -0.1"), "fee"),
-            (CFG.format(iodata=iod, adj="1.0", model='model = "io";').replace("fee = 0.1; start = 1;", "fee = 0.1;"),
-             "period 0"),
             (CFG.format(iodata="", adj="1.0", model='model = "io";'), "data.inputs"),
             (CFG.format(iodata=iod, adj="1.0", model='model = "io"; factors = "fixed";'), "factors"),
             (CFG.format(iodata=iod, adj="1.0", model='model = "io"; baseline_deficits = "none";'),

@@ -50,7 +50,8 @@ static const char *base_text =
     "s = \"base\";\n"
     "grp = { k = 1; };\n"
     "items = ( { name = \"p\"; }, { name = \"q\"; } );\n"
-    "data = { trade = \"t.csv\"; abs = \"/abs/t.csv\"; units = \"USD\"; };\n";
+    "data = { trade = \"t.csv\"; abs = \"/abs/t.csv\"; units = \"USD\"; };\n"
+    "ev = ( { name = \"e\"; lvl = { file = \"l.csv\"; }; }, { name = \"f\"; lvl = 0.1; } );\n";
 
 static void test_merge_rules(void **state)
 {
@@ -198,9 +199,12 @@ static void test_rebase_paths(void **state)
     errbuf e;
     assert_int_equal(load_child(f, &c, "base = \"m/mid.cfg\";\nextra = { trade = \"mine.csv\"; };\n", &e),
                      SANC_OK);
-    static const char *const pats[] = {"data.trade", "data.abs", "extra.trade", "data.*.file", NULL};
+    static const char *const pats[] = {"data.trade", "data.abs", "extra.trade", "data.*.file", "ev.*.lvl.file",
+                                       NULL};
     assert_int_equal(cfg_rebase_paths(&c, pats, &e), SANC_OK);
     assert_string_equal(config_setting_get_string(at(&c, "data.trade")), "m/../b/t.csv");
+    /* "*" walks list elements too (a cell-table file on an event) */
+    assert_string_equal(config_setting_get_string(at(&c, "ev.[0].lvl.file")), "m/../b/l.csv");
     assert_string_equal(config_setting_get_string(at(&c, "data.abs")), "/abs/t.csv");
     assert_string_equal(config_setting_get_string(at(&c, "data.units")), "USD"); /* not a path */
     assert_string_equal(config_setting_get_string(at(&c, "extra.trade")), "mine.csv");

@@ -1208,11 +1208,14 @@ static void routing_vintage(void *self, const struct world *w, const double *phi
  * definition (routing_cell_weights with other inputs).  Only the scratch
  * r->lw is written. */
 static void routing_route_wedge(void *self, const struct world *w, const unsigned char *hub_on,
-                                const double *logF, const double *enf, const double *logG, double *out)
+                                const double *logF, const double *enf, const double *logG, double *out,
+                                double *share)
 {
     routing *r = self;
     int nc = w->nc, ns = w->ns, nh = r->nhubs;
     size_t n3 = (size_t)nc * nc * ns;
+    if (share != NULL)
+        memset(share, 0, (size_t)nh * n3 * sizeof *share);
     if (nh == 0) {
         for (size_t c = 0; c < n3; c++)
             out[c] = logF[c] + logG[c];
@@ -1246,6 +1249,22 @@ static void routing_route_wedge(void *self, const struct world *w, const unsigne
                 double ls = routing_lse(r->lw, nh + 1);
                 double lm = ls == -INFINITY ? INFINITY : routing_logM(r, lf0);
                 out[c] = lm == INFINITY ? INFINITY : (logG[c] + lm) - r->logM0[c];
+                if (ls == -INFINITY || (share == NULL && r->fee == NULL))
+                    continue;
+                /* the route shares of new flows, and with fees the iceberg
+                 * part only, as routing_apply and routing_fee_part do: the
+                 * fee is revenue (DESIGN 2b), which the caller books from the
+                 * shares */
+                double f = 0.0;
+                for (int h = 0; h < nh; h++) {
+                    double s = r->lw[1 + h] == -INFINITY ? 0.0 : exp(r->lw[1 + h] - ls);
+                    if (share != NULL)
+                        share[(size_t)h * n3 + c] = s;
+                    if (r->fee != NULL)
+                        f += s * r->fee[h];
+                }
+                if (r->fee != NULL && out[c] != INFINITY)
+                    out[c] -= log1p(f) - r->logf0[c];
             }
 }
 
