@@ -282,8 +282,8 @@ def comparisons(ms, me):
 
 def compare(scripted_path, endo_path):
     s, e = Run(scripted_path), Run(endo_path)
-    out = ["Actions of `%s` (decided: the review at which the owner took it; start: decided + lag; "
-           "record: the scripted run's date)" % e.path, "",
+    out = ["Actions of the endogenous run (decided: the review at which the owner took it; start: decided + "
+           "lag; record: the scripted run's date)", "",
            "| action | owner, partner | decided | start | record |", "|---|---|---|---|---|"]
     rows = actions(s, e)
     out += ["| %s |" % " | ".join(r) for r in rows]
