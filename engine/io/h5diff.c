@@ -318,6 +318,19 @@ static int dif_sweep(dif_out *o, const h5r_file *A, errbuf *e)
         if (cl < sizeof o->coords - 40)
             cl += (size_t)snprintf(o->coords + cl, sizeof o->coords - cl, "%s%s", cl ? " " : "", name);
     }
+    /* the summaries' parameter values per design point */
+    int pd = h5r_find_dim(A, "point");
+    if (ok && pd >= 0 && A->point_param != NULL && A->npoints == A->dims[pd].n) {
+        ok = (rc = dif_scale(o, A, pd, e)) == SANC_OK;
+        hsize_t pe[2] = {(hsize_t)A->npoints, np};
+        hid_t sc[2] = {ok ? o->scale[pd] : -1, par};
+        ds = ok ? dif_dataset(o, "point_param", H5T_IEEE_F64LE, 2, pe, sc, "point parameter", "1",
+                              "parameter value of the design point", "as in the base file") : -1;
+        ok = ds >= 0 &&
+             (A->npoints == 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, A->point_param) >= 0);
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
     /* design point and replicate of each run (the same in both files) */
     static const char *const book[][2] = {{"run_point", "design point"}, {"run_replicate", "replicate"}};
     for (int k = 0; ok && k < 2; k++) {

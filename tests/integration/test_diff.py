@@ -19,7 +19,8 @@
 - Two sweeps of one design (the tiny scenario, a numeric and a categorical
   parameter by name path, 2 replicates; B with another sigma): the diff
   carries parameter_name, run_param, run_param_<j> (text, as CF auxiliary
-  coordinates) and run_point; its export starts every row with the run and
+  coordinates), run_point and point_param (summaries); its export starts
+  every row with the run (a summary row with its point) and
   its parameter values by name path (from the base file); xarray's
   to_dataframe() carries the categorical parameter.  Sweeps of other designs,
   or a sweep against a run, are exit 2 with nothing written.
@@ -83,7 +84,7 @@ trade = {{ sigma = 5.0; adjustment = 0.5;
 events = ( {{ name = "embargo, energy"; start = "2022-03"; exporters = ["CCC"]; importers = ["NORTH"];
              sectors = ["energy"]; factor = 2.0; }} );
 sweep = {{
-  design = "grid"; replicates = 2;
+  design = "grid"; replicates = 2; summaries = true;
   parameters = (
     {{ path = "events.[name=\\"embargo, energy\\"].factor"; values = [1.5, 3.0]; }},
     {{ path = "events.[name=\\"embargo, energy\\"].importers"; values = ( ["NORTH"], ["AAA"] ); }}
@@ -225,6 +226,17 @@ def main():
               or r[2] != cat[i // (T * C)])
     check("sweeps: every row with its run's parameter values", bad == 0 and len(rows) == R * T * C, bad)
     check("sweeps: no runs.csv for a diff (no seeds or statuses)", not os.path.exists(os.path.join(sdc, "runs.csv")))
+    with h5py.File(sa, "r") as fa:
+        pp = fa["point_param"][()]
+    pfile = [n for n in os.listdir(sdc) if n.startswith("point_") and n.endswith("time_country.csv")]
+    check("sweeps: the summaries' diff exported per point", len(pfile) == 1, sorted(os.listdir(sdc)))
+    if pfile:
+        with open(os.path.join(sdc, pfile[0]), newline="") as fh:
+            prow = list(csv.reader(fh))
+        ph, prow = prow[0], prow[1:]
+        bad = sum(1 for r in prow if r[1] == "" or float(r[1]) != pp[int(r[0]), 0])
+        check("sweeps: summaries carry the point's parameter values", ph[:3] == ["point"] + names and bad == 0
+              and len(prow) > 0, (ph[:4], bad))
     try:
         import xarray
         with xarray.open_dataset(sd) as ds:
