@@ -269,28 +269,37 @@ const char *cfg_assignment_eq(const char *a)
 }
 
 /* Is el's `name` a string that no other element of its list shares? */
-static const char *cfgpath__unique_name(const config_setting_t *el)
+/* The key and value that name list element el in labels: the first of
+ * `name` and `country` (governments, partial memberships) that el holds as
+ * a string unique among its list's elements; NULL if none. */
+static const char *cfgpath__unique_name(const config_setting_t *el, const char **key)
 {
+    static const char *const keys[] = {"name", "country", NULL};
     const config_setting_t *list = el->parent;
     if (list == NULL || config_setting_type(el) != CONFIG_TYPE_GROUP)
         return NULL;
-    const config_setting_t *m = config_setting_get_member(el, "name");
-    if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING)
-        return NULL;
-    const char *v = config_setting_get_string(m);
-    int len = config_setting_length(list);
-    for (int k = 0; k < len; k++) {
-        const config_setting_t *o = config_setting_get_elem(list, (unsigned)k);
-        if (o == el || config_setting_type(o) != CONFIG_TYPE_GROUP)
+    for (int q = 0; keys[q] != NULL; q++) {
+        const config_setting_t *m = config_setting_get_member(el, keys[q]);
+        if (m == NULL || config_setting_type(m) != CONFIG_TYPE_STRING)
             continue;
-        const config_setting_t *om = config_setting_get_member(o, "name");
-        if (om != NULL && config_setting_type(om) == CONFIG_TYPE_STRING && strcmp(config_setting_get_string(om), v) == 0)
-            return NULL;
+        const char *v = config_setting_get_string(m);
+        int len = config_setting_length(list), unique = 1;
+        for (int k = 0; k < len && unique; k++) {
+            const config_setting_t *o = config_setting_get_elem(list, (unsigned)k);
+            if (o == el || config_setting_type(o) != CONFIG_TYPE_GROUP)
+                continue;
+            const config_setting_t *om = config_setting_get_member(o, keys[q]);
+            unique = !(om != NULL && config_setting_type(om) == CONFIG_TYPE_STRING &&
+                       strcmp(config_setting_get_string(om), v) == 0);
+        }
+        for (const char *c = v; *c && unique; c++)
+            unique = (unsigned char)*c >= 0x20;
+        if (unique) {
+            *key = keys[q];
+            return v;
+        }
     }
-    for (const char *s = v; *s; s++)
-        if ((unsigned char)*s < 0x20)
-            return NULL;
-    return v;
+    return NULL;
 }
 
 const char *cfg_name_path(const config_setting_t *s, char *buf, size_t n)
@@ -307,11 +316,11 @@ const char *cfg_name_path(const config_setting_t *s, char *buf, size_t n)
         const config_setting_t *t = chain[d];
         const char *dot = len > 0 ? "." : "";
         int w;
-        const char *nm;
+        const char *nm, *key = NULL;
         if (t->name != NULL && config_setting_type(t->parent) == CONFIG_TYPE_GROUP) {
             w = snprintf(buf + len, n - len, "%s%s", dot, t->name);
-        } else if ((nm = cfgpath__unique_name(t)) != NULL) {
-            w = snprintf(buf + len, n - len, "%s[name=\"", dot);
+        } else if ((nm = cfgpath__unique_name(t, &key)) != NULL) {
+            w = snprintf(buf + len, n - len, "%s[%s=\"", dot, key);
             if (w < 0)
                 break;
             len += (size_t)w;

@@ -57,8 +57,9 @@ int cfg_lookup_name(config_setting_t *root, const char *path, config_setting_t *
 const char *cfg_assignment_eq(const char *assignment);
 
 /* The name path of s for labels: list elements that are groups with a
- * string `name` unique in their list are written [name="..."], others
- * [i].  Into buf (truncated to n). */
+ * string `name` unique in their list are written [name="..."], else with
+ * a unique `country` [country="..."] (governments.countries, partial
+ * memberships), others [i].  Into buf (truncated to n). */
 const char *cfg_name_path(const config_setting_t *s, char *buf, size_t n);
 
 #endif

@@ -82,6 +82,7 @@ typedef struct dif_out {
     hid_t f;
     hid_t scale[H5R_MAXDIMS];
     const char *path;
+    char coords[1024]; /* a sweep's categorical parameters (CF auxiliary coordinates) */
 } dif_out;
 
 static int dif_scale(dif_out *o, const h5r_file *A, int d, errbuf *e)
@@ -158,6 +159,8 @@ static int dif_var(dif_out *o, const h5r_file *A, const h5r_var *v, const char *
          h5util_attr_str(ds, "description", desc) >= 0 && h5util_attr_str(ds, "dims", dims) >= 0;
     if (ok && !is_flag)
         ok = h5util_attr_num(ds, "_FillValue", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &nan) >= 0;
+    if (ok && o->coords[0] && v->rank > 0 && strcmp(A->dims[v->dim[0]].name, "run") == 0)
+        ok = h5util_attr_str(ds, "coordinates", o->coords) >= 0;
     if (ok && is_flag) {
         signed char flags[2] = {0, 1};
         hsize_t nf = 2;
@@ -177,6 +180,185 @@ static int dif_var(dif_out *o, const h5r_file *A, const h5r_var *v, const char *
     if (sp >= 0)
         H5Sclose(sp);
     return ok ? SANC_OK : dif_fail(e, o->path, name);
+}
+
+/* ---- sweeps: the runs of A and B must be the same design points, and
+ * the diff carries their parameters (DESIGN section 10) ------------------ */
+
+static int dif_param_is_text(const h5r_file *h, int j)
+{
+    return h->run_param_str != NULL && h->run_param_str[j] != NULL;
+}
+
+static int dif_same_runs(const h5r_file *A, const h5r_file *B, errbuf *e)
+{
+    if (A->nparams == 0 && B->nparams == 0)
+        return SANC_OK;
+    if (A->nparams != B->nparams || A->nruns != B->nruns)
+        return err_set(e, SANC_EDATA,
+                       "%s and %s are not runs of the same design: %d parameters and %zu runs against %d and %zu "
+                       "(diff compares sweeps run by run)",
+                       A->path, B->path, A->nparams, A->nruns, B->nparams, B->nruns);
+    for (int j = 0; j < A->nparams; j++) {
+        if (strcmp(A->param[j], B->param[j]) != 0)
+            return err_set(e, SANC_EDATA, "%s and %s sweep other settings: parameter %d is %s against %s", A->path,
+                           B->path, j + 1, A->param[j], B->param[j]);
+        if (dif_param_is_text(A, j) != dif_param_is_text(B, j))
+            return err_set(e, SANC_EDATA, "%s and %s: parameter %s is categorical in only one of them", A->path,
+                           B->path, A->param[j]);
+        for (size_t r = 0; r < A->nruns; r++) {
+            char va[128], vb[128];
+            int same;
+            if (dif_param_is_text(A, j)) {
+                same = strcmp(A->run_param_str[j][r], B->run_param_str[j][r]) == 0;
+                snprintf(va, sizeof va, "%s", A->run_param_str[j][r]);
+                snprintf(vb, sizeof vb, "%s", B->run_param_str[j][r]);
+            } else {
+                double x = A->run_param[r * (size_t)A->nparams + (size_t)j];
+                double y = B->run_param[r * (size_t)B->nparams + (size_t)j];
+                same = x == y || (isnan(x) && isnan(y));
+                snprintf(va, sizeof va, "%.17g", x);
+                snprintf(vb, sizeof vb, "%.17g", y);
+            }
+            if (!same)
+                return err_set(e, SANC_EDATA,
+                               "%s and %s are not runs of the same design: run %zu has %s = %s against %s (diff "
+                               "compares sweeps run by run)",
+                               A->path, B->path, r, A->param[j], va, vb);
+        }
+    }
+    return SANC_OK;
+}
+
+/* A 1-D or 2-D dataset on the output's scales with the `dims` attribute. */
+static hid_t dif_dataset(dif_out *o, const char *name, hid_t type, int rank, const hsize_t *ext, const hid_t *scales,
+                         const char *dims, const char *units, const char *long_name, const char *desc)
+{
+    hid_t sp = H5Screate_simple(rank, ext, NULL);
+    hid_t ds = sp >= 0 ? H5Dcreate2(o->f, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int ok = ds >= 0;
+    for (int k = 0; ok && k < rank; k++)
+        ok = H5DSattach_scale(ds, scales[k], (unsigned)k) >= 0;
+    ok = ok && h5util_attr_str(ds, "dims", dims) >= 0 && h5util_attr_str(ds, "units", units) >= 0 &&
+         h5util_attr_str(ds, "long_name", long_name) >= 0 && h5util_attr_str(ds, "description", desc) >= 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (!ok && ds >= 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
+    return ds;
+}
+
+/* The parameter axis (the settings as written), parameter_name (by name
+ * path), run_param and, per categorical parameter, run_param_<j>, plus the
+ * runs' design points and replicates: what export and xarray read to label
+ * the runs of the diff. */
+static int dif_sweep(dif_out *o, const h5r_file *A, errbuf *e)
+{
+    int rd = h5r_find_dim(A, "run");
+    if (rd < 0)
+        return SANC_OK; /* no variable along run: nothing to label */
+    int rc = dif_scale(o, A, rd, e);
+    if (rc != SANC_OK)
+        return rc;
+    hid_t run = o->scale[rd];
+    size_t P = (size_t)A->nparams, R = A->nruns;
+    char **raw = NULL;
+    hid_t str = h5util_vlen_str(), par = -1, ds = -1;
+    int ok = str >= 0;
+    /* the axis as the sweep wrote it ("parameter"; older files: only that) */
+    if (ok && H5Lexists(A->f, "parameter", H5P_DEFAULT) > 0 &&
+        (rc = h5r_read_text(A, "parameter", P, &raw, e)) != SANC_OK)
+        ok = 0;
+    hsize_t np = (hsize_t)P, nr = (hsize_t)R, ext2[2] = {nr, np};
+    if (ok) {
+        hid_t sp = H5Screate_simple(1, &np, NULL);
+        par = sp >= 0 ? H5Dcreate2(o->f, "parameter", str, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        ok = par >= 0 && H5Dwrite(par, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw ? raw : A->param) >= 0 &&
+             H5DSset_scale(par, "parameter") >= 0 &&
+             h5util_attr_str(par, "long_name", "swept setting (--set path)") >= 0;
+        if (sp >= 0)
+            H5Sclose(sp);
+    }
+    if (ok) {
+        ds = dif_dataset(o, "parameter_name", str, 1, &np, &par, "parameter", "", "swept setting by name path",
+                         "the setting of each parameter as a name path in the base scenario (from the base file)");
+        ok = ds >= 0 && H5Dwrite(ds, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, A->param) >= 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    if (ok) {
+        hid_t sc[2] = {run, par};
+        ds = dif_dataset(o, "run_param", H5T_IEEE_F64LE, 2, ext2, sc, "run parameter", "1",
+                         "parameter value of the run",
+                         "the value of each swept setting in the run, the same in both files (a categorical "
+                         "parameter j: the index of its level; the value itself is the string variable "
+                         "run_param_<j>)");
+        ok = ds >= 0 && (R == 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, A->run_param) >= 0);
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    size_t cl = 0;
+    for (int j = 0; ok && j < A->nparams; j++) {
+        if (!dif_param_is_text(A, j))
+            continue;
+        char name[32], ln[300];
+        long long jj = j;
+        snprintf(name, sizeof name, "run_param_%d", j);
+        snprintf(ln, sizeof ln, "value of %s", A->param[j]);
+        ds = dif_dataset(o, name, str, 1, &nr, &run, "run", "", ln,
+                         "the value of a categorical swept setting in each run (libconfig text; strings without "
+                         "their quotes); run_param holds the index of the level");
+        ok = ds >= 0 && (R == 0 || H5Dwrite(ds, str, H5S_ALL, H5S_ALL, H5P_DEFAULT, A->run_param_str[j]) >= 0) &&
+             h5util_attr_str(ds, "parameter", A->param[j]) >= 0 &&
+             h5util_attr_num(ds, "parameter_index", H5T_STD_I64LE, H5T_NATIVE_LLONG, &jj) >= 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (cl < sizeof o->coords - 40)
+            cl += (size_t)snprintf(o->coords + cl, sizeof o->coords - cl, "%s%s", cl ? " " : "", name);
+    }
+    /* the summaries' parameter values per design point */
+    int pd = h5r_find_dim(A, "point");
+    if (ok && pd >= 0 && A->point_param != NULL && A->npoints == A->dims[pd].n) {
+        ok = (rc = dif_scale(o, A, pd, e)) == SANC_OK;
+        hsize_t pe[2] = {(hsize_t)A->npoints, np};
+        hid_t sc[2] = {ok ? o->scale[pd] : -1, par};
+        ds = ok ? dif_dataset(o, "point_param", H5T_IEEE_F64LE, 2, pe, sc, "point parameter", "1",
+                              "parameter value of the design point", "as in the base file") : -1;
+        ok = ds >= 0 &&
+             (A->npoints == 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, A->point_param) >= 0);
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    /* design point and replicate of each run (the same in both files) */
+    static const char *const book[][2] = {{"run_point", "design point"}, {"run_replicate", "replicate"}};
+    for (int k = 0; ok && k < 2; k++) {
+        if (H5Lexists(A->f, book[k][0], H5P_DEFAULT) <= 0)
+            continue;
+        long long *v = malloc(sizeof *v * (R ? R : 1));
+        hid_t src = H5Dopen2(A->f, book[k][0], H5P_DEFAULT);
+        ok = v != NULL && src >= 0 && (R == 0 || H5Dread(src, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+        if (src >= 0)
+            H5Dclose(src);
+        ds = ok ? dif_dataset(o, book[k][0], H5T_STD_I64LE, 1, &nr, &run, "run", "1", book[k][1],
+                              "as in the base file") : -1;
+        ok = ds >= 0 && (R == 0 || H5Dwrite(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+        if (ds >= 0)
+            H5Dclose(ds);
+        free(v);
+    }
+    long long reps = A->replicates;
+    ok = ok && h5util_attr_num(o->f, "sweep_replicates", H5T_STD_I64LE, H5T_NATIVE_LLONG, &reps) >= 0;
+    if (raw != NULL)
+        h5r_free_text(raw, P);
+    if (par >= 0)
+        H5Dclose(par);
+    if (str >= 0)
+        H5Tclose(str);
+    if (!ok && rc == SANC_OK)
+        rc = dif_fail(e, o->path, "the sweep parameters");
+    return rc;
 }
 
 static int dif_selected(const h5diff_opts *o, const char *name)
@@ -230,8 +412,8 @@ int h5diff_files(const h5diff_opts *o, h5diff_result *r, errbuf *e)
     size_t sl = 0;
     for (int i = 0; rc == SANC_OK && i < A.nvars; i++) {
         pair[i] = -1;
-        if (!dif_selected(o, A.vars[i].name))
-            continue;
+        if (!dif_selected(o, A.vars[i].name) || A.vars[i].is_str)
+            continue; /* text (the decision table's names) has no difference */
         int j = h5r_find_var(&B, A.vars[i].name);
         if (j < 0) {
             if (sl < sizeof r->skipped - 1)
@@ -243,11 +425,18 @@ int h5diff_files(const h5diff_opts *o, h5diff_result *r, errbuf *e)
         pair[i] = j;
     }
     for (int j = 0; rc == SANC_OK && j < B.nvars; j++)
-        if (dif_selected(o, B.vars[j].name) && h5r_find_var(&A, B.vars[j].name) < 0 && sl < sizeof r->skipped - 1)
+        if (dif_selected(o, B.vars[j].name) && !B.vars[j].is_str && h5r_find_var(&A, B.vars[j].name) < 0 &&
+            sl < sizeof r->skipped - 1)
             sl += (size_t)snprintf(r->skipped + sl, sizeof r->skipped - sl, "%s%s", sl ? " " : "", B.vars[j].name);
-    for (int k = 0; rc == SANC_OK && o->vars != NULL && k < o->nvars; k++)
-        if (h5r_find_var(&A, o->vars[k]) < 0 || h5r_find_var(&B, o->vars[k]) < 0)
+    for (int k = 0; rc == SANC_OK && o->vars != NULL && k < o->nvars; k++) {
+        int ia = h5r_find_var(&A, o->vars[k]);
+        if (ia < 0 || h5r_find_var(&B, o->vars[k]) < 0)
             rc = err_set(e, SANC_EUSAGE, "--vars: %s is not a variable of both %s and %s", o->vars[k], o->a, o->b);
+        else if (A.vars[ia].is_str)
+            rc = err_set(e, SANC_EUSAGE, "--vars: %s is text, not numbers (diff compares numbers)", o->vars[k]);
+    }
+    if (rc == SANC_OK)
+        rc = dif_same_runs(&A, &B, e);
     int any = 0;
     for (int i = 0; rc == SANC_OK && i < A.nvars; i++)
         any |= pair[i] >= 0;
@@ -258,6 +447,7 @@ int h5diff_files(const h5diff_opts *o, h5diff_result *r, errbuf *e)
     dif_out out;
     out.f = -1;
     out.path = o->output;
+    out.coords[0] = '\0';
     for (int d = 0; d < H5R_MAXDIMS; d++)
         out.scale[d] = -1;
     int have_temp = 0;
@@ -277,6 +467,8 @@ int h5diff_files(const h5diff_opts *o, h5diff_result *r, errbuf *e)
          h5util_attr_str(out.f, "diff_base", o->a) < 0 || h5util_attr_str(out.f, "diff_variant", o->b) < 0 ||
          h5util_attr_str(out.f, "title", "sancsim diff: variant relative to base") < 0))
         rc = dif_fail(e, o->output, "attributes");
+    if (rc == SANC_OK && A.nparams > 0)
+        rc = dif_sweep(&out, &A, e);
 
     for (int i = 0; rc == SANC_OK && i < A.nvars; i++) {
         if (pair[i] < 0)

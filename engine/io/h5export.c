@@ -211,12 +211,20 @@ static int exp_write_group(exp_out *x, const h5r_file *h, const exp_group *g, lo
     strcat(name, ".csv");
 
     double *data[128];
+    char **text[128];
     int nv = g->nvar;
-    for (int i = 0; i < nv; i++)
+    for (int i = 0; i < nv; i++) {
         data[i] = NULL;
+        text[i] = NULL;
+    }
     int rc = SANC_OK;
-    for (int i = 0; i < nv && rc == SANC_OK; i++)
-        rc = h5r_read(h, &h->vars[g->var[i]], &data[i], e);
+    for (int i = 0; i < nv && rc == SANC_OK; i++) {
+        const h5r_var *v = &h->vars[g->var[i]];
+        rc = v->is_str ? h5r_read_text(h, v->name, v->n, &text[i], e) : h5r_read(h, v, &data[i], e);
+    }
+    /* a decision's period also as the date of that period */
+    int tdim = h5r_find_dim(h, "time");
+    const h5r_dim *time = tdim >= 0 && h->dims[tdim].kind == H5R_TIME ? &h->dims[tdim] : NULL;
     FILE *f = rc == SANC_OK ? exp_open(x, name, e) : NULL;
     if (f == NULL && rc == SANC_OK)
         rc = e->code ? e->code : SANC_EIO;
@@ -235,6 +243,8 @@ static int exp_write_group(exp_out *x, const h5r_file *h, const exp_group *g, lo
             exp_field(f, vn);
             if (strcmp(vn, "welfare") == 0)
                 fputs(",welfare_pct", f);
+            if (strcmp(vn, "decision_period") == 0 && time != NULL)
+                fputs(",decision_date", f);
         }
         fputc('\n', f);
         /* rows: every cell, row-major */
@@ -255,13 +265,21 @@ static int exp_write_group(exp_out *x, const h5r_file *h, const exp_group *g, lo
             for (int i = 0; i < nv; i++) {
                 const h5r_var *v = &h->vars[g->var[i]];
                 fputc(',', f);
-                if (v->is_int)
+                if (v->is_str)
+                    exp_field(f, text[i][c]);
+                else if (v->is_int)
                     exp_int(f, data[i][c]);
                 else
                     exp_num(f, data[i][c]);
                 if (strcmp(v->name, "welfare") == 0) {
                     fputc(',', f);
                     exp_num(f, 100.0 * (data[i][c] - 1.0));
+                }
+                if (strcmp(v->name, "decision_period") == 0 && time != NULL) {
+                    fputc(',', f);
+                    double p = data[i][c];
+                    if (p >= 0 && p < (double)time->n)
+                        exp_field(f, time->label[(size_t)p]);
                 }
             }
             fputc('\n', f);
@@ -276,9 +294,34 @@ static int exp_write_group(exp_out *x, const h5r_file *h, const exp_group *g, lo
     } else if (f != NULL) {
         fclose(f);
     }
-    for (int i = 0; i < nv; i++)
+    for (int i = 0; i < nv; i++) {
         free(data[i]);
+        if (text[i] != NULL)
+            h5r_free_text(text[i], h->vars[g->var[i]].n);
+    }
     return rc;
+}
+
+/* Columns of the decision table in DESIGN 3b's order (period, government,
+ * action, gain, kind); other variables keep their order. */
+static int exp_rank(const char *name)
+{
+    static const char *const order[] = {"decision_period", "decision_government", "decision_action",
+                                        "decision_gain", "decision_kind", NULL};
+    for (int k = 0; order[k]; k++)
+        if (strcmp(name, order[k]) == 0)
+            return k;
+    return 100;
+}
+
+static void exp_order(exp_group *g, const h5r_file *h)
+{
+    for (int i = 1; i < g->nvar; i++) /* stable insertion sort */
+        for (int j = i; j > 0 && exp_rank(h->vars[g->var[j - 1]].name) > exp_rank(h->vars[g->var[j]].name); j--) {
+            int t = g->var[j];
+            g->var[j] = g->var[j - 1];
+            g->var[j - 1] = t;
+        }
 }
 
 /* runs.csv of a sweep: every run with its point, replicate, seed, status,
@@ -459,9 +502,13 @@ int h5export_csv(const h5export_opts *o, h5export_result *r, errbuf *e)
             chmod(x.tmp, 0777 & ~um);
         }
     }
-    for (int g = 0; g < ngrp && rc == SANC_OK; g++)
+    for (int g = 0; g < ngrp && rc == SANC_OK; g++) {
+        exp_order(&grp[g], &h);
         rc = exp_write_group(&x, &h, &grp[g], &r->rows, e);
-    if (rc == SANC_OK && h.nparams > 0 && h.nruns > 0)
+    }
+    /* runs.csv is the sweep's bookkeeping (seed, status, error): a diff of
+     * two sweeps has none (its parameters are in every file) */
+    if (rc == SANC_OK && h.nparams > 0 && h.nruns > 0 && H5Lexists(h.f, "run_status", H5P_DEFAULT) > 0)
         rc = exp_runs(&x, &h, &r->rows, e);
     if (rc == SANC_OK) {
         /* into place: an existing folder (--force) is moved aside first */

@@ -236,7 +236,8 @@ static int h5r_dim_of(h5r_file *h, const char *name, size_t len, int *out, errbu
 /* Bookkeeping of sweep files, not results. */
 static int h5r_is_bookkeeping(const char *name)
 {
-    return strncmp(name, "run_", 4) == 0 || strcmp(name, "point_param") == 0;
+    return strncmp(name, "run_", 4) == 0 || strcmp(name, "point_param") == 0 ||
+           strcmp(name, "parameter_name") == 0;
 }
 
 typedef struct h5r_names {
@@ -405,8 +406,9 @@ int h5r_open(h5r_file *h, const char *path, errbuf *e)
             if (rc == SANC_OK && v->rank != rank)
                 rc = err_set(e, SANC_EDATA, "%s: %s: its dims attribute names fewer axes than it has", path,
                              v->name);
-            if (rc == SANC_OK && H5Tget_class(ft) != H5T_INTEGER && H5Tget_class(ft) != H5T_FLOAT)
-                v->rank = -1; /* not numeric: left out */
+            v->is_str = H5Tget_class(ft) == H5T_STRING;
+            if (rc == SANC_OK && !v->is_str && H5Tget_class(ft) != H5T_INTEGER && H5Tget_class(ft) != H5T_FLOAT)
+                v->rank = -1; /* neither numbers nor text: left out */
             if (rc == SANC_OK && v->rank >= 0)
                 h->nvars++;
         }
@@ -460,6 +462,30 @@ int h5r_find_dim(const h5r_file *h, const char *name)
         if (strcmp(h->dims[i].name, name) == 0)
             return i;
     return -1;
+}
+
+int h5r_read_text(const h5r_file *h, const char *name, size_t n, char ***out, errbuf *e)
+{
+    *out = NULL;
+    hid_t ds = H5Lexists(h->f, name, H5P_DEFAULT) > 0 ? H5Dopen2(h->f, name, H5P_DEFAULT) : -1;
+    hid_t sp = ds >= 0 ? H5Dget_space(ds) : -1;
+    hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    hid_t ft = ds >= 0 ? H5Dget_type(ds) : -1;
+    int rc = SANC_OK;
+    if (np < 0 || (size_t)np != n || ft < 0 || H5Tget_class(ft) != H5T_STRING || h5r_read_strings(ds, n, out) < 0)
+        rc = h5r_fail(e, h->path, name);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
+void h5r_free_text(char **s, size_t n)
+{
+    h5r_free_strings(s, n);
 }
 
 int h5r_read(const h5r_file *h, const h5r_var *v, double **out, errbuf *e)

@@ -3,7 +3,8 @@
  * `sancsim diff` file) generically, for `sancsim export` and `sancsim
  * diff`: its axes (dimension scales: labels, the time axis as ISO dates,
  * integer run/point indices) and its variables (every dataset with a
- * `dims` attribute), read whole as doubles.
+ * `dims` attribute), read whole as doubles, or as text for string
+ * variables (the decision table's government, action and kind).
  */
 #ifndef SANCSIM_H5READ_H
 #define SANCSIM_H5READ_H
@@ -33,6 +34,7 @@ typedef struct h5r_var {
     int dim[H5R_MAXRANK]; /* indices into h5r_file.dims */
     size_t n;             /* product of the axis lengths */
     int is_int;
+    int is_str;           /* text (read with h5r_read_text) */
     char units[128], long_name[256];
 } h5r_var;
 
@@ -59,8 +61,14 @@ void h5r_close(h5r_file *h);
 /* Index of a variable / a dimension by name, or -1. */
 int  h5r_find_var(const h5r_file *h, const char *name);
 int  h5r_find_dim(const h5r_file *h, const char *name);
-/* The whole variable as doubles (integers converted); malloc'ed. */
+/* The whole variable as doubles (integers converted); malloc'ed.  Not for
+ * text variables (is_str). */
 int  h5r_read(const h5r_file *h, const h5r_var *v, double **out, errbuf *e);
+/* The n strings of dataset `name` (any rank, row-major; variable or fixed
+ * length) as malloc'ed UTF-8; free with h5r_free_text.  SANC_EIO when the
+ * dataset is missing, not text or not of n elements. */
+int  h5r_read_text(const h5r_file *h, const char *name, size_t n, char ***out, errbuf *e);
+void h5r_free_text(char **s, size_t n);
 /* A string attribute (fixed or variable length) into buf ("" if absent). */
 void h5r_attr_str(hid_t loc, const char *name, char *buf, size_t n);
 

@@ -15,7 +15,17 @@
   (strong_secondary has another sanction axis; a relabelled country);
   --vars restricts the comparison to variables whose axes agree; an
   existing output without --force is exit 2.
+- The decision table (text) is left out; --vars naming it is exit 2.
+- Two sweeps of one design (the tiny scenario, a numeric and a categorical
+  parameter by name path, 2 replicates; B with another sigma): the diff
+  carries parameter_name, run_param, run_param_<j> (text, as CF auxiliary
+  coordinates), run_point and point_param (summaries); its export starts
+  every row with the run (a summary row with its point) and
+  its parameter values by name path (from the base file); xarray's
+  to_dataframe() carries the categorical parameter.  Sweeps of other designs,
+  or a sweep against a run, are exit 2 with nothing written.
 """
+import csv
 import os
 import subprocess
 import sys
@@ -59,6 +69,29 @@ def write_small(path, countries, flows, welfare):
             d.attrs["dims"] = "time country"
             d.attrs["units"] = units
             d.attrs["long_name"] = name
+
+
+def s(x):
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+TINY_SWEEP = """
+scenario = {{ name = "tiny"; start = "2022-01"; step = "month"; periods = 5; seed = 3; }};
+data = {{ trade = "{src}/tests/data/tiny_trade.csv"; units = "USD million"; }};
+groups = {{ NORTH = ["AAA", "BBB"]; }};
+trade = {{ sigma = 5.0; adjustment = 0.5;
+          sectors = ( {{ name = "energy"; sigma = 8.0; adjustment = 0.25; }} ); }};
+events = ( {{ name = "embargo, energy"; start = "2022-03"; exporters = ["CCC"]; importers = ["NORTH"];
+             sectors = ["energy"]; factor = 2.0; }} );
+sweep = {{
+  design = "grid"; replicates = 2; summaries = true;
+  parameters = (
+    {{ path = "events.[name=\\"embargo, energy\\"].factor"; values = [1.5, 3.0]; }},
+    {{ path = "events.[name=\\"embargo, energy\\"].importers"; values = ( ["NORTH"], ["AAA"] ); }}
+  );
+  keep = ["welfare", "exports"];
+}};
+"""
 
 
 def main():
@@ -142,6 +175,85 @@ def main():
     check("one file only: exit 2", "two result files" in p.stderr, p.stderr)
     p = run(["diff", base, strong], want=2)
     check("no -o: exit 2", "-o" in p.stderr, p.stderr)
+
+    # ---- the decision table is text: left out, and refused by --vars ---
+    g1, g2, gd = (os.path.join(tmp, n) for n in ("g1.h5", "g2.h5", "gd.h5"))
+    gov = os.path.join(SRC, "configs/variants/governments.cfg")
+    run(["run", gov, "-o", g1, "-q"])
+    run(["run", gov, "-o", g2, "-q", "--set", "governments.countries.[country=\"IRN\"].objective.allies=0.0"])
+    run(["diff", g1, g2, "-o", gd, "-q", "--vars", "welfare,action_active"])
+    with h5py.File(gd, "r") as f:
+        check("governments: action_active_diff", "action_active_diff" in f and "welfare_diff" in f, list(f))
+    p = run(["diff", g1, g2, "-o", os.path.join(tmp, "gx.h5"), "--vars", "decision_action"], want=2)
+    check("--vars on a text variable: exit 2", "decision_action" in p.stderr and "text" in p.stderr, p.stderr)
+
+    # ---- two sweeps of one design: the diff carries the parameters ------
+    cfg = os.path.join(tmp, "tiny_sweep.cfg")
+    with open(cfg, "w") as fh:
+        fh.write(TINY_SWEEP.format(src=SRC))
+    sa, sb, sd = (os.path.join(tmp, n) for n in ("sa.h5", "sb.h5", "sd.h5"))
+    run(["sweep", cfg, "-o", sa, "-q", "-j", "2"])
+    run(["sweep", cfg, "-o", sb, "-q", "-j", "2", "--set", "trade.sigma=4.0"])
+    run(["diff", sa, sb, "-o", sd, "-q"])
+    with h5py.File(sa, "r") as fa, h5py.File(sb, "r") as fb, h5py.File(sd, "r") as fd:
+        check("sweeps: welfare_diff = B - A run by run",
+              np.array_equal(fd["welfare_diff"][()], fb["welfare"][()] - fa["welfare"][()]) and
+              fd["welfare_diff"].shape[0] == fa["welfare"].shape[0])
+        check("sweeps: sigma matters", np.abs(fd["welfare_diff"][()]).max() > 1e-9)
+        names = [s(x) for x in fd["parameter_name"][()]]
+        check("sweeps: parameter names by name path",
+              names == ['events.[name="embargo, energy"].factor', 'events.[name="embargo, energy"].importers'], names)
+        check("sweeps: run_param carried", np.array_equal(fd["run_param"][()], fa["run_param"][()]))
+        cat = [s(x) for x in fd["run_param_1"][()]]
+        check("sweeps: categorical values carried as text", cat == [s(x) for x in fa["run_param_1"][()]]
+              and set(cat) == {'["NORTH"]', '["AAA"]'}, cat)
+        check("sweeps: categorical values as coordinates of the results",
+              s(fd["welfare_diff"].attrs.get("coordinates", b"")) == "run_param_1",
+              dict(fd["welfare_diff"].attrs))
+        check("sweeps: design points carried", np.array_equal(fd["run_point"][()], fa["run_point"][()]))
+        check("sweeps: integer run axis", fd["run"].dtype.kind == "i" and list(fd["run"][()]) ==
+              list(range(fa["run"].shape[0])))
+        R, T, C = fa["welfare"].shape
+        rp = fa["run_param"][()]
+    sdc = os.path.join(tmp, "sd_csv")
+    run(["export", sd, "-o", sdc, "-q"])
+    with open(os.path.join(sdc, "time_country.csv"), newline="") as fh:
+        rows = list(csv.reader(fh))
+    hdr, rows = rows[0], rows[1:]
+    check("sweeps: export of the diff has run and the parameters by name path",
+          hdr[:3] == ["run"] + names and hdr[3:5] == ["time", "country"] and "welfare_diff" in hdr, hdr)
+    bad = sum(1 for i, r in enumerate(rows) if int(r[0]) != i // (T * C) or float(r[1]) != rp[i // (T * C), 0]
+              or r[2] != cat[i // (T * C)])
+    check("sweeps: every row with its run's parameter values", bad == 0 and len(rows) == R * T * C, bad)
+    check("sweeps: no runs.csv for a diff (no seeds or statuses)", not os.path.exists(os.path.join(sdc, "runs.csv")))
+    with h5py.File(sa, "r") as fa:
+        pp = fa["point_param"][()]
+    pfile = [n for n in os.listdir(sdc) if n.startswith("point_") and n.endswith("time_country.csv")]
+    check("sweeps: the summaries' diff exported per point", len(pfile) == 1, sorted(os.listdir(sdc)))
+    if pfile:
+        with open(os.path.join(sdc, pfile[0]), newline="") as fh:
+            prow = list(csv.reader(fh))
+        ph, prow = prow[0], prow[1:]
+        bad = sum(1 for r in prow if r[1] == "" or float(r[1]) != pp[int(r[0]), 0])
+        check("sweeps: summaries carry the point's parameter values", ph[:3] == ["point"] + names and bad == 0
+              and len(prow) > 0, (ph[:4], bad))
+    try:
+        import xarray
+        with xarray.open_dataset(sd) as ds:
+            df = ds["welfare_diff"].to_dataframe()
+            check("sweeps: xarray carries the categorical parameter", "run_param_1" in df.columns and len(df) == R * T * C,
+                  list(df.columns))
+    except ImportError:
+        print("SKIP xarray not installed")
+    # another design: refused, nothing written
+    sc = os.path.join(tmp, "sc.h5")
+    run(["sweep", cfg, "-o", sc, "-q", "-j", "2", "--set", "sweep.parameters.[0].values=[1.5, 2.0]"])
+    p = run(["diff", sa, sc, "-o", os.path.join(tmp, "sx.h5")], want=2)
+    check("sweeps of other designs: exit 2 naming the parameter",
+          "not runs of the same design" in p.stderr and "factor" in p.stderr, p.stderr)
+    check("sweeps of other designs: nothing written", not os.path.exists(os.path.join(tmp, "sx.h5")))
+    p = run(["diff", sa, base, "-o", os.path.join(tmp, "sy.h5")], want=2)
+    check("a sweep against a run: exit 2", p.returncode == 2, p.stderr)
 
     subprocess.run(["rm", "-rf", tmp])
     if failures:

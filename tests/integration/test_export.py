@@ -18,6 +18,9 @@ read with h5py:
 - sweeps: run and one column per parameter named by its name path, values
   from run_param (numeric) or run_param_<j> (categorical text); point_*
   files for the summaries; runs.csv with point, replicate, seed, status;
+- a run with governments: decision.csv holds the decision table (period,
+  its ISO date, government, action, gain, kind; text columns quoted where
+  needed) equal to the file's decision_* variables;
 - --vars, an existing folder refused without --force (exit 2, untouched)
   and replaced with it, no temporary folder left behind, unknown variables
   and missing files exit 2.
@@ -201,6 +204,31 @@ def main():
     os.link(h5, h5b)
     run(["export", h5b, "-q"])
     check("run: default folder FILE_csv", os.path.isdir(os.path.join(tmp, "ri2_csv")))
+
+    # ---- the decision table of a run with governments (DESIGN 3b, 10) ---
+    gh5 = os.path.join(tmp, "gov.h5")
+    run(["run", os.path.join(SRC, "configs/variants/governments.cfg"), "-o", gh5, "-q"])
+    gout = os.path.join(tmp, "gov_csv")
+    run(["export", gh5, "-o", gout, "-q"])
+    header, rows = read_csv(os.path.join(gout, "decision.csv"))
+    check("decision.csv: the table in DESIGN 3b's order, with the date of the period",
+          header == ["decision", "decision_period", "decision_date", "decision_government", "decision_action",
+                     "decision_gain", "decision_kind"], header)
+    with h5py.File(gh5, "r") as f:
+        dates = iso_dates(f)
+        want = list(zip([s(x) for x in f["decision"][()]], [int(x) for x in f["decision_period"][()]],
+                        [s(x) for x in f["decision_government"][()]], [s(x) for x in f["decision_action"][()]],
+                        [float(x) for x in f["decision_gain"][()]], [s(x) for x in f["decision_kind"][()]]))
+    got = [(r[0], int(r[1]), r[3], r[4], float(r[5]), r[6]) for r in rows]
+    check("decision.csv: every move, text and numbers as in the file", got == want and len(want) >= 3,
+          (got[:2], want[:2]))
+    check("decision.csv: decision_date is the period's date", all(r[2] == dates[int(r[1])] for r in rows),
+          [(r[1], r[2]) for r in rows[:3]])
+    raw = open(os.path.join(gout, "decision.csv"), encoding="utf-8").read()
+    commas = [r[4] for r in rows if "," in r[4]]
+    check("decision.csv: action names with a comma are quoted",
+          commas and all('"%s"' % a in raw for a in commas), [r[4] for r in rows])
+    check("decision.csv: a kind per row", {r[6] for r in rows} <= {"taken", "dropped"}, {r[6] for r in rows})
 
     # ---- an existing folder, --force, --vars --------------------------
     keep = os.path.join(out, "mine.txt")

@@ -44,8 +44,9 @@ def strings(ds):
 
 
 def lags(cfg_path):
-    """name -> lag of each decided item, read from the config text."""
-    text = open(cfg_path).read()
+    """name -> lag of each decided item, read from the resolved config (the
+    variant turns its base's rows into actions with `set`)."""
+    text = subprocess.run([SANCSIM, "check", cfg_path, "-q"], check=True, capture_output=True, text=True).stdout
     out = {}
     for m in re.finditer(r'\{[^{}]*?name = "([^"]+)";[^{}]*?start = "decided";[^{}]*?\}', text, re.S):
         lag = re.search(r"lag = (\d+);", m.group(0))

@@ -95,7 +95,9 @@ static const char *tree =
     "              { name = \"ban\"; coverage = 0.9; },\n"
     "              { name = \"ban\"; coverage = 1.0; },\n"
     "              { label = \"no name\"; coverage = 0.1; } );\n"
-    "trade = { sigma = 4.0; shares = [1.0, 2.0]; };\n";
+    "trade = { sigma = 4.0; shares = [1.0, 2.0]; };\n"
+    "countries = ( { country = \"RUS\"; w = 1.0; }, { country = \"IRN\"; w = 2.0; },\n"
+    "              { country = \"IRN\"; w = 3.0; }, { name = \"n\"; country = \"TUR\"; w = 4.0; } );\n";
 
 static void test_lookup(void **state)
 {
@@ -147,6 +149,13 @@ static void test_lookup(void **state)
     assert_string_equal(cfg_name_path(s, buf, sizeof buf), "sanctions.[3].coverage");
     assert_int_equal(cfg_lookup_name(root, "trade.shares.[1]", &s, &e), SANC_OK);
     assert_string_equal(cfg_name_path(s, buf, sizeof buf), "trade.shares.[1]");
+    /* no name: a unique country labels the element; name comes first */
+    assert_int_equal(cfg_lookup_name(root, "countries.[0].w", &s, &e), SANC_OK);
+    assert_string_equal(cfg_name_path(s, buf, sizeof buf), "countries.[country=\"RUS\"].w");
+    assert_int_equal(cfg_lookup_name(root, "countries.[2].w", &s, &e), SANC_OK);
+    assert_string_equal(cfg_name_path(s, buf, sizeof buf), "countries.[2].w");
+    assert_int_equal(cfg_lookup_name(root, "countries.[3].w", &s, &e), SANC_OK);
+    assert_string_equal(cfg_name_path(s, buf, sizeof buf), "countries.[name=\"n\"].w");
     cfg_destroy(&c);
 }
 
