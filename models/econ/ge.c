@@ -27,6 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
 #include "scenario.h"
 
 #define GE_CLOSED 1e-12  /* phi below this is a closed cell (DESIGN 2) */
@@ -73,11 +79,7 @@ struct ge_solver {
     /* Anderson work, compact over the active cells of one component */
     double *xv, *gv, *fv, *xn, *gn, *fn; /* n*K each */
     double *dF, *dG; /* GE_AA_DEPTH * n*K */
-    double *qr;      /* n*K * GE_AA_DEPTH: Q of the history's QR */
-    double aR[GE_AA_DEPTH * GE_AA_DEPTH]; /* its R */
-    double acn[GE_AA_DEPTH]; /* the norms of its columns */
-    int am;          /* columns in the factorisation */
-    long alo;        /* serial number of its oldest column */
+    double *qr;      /* n*K * GE_AA_DEPTH */
 };
 
 static const char *ge_cname(const ge_solver *s, int i, char *buf, size_t len)
@@ -394,117 +396,49 @@ static double ge_eval(ge_solver *s, ge_comp *C, const double *xv, double *gv, do
     return C->finite ? rn : HUGE_VAL;
 }
 
-/* The Anderson least squares, min ||f - dF gamma||, on a QR factorisation
- * of the history dF that is updated as the history moves (Walker and Ni
- * 2011, section 4): a new difference is appended by Gram-Schmidt (twice,
- * which keeps Q orthogonal to working precision), the oldest is removed
- * by Givens rotations; each costs O(dim m) where a fresh Householder QR
- * per iteration cost O(dim m^2) and was most of a small solve's time.
- * Q: the first am columns of s->qr (column c at c * nK), R: s->aR
- * (row-major, GE_AA_DEPTH wide); the columns are the history's
- * differences with serial numbers alo .. alo + am - 1 (oldest first). */
-static void ge_aa_drop_oldest(ge_solver *s, int dim)
-{
-    const int D = GE_AA_DEPTH, m = s->am;
-    double *R = s->aR;
-    /* R without its first column is upper Hessenberg: rotate rows k, k+1
-     * (and Q's columns alike, so that Q R is unchanged) to zero R[k+1][k] */
-    for (int k = 0; k + 1 < m; k++) {
-        double a = R[k * D + k + 1], b = R[(k + 1) * D + k + 1];
-        double r = hypot(a, b);
-        if (!(r > 0))
-            continue;
-        double c = a / r, sn = b / r;
-        for (int j = k + 1; j < m; j++) {
-            double t1 = R[k * D + j], t2 = R[(k + 1) * D + j];
-            R[k * D + j] = c * t1 + sn * t2;
-            R[(k + 1) * D + j] = c * t2 - sn * t1;
-        }
-        double *qk = s->qr + (size_t)k * s->nK, *ql = s->qr + (size_t)(k + 1) * s->nK;
-        for (int a2 = 0; a2 < dim; a2++) {
-            double t1 = qk[a2], t2 = ql[a2];
-            qk[a2] = c * t1 + sn * t2;
-            ql[a2] = c * t2 - sn * t1;
-        }
-    }
-    /* shift R's columns left; its last row and Q's last column go */
-    for (int i = 0; i + 1 < m; i++)
-        for (int j = i; j + 1 < m; j++)
-            R[i * D + j] = R[i * D + j + 1];
-    for (int c = 0; c + 1 < m; c++)
-        s->acn[c] = s->acn[c + 1];
-    s->am--;
-    s->alo++;
-}
-
-static void ge_aa_append(ge_solver *s, int dim, const double *col)
-{
-    const int D = GE_AA_DEPTH, m = s->am;
-    double *R = s->aR, *v = s->qr + (size_t)m * s->nK;
-    double nn = 0;
-    for (int a = 0; a < dim; a++) {
-        v[a] = col[a];
-        nn += col[a] * col[a];
-    }
-    s->acn[m] = sqrt(nn);
-    for (int i = 0; i < m; i++)
-        R[i * D + m] = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < m; i++) {
-            const double *q = s->qr + (size_t)i * s->nK;
-            double h = 0;
-            for (int a = 0; a < dim; a++)
-                h += q[a] * v[a];
-            R[i * D + m] += h;
-            for (int a = 0; a < dim; a++)
-                v[a] -= h * q[a];
-        }
-    double r = 0;
-    for (int a = 0; a < dim; a++)
-        r += v[a] * v[a];
-    r = sqrt(r);
-    R[m * D + m] = r;
-    if (r > 0)
-        for (int a = 0; a < dim; a++)
-            v[a] /= r;
-    s->am++;
-}
-
 /* Anderson step (Walker and Ni 2011, type II, no damping): minimise
- * ||f - dF gamma|| over the newest min(mk, dim) differences (tot appended
- * so far, the c-th in history slot c % GE_AA_DEPTH) and return
- * x = g - dG gamma in xn.  A column too close to the span of the others
- * drops the oldest.  Returns 0 when no usable history is left (caller
- * takes the plain step). */
-static int ge_anderson(ge_solver *s, int dim, int *mk, long tot, double *xn)
+ * ||f - dF gamma|| over the history and return x = g - dG gamma in xn.
+ * Returns 0 when no usable history is left (caller takes the plain step). */
+static int ge_anderson(ge_solver *s, int dim, int *mk, int head, double *xn)
 {
-    const int D = GE_AA_DEPTH;
     while (*mk > 0) {
         int m = *mk < dim ? *mk : dim;
-        long lo = tot - m;
-        if (s->alo + s->am <= lo || s->alo > lo) { /* nothing reusable (a reset) */
-            s->am = 0;
-            s->alo = lo;
+        /* columns oldest first; history slot of the c-th newest is head-1-c */
+        gsl_matrix_view A = gsl_matrix_view_array(s->qr, (size_t)dim, (size_t)m);
+        double cn[GE_AA_DEPTH], tau[GE_AA_DEPTH], gam[GE_AA_DEPTH];
+        int slot[GE_AA_DEPTH];
+        for (int c = 0; c < m; c++) {
+            slot[c] = ((head - m + c) % GE_AA_DEPTH + GE_AA_DEPTH) % GE_AA_DEPTH;
+            const double *col = s->dF + (size_t)slot[c] * s->nK;
+            double nn = 0;
+            for (int a = 0; a < dim; a++) {
+                s->qr[(size_t)a * (size_t)m + (size_t)c] = col[a];
+                nn += col[a] * col[a];
+            }
+            cn[c] = sqrt(nn);
         }
-        while (s->alo < lo)
-            ge_aa_drop_oldest(s, dim);
-        while (s->alo + s->am < tot)
-            ge_aa_append(s, dim, s->dF + (size_t)((s->alo + s->am) % D) * s->nK);
-        int bad = 0;
+        gsl_vector_view tv = gsl_vector_view_array(tau, (size_t)m);
+        int bad = gsl_linalg_QR_decomp(&A.matrix, &tv.vector) != GSL_SUCCESS;
         for (int c = 0; c < m && !bad; c++)
-            if (!(fabs(s->aR[c * D + c]) > GE_AA_RCOND * s->acn[c]))
+            if (!(fabs(gsl_matrix_get(&A.matrix, (size_t)c, (size_t)c)) > GE_AA_RCOND * cn[c]))
                 bad = 1;
-        double gam[GE_AA_DEPTH];
-        for (int i = m - 1; i >= 0 && !bad; i--) {
-            const double *q = s->qr + (size_t)i * s->nK;
-            double y = 0;
-            for (int a = 0; a < dim; a++)
-                y += q[a] * s->fv[a];
-            for (int j = i + 1; j < m; j++)
-                y -= s->aR[i * D + j] * gam[j];
-            gam[i] = y / s->aR[i * D + i];
-            if (!isfinite(gam[i]))
+        if (!bad) {
+            /* gsl_linalg_QR_lssolve's steps without its residual (a third
+             * of its time, never used): Q^T f in xn (scratch until it is
+             * written below), then R gamma = its first m entries */
+            gsl_vector_view rv = gsl_vector_view_array(xn, (size_t)dim);
+            gsl_vector_view gmv = gsl_vector_view_array(gam, (size_t)m);
+            gsl_matrix_view R = gsl_matrix_submatrix(&A.matrix, 0, 0, (size_t)m, (size_t)m);
+            memcpy(xn, s->fv, (size_t)dim * sizeof(double));
+            if (gsl_linalg_QR_QTvec(&A.matrix, &tv.vector, &rv.vector) != GSL_SUCCESS)
                 bad = 1;
+            memcpy(gam, xn, (size_t)m * sizeof(double));
+            if (!bad && gsl_blas_dtrsv(CblasUpper, CblasNoTrans, CblasNonUnit, &R.matrix, &gmv.vector) !=
+                            GSL_SUCCESS)
+                bad = 1;
+            for (int c = 0; c < m && !bad; c++)
+                if (!isfinite(gam[c]))
+                    bad = 1;
         }
         if (bad) {
             (*mk)--; /* forget the oldest difference and try again */
@@ -512,7 +446,7 @@ static int ge_anderson(ge_solver *s, int dim, int *mk, long tot, double *xn)
         }
         memcpy(xn, s->gv, (size_t)dim * sizeof(double));
         for (int c = 0; c < m; c++) {
-            const double *dg = s->dG + (size_t)((lo + c) % D) * s->nK;
+            const double *dg = s->dG + (size_t)slot[c] * s->nK;
             for (int a = 0; a < dim; a++)
                 xn[a] -= gam[c] * dg[a];
         }
@@ -552,9 +486,6 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
         ge_normalise(s, C, s->xv);
 
     int worst = -1, mk = 0, head = 0, it = 1;
-    long tot = 0; /* differences appended to the history */
-    s->am = 0;
-    s->alo = 0;
     double rn = ge_eval(s, C, s->xv, s->gv, s->fv, &worst);
     if (!C->finite) {
         /* a cold start cannot be the problem: phat = 1 is always finite */
@@ -578,7 +509,7 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
                               ++polish > 3))
             break;
         rprev = rn;
-        int accel = ge_anderson(s, C->dim, &mk, tot, s->xn);
+        int accel = ge_anderson(s, C->dim, &mk, head, s->xn);
         if (!accel)
             memcpy(s->xn, s->gv, (size_t)C->dim * sizeof(double));
         else
@@ -610,7 +541,6 @@ static int ge_solve_comp(ge_solver *s, ge_comp *C, const double *phat0, int *ite
             dG[a] = s->gn[a] - s->gv[a];
         }
         head = (head + 1) % GE_AA_DEPTH;
-        tot++;
         if (mk < GE_AA_DEPTH)
             mk++;
         ge_swap(&s->xv, &s->xn);
