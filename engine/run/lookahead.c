@@ -9,6 +9,7 @@
 #include "gravity.h"
 #include "model.h"
 #include "scenario.h"
+#include "scenario_io.h"
 #include "world.h"
 
 struct lookahead {
@@ -21,6 +22,9 @@ struct lookahead {
     double *hshare;
     ge_io_fee *fee;
     int nfee, capfee;
+    /* revenue wedges of a policy set (runs with revenue wedges only): the
+     * events' and the measures' parts, and the levels they combine to */
+    double *ev_t, *ev_x, *ev_l, *s_t, *s_x, *s_l, *s_le, *tariff, *export_tax;
     ge_io_wedges wedges;
 };
 
@@ -45,6 +49,10 @@ void lookahead_free(lookahead *la)
     free(la->payw);
     free(la->hshare);
     free(la->fee);
+    double **rev[] = {&la->ev_t, &la->ev_x, &la->ev_l, &la->s_t, &la->s_x, &la->s_l, &la->s_le, &la->tariff,
+                      &la->export_tax};
+    for (size_t q = 0; q < sizeof rev / sizeof *rev; q++)
+        free(*rev[q]);
     free(la);
 }
 
@@ -130,9 +138,48 @@ static int lookahead_fees(lookahead *la, const world *w, const routing_view *rv,
             la->fee[la->nfee++] = (ge_io_fee){c, rv->hub_via[h], sh[c] * rv->fee[h]};
         }
     }
-    la->wedges = *w->wedges;
     la->wedges.fee = la->fee;
     la->wedges.nfee = la->nfee;
+    return SANC_OK;
+}
+
+/* The revenue wedges of policy set p (DESIGN 2b): the tariffs and export
+ * taxes of its events in force and of its measures at their levels, with
+ * the data's tariffs, combined as gravity combines a period's
+ * (gravity_wedge_levels); a candidate's own tariff or discount moves the
+ * equilibrium it is judged by.  Hub fees: the period's (lookahead_fees
+ * replaces them when the policy set has its own routes). */
+static int lookahead_revenue(lookahead *la, const world *w, const model_views *v, const la_policyset *p, errbuf *e)
+{
+    /* the arrays: allocated by lookahead_eval_set, the measures' part filled there */
+    const scenario *sc = w->sc;
+    size_t n3 = (size_t)w->nc * w->nc * w->ns;
+    gravity_rev_in in = {.tariff0 = w->wedges0 != NULL ? w->wedges0->tariff : NULL};
+    if (w->ev_tariff != NULL) {
+        memset(la->ev_t, 0, n3 * sizeof *la->ev_t);
+        memset(la->ev_x, 0, n3 * sizeof *la->ev_x);
+        for (size_t c = 0; c < n3; c++)
+            la->ev_l[c] = NAN;
+        for (int q = 0; q < sc->nevents; q++) {
+            const sc_event *ev = &sc->events[q];
+            if (ev->type == SC_EV_SHOCK && ev->revenue && p->event_on != NULL && p->event_on[q])
+                scenario_io_event_revenue(ev, w->nc, w->ns, la->ev_t, la->ev_x, la->ev_l);
+        }
+        in.ev_tariff = la->ev_t;
+        in.ev_export_tax = la->ev_x;
+        in.ev_tariff_level = la->ev_l;
+    }
+    const sanctions_view *sv = v->sanctions;
+    if (sv != NULL && sv->tariff != NULL) { /* filled by the factors hook in lookahead_eval_set */
+        in.s_tariff = la->s_t;
+        in.s_export_tax = la->s_x;
+        in.s_tariff_level = la->s_l;
+        in.s_tariff_level_e = la->s_le;
+    }
+    int rc = gravity_wedge_levels(w, &in, w->t, la->tariff, la->export_tax, e);
+    if (rc != SANC_OK)
+        return rc;
+    la->wedges = (ge_io_wedges){la->tariff, la->export_tax, w->wedges->fee, w->wedges->nfee};
     return SANC_OK;
 }
 
@@ -163,8 +210,26 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
     memset(la->logF, 0, n3 * sizeof *la->logF);
     memset(la->enf, 0, n3 * sizeof *la->enf);
     memset(la->logG, 0, n3 * sizeof *la->logG);
+    /* revenue wedges: a run that has any judges a candidate with its own */
+    int revenue = w->wedges != NULL;
+    if (revenue && la->tariff == NULL) {
+        double **rev[] = {&la->ev_t, &la->ev_x, &la->ev_l, &la->s_t, &la->s_x, &la->s_l, &la->s_le, &la->tariff,
+                          &la->export_tax};
+        for (size_t q = 0; q < sizeof rev / sizeof *rev; q++)
+            if ((*rev[q] = malloc(n3 * sizeof **rev[q])) == NULL)
+                return err_set(e, SANC_ENOMEM, "out of memory");
+    }
+    sanctions_rev srev = {la->s_t, la->s_x, la->s_l, la->s_le};
+    if (revenue && v->sanctions != NULL && v->sanctions->tariff != NULL) { /* no measure in force: none */
+        memset(la->s_t, 0, n3 * sizeof *la->s_t);
+        memset(la->s_x, 0, n3 * sizeof *la->s_x);
+        memset(la->s_le, 0, n3 * sizeof *la->s_le);
+        for (size_t c = 0; c < n3; c++)
+            la->s_l[c] = NAN;
+    }
     if (v->sanctions != NULL && v->sanctions->n > 0 && p->sanction_level != NULL)
-        v->sanctions->factors(v->sanctions->self, w, p->sanction_level, la->logF, la->enf, la->logG);
+        v->sanctions->factors(v->sanctions->self, w, p->sanction_level, la->logF, la->enf, la->logG,
+                              revenue ? &srev : NULL);
     /* hub fees earn revenue (DESIGN 2b): the routes' iceberg part goes into
      * openness, the fees of the policy set's route shares into the wedges */
     const routing_view *rv = v->routing;
@@ -181,12 +246,17 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
     else
         memset(la->payw, 0, n2 * sizeof *la->payw);
     lookahead_target(la, w, la->shock, p->extra_logphi, la->routeM, la->payw);
+    if (revenue) {
+        int rc = lookahead_revenue(la, w, v, p, e);
+        if (rc != SANC_OK)
+            return rc;
+    }
     if (fees) {
         int rc = lookahead_fees(la, w, rv, e);
         if (rc != SANC_OK)
             return rc;
     }
-    return lookahead_solve(la, w, fees ? &la->wedges : w->wedges, r, e);
+    return lookahead_solve(la, w, revenue ? &la->wedges : NULL, r, e);
 }
 
 static int lookahead_solve(lookahead *la, const world *w, const ge_io_wedges *wedges, lookahead_result *r,

@@ -423,3 +423,31 @@ void scenario_io_event_free(sc_event *ev)
     free(ev->export_tax_cells);
     free(ev->tariff_level_cells);
 }
+
+void scenario_io_event_revenue(const sc_event *ev, int nc, int ns, double *tariff, double *export_tax,
+                               double *tariff_level)
+{
+    for (int c = 0; c < ev->ncells; c++) {
+        size_t x = (size_t)ev->cells[c].idx;
+        tariff[x] += ev->tariff;
+        export_tax[x] += ev->export_tax;
+        if (!isnan(ev->tariff_level))
+            tariff_level[x] = ev->tariff_level;
+    }
+    if (ev->tariff_cells == NULL && ev->export_tax_cells == NULL && ev->tariff_level_cells == NULL)
+        return;
+    for (int i = 0; i < nc; i++)
+        for (int j = 0; j < nc; j++) {
+            if (i == j)
+                continue;
+            for (int k = 0; k < ns; k++) {
+                size_t x = ((size_t)i * (size_t)nc + (size_t)j) * (size_t)ns + (size_t)k;
+                if (ev->tariff_cells)
+                    tariff[x] += ev->tariff_cells[x];
+                if (ev->export_tax_cells)
+                    export_tax[x] += ev->export_tax_cells[x];
+                if (ev->tariff_level_cells)
+                    tariff_level[x] = ev->tariff_level_cells[x];
+            }
+        }
+}

@@ -33,4 +33,11 @@ int  scenario_io_event(struct scenario *sc, struct sc_event *ev, const config_se
 int  scenario_io_event_cells_only(const config_setting_t *g);
 void scenario_io_event_free(struct sc_event *ev);
 
+/* Add the revenue wedges of event ev (one with ev->revenue) to the
+ * nc*nc*ns arrays: rate increments add up, a level replaces the rate (the
+ * later event's level wins; NAN: none).  Shared by the run (policy) and
+ * the look-ahead so that both read an event the same way. */
+void scenario_io_event_revenue(const struct sc_event *ev, int nc, int ns, double *tariff, double *export_tax,
+                               double *tariff_level);
+
 #endif

@@ -19,6 +19,12 @@ struct world;
 struct sc_decision;
 
 /* sanctions -> payments, routing, metrics */
+/* Revenue wedges of sanction measures for the look-ahead (nc*nc*ns each,
+ * the caller's): as in sanctions_view below. */
+typedef struct sanctions_rev {
+    double *tariff, *export_tax, *tariff_level, *tariff_level_e;
+} sanctions_rev;
+
 typedef struct sanctions_view {
     int n;                       /* measures in config order (the `sanction` axis) */
     char *const *name;           /* n labels */
@@ -40,10 +46,12 @@ typedef struct sanctions_view {
     /* look-ahead (DESIGN 3b): the configured enforcement (ramp complete)
      * and the cell factors the measures would put on cost at the levels
      * `level` (n) from the last period's trade in w->X, into logF and enf
-     * (nc*nc*ns each); pure: changes none of the module's state */
+     * (nc*nc*ns each), and, when rev is given and some measure sets a
+     * revenue wedge (tariff below non-NULL), the measures' revenue wedges
+     * at those levels into rev; pure: changes none of the module's state */
     const double *full;
     void (*factors)(void *self, const struct world *w, const double *level, double *logF, double *enf,
-                    double *logG);
+                    double *logG, const sanctions_rev *rev);
     void *self;
     /* revenue wedges of trade measures (DESIGN 2b), nc*nc*ns, NULL when no
      * measure sets one: rate increments sum of e x, and the tariff level of

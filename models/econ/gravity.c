@@ -479,32 +479,30 @@ static void gravity_noise(gravity *g, const scenario *sc, struct world *w)
         }
 }
 
-/* The revenue wedge levels of period t into g->wedges (DESIGN 2b). */
-static int gravity_wedges(gravity *g, struct world *w, int t, errbuf *e)
+int gravity_wedge_levels(const struct world *w, const gravity_rev_in *in, int t, double *tariff, double *export_tax,
+                         errbuf *e)
 {
-    const sanctions_view *sv = g->sanctions;
-    const double *st = sv ? sv->tariff : NULL;
     int nc = w->nc, ns = w->ns;
     for (int i = 0; i < nc; i++)
         for (int j = 0; j < nc; j++)
             for (int k = 0; k < ns; k++) {
                 size_t c = W3(w, i, j, k);
                 if (i == j) {
-                    g->tariff[c] = g->export_tax[c] = 0.0;
+                    tariff[c] = export_tax[c] = 0.0;
                     continue;
                 }
-                double tr = g->tariff0 ? g->tariff0[c] : 0.0, x = 0.0;
-                if (w->ev_tariff != NULL) {
-                    if (!isnan(w->ev_tariff_level[c]))
-                        tr = w->ev_tariff_level[c];
-                    tr += w->ev_tariff[c];
-                    x += w->ev_export_tax[c];
+                double tr = in->tariff0 ? in->tariff0[c] : 0.0, x = 0.0;
+                if (in->ev_tariff != NULL) {
+                    if (!isnan(in->ev_tariff_level[c]))
+                        tr = in->ev_tariff_level[c];
+                    tr += in->ev_tariff[c];
+                    x += in->ev_export_tax[c];
                 }
-                if (st != NULL) {
-                    if (!isnan(sv->tariff_level[c]))
-                        tr += sv->tariff_level_e[c] * (sv->tariff_level[c] - tr);
-                    tr += st[c];
-                    x += sv->export_tax[c];
+                if (in->s_tariff != NULL) {
+                    if (!isnan(in->s_tariff_level[c]))
+                        tr += in->s_tariff_level_e[c] * (in->s_tariff_level[c] - tr);
+                    tr += in->s_tariff[c];
+                    x += in->s_export_tax[c];
                 }
                 if (!(tr > -1.0) || !(x > -1.0)) {
                     char lab[32];
@@ -513,10 +511,32 @@ static int gravity_wedges(gravity *g, struct world *w, int t, errbuf *e)
                                    tr > -1.0 ? "export tax" : "tariff", w->country[i], w->country[j], w->sector[k],
                                    tr > -1.0 ? x : tr);
                 }
-                g->tariff[c] = tr;
-                g->export_tax[c] = x;
+                tariff[c] = tr;
+                export_tax[c] = x;
             }
-    int rc = gravity_fees(g->routing, w, &g->fee, &g->nfee, &g->capfee, e);
+    return SANC_OK;
+}
+
+/* The revenue wedge levels of period t into g->wedges (DESIGN 2b). */
+static int gravity_wedges(gravity *g, struct world *w, int t, errbuf *e)
+{
+    const sanctions_view *sv = g->sanctions;
+    gravity_rev_in in = {.tariff0 = g->tariff0};
+    if (w->ev_tariff != NULL) {
+        in.ev_tariff = w->ev_tariff;
+        in.ev_export_tax = w->ev_export_tax;
+        in.ev_tariff_level = w->ev_tariff_level;
+    }
+    if (sv != NULL && sv->tariff != NULL) {
+        in.s_tariff = sv->tariff;
+        in.s_export_tax = sv->export_tax;
+        in.s_tariff_level = sv->tariff_level;
+        in.s_tariff_level_e = sv->tariff_level_e;
+    }
+    int rc = gravity_wedge_levels(w, &in, t, g->tariff, g->export_tax, e);
+    if (rc != SANC_OK)
+        return rc;
+    rc = gravity_fees(g->routing, w, &g->fee, &g->nfee, &g->capfee, e);
     if (rc != SANC_OK)
         return rc;
     g->wedges = (ge_io_wedges){g->tariff, g->export_tax, g->fee, g->nfee};

@@ -43,4 +43,19 @@ void gravity_release(struct world *w);
  * wedges (w->wedges; NULL: none) and deficits. */
 int  gravity_model_create(const struct world *w, struct ge_model **m, errbuf *e);
 
+/* The revenue wedge levels of one policy set, DESIGN 2b: from the data's
+ * tariffs (tariff0), the events' increments and levels (ev_*), then the
+ * sanction measures' (s_*: a level moves the rate s_tariff_level_e of the
+ * way to it); any of them NULL: none.  Writes tariff and export_tax
+ * (nc*nc*ns, 0 on the diagonal).  A rate at or below -1 is an error
+ * naming period t and the cell.  Used by gravity each period and by the
+ * look-ahead for a candidate policy set, so both combine alike. */
+typedef struct gravity_rev_in {
+    const double *tariff0;
+    const double *ev_tariff, *ev_export_tax, *ev_tariff_level;
+    const double *s_tariff, *s_export_tax, *s_tariff_level, *s_tariff_level_e;
+} gravity_rev_in;
+int gravity_wedge_levels(const struct world *w, const gravity_rev_in *in, int t, double *tariff, double *export_tax,
+                         errbuf *e);
+
 #endif

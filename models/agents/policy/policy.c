@@ -14,6 +14,7 @@
 
 #include "model.h"
 #include "scenario.h"
+#include "scenario_io.h"
 #include "world.h"
 
 /* With governments (DESIGN 3b) an event's window may be decided or cut
@@ -21,35 +22,6 @@
 typedef struct policy {
     const governments_view *gv;
 } policy;
-
-/* Revenue wedges of an active event (DESIGN 2b): rate increments add up,
- * a level replaces the rate (the later event's level wins). */
-static void policy_revenue(struct world *w, const sc_event *ev)
-{
-    size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    for (int c = 0; c < ev->ncells; c++) {
-        size_t x = (size_t)ev->cells[c].idx;
-        w->ev_tariff[x] += ev->tariff;
-        w->ev_export_tax[x] += ev->export_tax;
-        if (!isnan(ev->tariff_level))
-            w->ev_tariff_level[x] = ev->tariff_level;
-    }
-    for (int i = 0; i < w->nc; i++)
-        for (int j = 0; j < w->nc; j++) {
-            if (i == j)
-                continue;
-            for (int k = 0; k < w->ns; k++) {
-                size_t x = W3(w, i, j, k);
-                if (ev->tariff_cells)
-                    w->ev_tariff[x] += ev->tariff_cells[x];
-                if (ev->export_tax_cells)
-                    w->ev_export_tax[x] += ev->export_tax_cells[x];
-                if (ev->tariff_level_cells)
-                    w->ev_tariff_level[x] = ev->tariff_level_cells[x];
-            }
-        }
-    (void)n3;
-}
 
 static int policy_apply(const policy *pl, struct world *w, int t)
 {
@@ -75,7 +47,7 @@ static int policy_apply(const policy *pl, struct world *w, int t)
             for (int c = 0; c < ev->ncells; c++)
                 w->shock_logphi[ev->cells[c].idx] += ev->cells[c].logphi;
             if (ev->revenue && w->ev_tariff != NULL)
-                policy_revenue(w, ev);
+                scenario_io_event_revenue(ev, w->nc, w->ns, w->ev_tariff, w->ev_export_tax, w->ev_tariff_level);
         } else if (ev->type == SC_EV_TRANSFER) {
             w->transfers[W2(w, ev->exporter, ev->importer)] += ev->value;
         }

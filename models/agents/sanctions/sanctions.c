@@ -237,13 +237,23 @@ static void sanctions_apply(sanctions *s, struct world *w, int t)
  * the caller's arrays; the module's published state is not touched (the
  * trade scratch is recomputed from w->X before every use). */
 static void sanctions_factors(void *self, const struct world *w, const double *level, double *logF, double *enf,
-                              double *logG)
+                              double *logG, const sanctions_rev *rev)
 {
     sanctions *s = self;
     size_t n3 = (size_t)w->nc * w->nc * w->ns;
     memset(logF, 0, n3 * sizeof *logF);
     memset(enf, 0, n3 * sizeof *enf);
     memset(logG, 0, n3 * sizeof *logG);
+    /* revenue wedges only where some measure sets one (s->tariff != NULL) */
+    if (rev != NULL && s->tariff == NULL)
+        rev = NULL;
+    if (rev != NULL) {
+        memset(rev->tariff, 0, n3 * sizeof *rev->tariff);
+        memset(rev->export_tax, 0, n3 * sizeof *rev->export_tax);
+        memset(rev->tariff_level_e, 0, n3 * sizeof *rev->tariff_level_e);
+        for (size_t c = 0; c < n3; c++)
+            rev->tariff_level[c] = NAN;
+    }
     int need_trade = 0;
     for (int q = 0; q < s->n; q++)
         need_trade |= s->m[q].type->needs_trade && level[q] > 0.0;
@@ -252,6 +262,12 @@ static void sanctions_factors(void *self, const struct world *w, const double *l
     memset(s->la_pressure, 0, (size_t)w->nc * w->nc * sizeof *s->la_pressure);
     sanc_apply a = {.w = w, .pair = s->pair, .total = s->total, .logF = logF, .enf = enf, .logG = logG,
                     .pressure = s->la_pressure};
+    if (rev != NULL) {
+        a.tariff = rev->tariff;
+        a.export_tax = rev->export_tax;
+        a.tariff_level = rev->tariff_level;
+        a.tariff_level_e = rev->tariff_level_e;
+    }
     for (int q = 0; q < s->n; q++)
         if (level[q] > 0.0)
             s->m[q].type->apply(&s->m[q], level[q], &a);
