@@ -220,12 +220,20 @@ void csvtable_lines_init(csvtable_lines *df, const char *path, char *buf, size_t
         df->pos += 3;
 }
 
-/* One pass over the line's characters. */
 int csvtable_lines_next(csvtable_lines *df, errbuf *e)
 {
-    for (;;) {
+    int rc;
+    while ((rc = csvtable_lines_one(df, e)) == 2)
+        ;
+    return rc;
+}
+
+/* One pass over the line's characters. */
+int csvtable_lines_one(csvtable_lines *df, errbuf *e)
+{
+    {
         char *p = df->pos;
-        if (p == df->end)
+        if (p >= df->end)
             return 0;
         df->line++;
         while (ct__blank((unsigned char)*p))
@@ -234,7 +242,7 @@ int csvtable_lines_next(csvtable_lines *df, errbuf *e)
             if (*p == '\0' && p != df->end)
                 goto nul;
             df->pos = *p == '\n' ? p + 1 : p;
-            continue; /* blank line */
+            return 2; /* blank line */
         }
         df->nf = 0;
         for (;;) {

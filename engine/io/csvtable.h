@@ -114,6 +114,10 @@ void csvtable_lines_init(csvtable_lines *r, const char *path, char *buf, size_t 
 /* Next non-blank line split into fields: 1, 0 at the end, < 0 on a
  * malformed line. */
 int  csvtable_lines_next(csvtable_lines *r, errbuf *e);
+/* The line at r->pos alone: 1 a record, 2 a blank line (skipped), 0 at the
+ * end, < 0 on a malformed line.  For a reader that refills its buffer
+ * between lines (iodata.c's window): the whole line must be in [pos, end). */
+int  csvtable_lines_one(csvtable_lines *r, errbuf *e);
 
 /* ------------------------------------------------------------------ */
 /* A data file as a scenario or an estimation names it (DESIGN 10):

@@ -25,12 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csvtable.h"
 #include "hash.h"
 
 #define IOD_MAX_COUNTRIES 2000
 #define IOD_MAX_SECTORS 1000
 #define IOD_MAX_CELLS ((size_t)50000000)
-#define IOD_MAX_FIELDS 256
+#define IOD_MAX_FIELDS CSVTABLE_LINES_MAXF
 
 /* ------------------------------------------------------------------ */
 /* CSV reading                                                          */
@@ -55,8 +56,9 @@ typedef struct iod_csv {
     hash_sha256 hc;
     char *sha; /* where the file's SHA-256 goes at its end (may be NULL) */
     int line;
-    char *f[IOD_MAX_FIELDS];
-    int nf; /* may exceed IOD_MAX_FIELDS: only counted */
+    char **f;  /* = lines.f */
+    int nf;    /* may exceed IOD_MAX_FIELDS: only counted */
+    csvtable_lines lines; /* the loaders' splitter, run on one line of the window at a time */
 } iod_csv;
 
 /* Read more behind df->end (after moving the unparsed rest to the front
@@ -106,6 +108,8 @@ static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errb
 {
     memset(df, 0, sizeof *df);
     df->path = path;
+    df->f = df->lines.f;
+    df->lines.path = path;
     df->rb = rb;
     df->sha = sha;
     if (sha != NULL)
@@ -142,13 +146,9 @@ static void iod_close(iod_csv *df)
     df->buf = NULL; /* the window belongs to the caller's iod_rbuf */
 }
 
-static int iod_blank(int ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/* Next non-blank line split into trimmed, unquoted fields.  1: a line,
- * 0: end of file, < 0: error. */
+/* Next non-blank line split into trimmed, unquoted fields (csvtable's
+ * splitter, once a whole line is in the window).  1: a line, 0: end of
+ * file, < 0: error. */
 static int iod_next(iod_csv *df, errbuf *e)
 {
     for (;;) {
@@ -157,75 +157,18 @@ static int iod_next(iod_csv *df, errbuf *e)
             if (rc < 0)
                 return rc;
         }
-        char *p = df->pos;
-        if (p >= df->end)
-            return 0;
-        df->line++;
-        while (iod_blank((unsigned char)*p))
-            p++;
-        if (*p == '\n' || *p == '\0') {
-            if (*p == '\0' && p != df->end)
-                goto nul;
-            df->pos = *p == '\n' ? p + 1 : p;
-            continue;
-        }
-        df->nf = 0;
-        for (;;) {
-            while (iod_blank((unsigned char)*p))
-                p++;
-            char *start = p, *fend;
-            if (*p == '"') {
-                char *w = p;
-                p++;
-                for (;;) {
-                    if (*p == '\0' || *p == '\n') {
-                        if (*p == '\0' && p != df->end)
-                            goto nul;
-                        return err_set(e, SANC_EDATA, "%s:%d: field %d: unterminated quoted field",
-                                       df->path, df->line, df->nf + 1);
-                    }
-                    if (*p == '"') {
-                        if (p[1] == '"') {
-                            *w++ = '"';
-                            p += 2;
-                            continue;
-                        }
-                        p++;
-                        break;
-                    }
-                    *w++ = *p++;
-                }
-                fend = w;
-                while (iod_blank((unsigned char)*p))
-                    p++;
-                if (*p != ',' && *p != '\n' && *p != '\0')
-                    return err_set(e, SANC_EDATA,
-                                   "%s:%d: field %d: unexpected text after a closing quote",
-                                   df->path, df->line, df->nf + 1);
-            } else {
-                while (*p != ',' && *p != '\n' && *p != '\0')
-                    p++;
-                fend = p;
-                while (fend > start && iod_blank((unsigned char)fend[-1]))
-                    fend--;
-            }
-            char stop = *p;
-            if (stop == '\0' && p != df->end)
-                goto nul;
-            *fend = '\0';
-            if (df->nf < IOD_MAX_FIELDS)
-                df->f[df->nf] = start;
-            df->nf++;
-            if (stop != ',') {
-                df->pos = stop == '\n' ? p + 1 : p;
-                return 1;
-            }
-            p++;
-        }
+        csvtable_lines *l = &df->lines;
+        l->buf = df->buf;
+        l->pos = df->pos;
+        l->end = df->end;
+        l->line = df->line;
+        int rc = csvtable_lines_one(l, e);
+        df->pos = l->pos;
+        df->line = l->line;
+        df->nf = l->nf;
+        if (rc != 2)
+            return rc;
     }
-nul:
-    return err_set(e, SANC_EDATA, "%s:%d: contains a NUL byte (not a text file)", df->path,
-                   df->line);
 }
 
 static int iod_utf8(const char *s)
