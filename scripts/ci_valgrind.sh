@@ -5,7 +5,8 @@
 # blocks are library caches -- HDF5's free lists -- released at exit).
 #
 #   scripts/ci_valgrind.sh [CONFIG...]   (default: the demo scenario,
-#   configs/russia_iran_2022.cfg, and configs/baseline_2021.cfg)
+#   configs/russia_iran_2022.cfg, configs/baseline_2021.cfg and the
+#   governments variant, configs/russia_iran_endogenous.cfg: the look-ahead)
 set -euo pipefail
 SANCSIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deps.sh
@@ -16,7 +17,7 @@ build=${SANCSIM_BUILD_DIR:-build}
 sancsim_build "$build" >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-[ $# -gt 0 ] || set -- configs/russia_iran_2022.cfg configs/baseline_2021.cfg
+[ $# -gt 0 ] || set -- configs/russia_iran_2022.cfg configs/baseline_2021.cfg configs/russia_iran_endogenous.cfg
 status=0
 for config in "$@"; do
     for cmd in check run; do
