@@ -182,7 +182,7 @@ def panel_power(ax, f, x, countries):
         return _note(ax, title, "RUS / IRN not in this run")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_ylabel("D(country on partner) - D(partner on country)" + _units(f["power_balance"]))
-    ax.set_title(title + "\n> 0: country relies more on partner (partner holds leverage)")
+    ax.set_title(title + "\n> 0: country relies more on partner", fontsize=10)
     ax.legend(fontsize=7)
     _time_axis(ax, x)
 
