@@ -5,8 +5,11 @@ Every C file under engine/ and models/ belongs to the layer of its folder;
 an #include "x.h" must name a header of the same layer or of a layer it
 depends on (the same table as CMakeLists.txt).  A relative include
 ("../x.h") is refused outright: it would get around the per-layer include
-directories that make a back-edge a compile error.  Exit 1 on a violation,
-listing each as FILE:LINE.
+directories that make a back-edge a compile error.  Below the app layer,
+process-wide actions are refused too (DESIGN section 4: library code never
+prints, exits or sets GSL's error handler; that is main's): printf, puts,
+fprintf to stdout/stderr, exit, abort and gsl_set_error_handler* outside
+comments.  Exit 1 on a violation, listing each as FILE:LINE.
 """
 import os
 import re
@@ -64,6 +67,7 @@ def main():
             header_layer[name] = layer_of(f)
     bad = 0
     inc = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
+    process = re.compile(r'\b(printf|puts|exit|abort|gsl_set_error_handler\w*)\s*\(|\bfprintf\s*\(\s*std(out|err)\b')
     for f in sorted(files):
         mine = layer_of(f)
         if mine is None:
@@ -73,6 +77,12 @@ def main():
         allowed = reach(mine)
         with open(f, encoding="utf-8") as fh:
             for no, line in enumerate(fh, 1):
+                if mine != "app":
+                    code = re.sub(r"/\*.*?(\*/|$)", "", line.split("//")[0])
+                    if not code.lstrip().startswith("*") and process.search(code):
+                        print(f"{f}:{no}: {process.search(code).group(0)}...: library code may not print, "
+                              "exit or set GSL's error handler (main does)", file=sys.stderr)
+                        bad += 1
                 m = inc.match(line)
                 if not m:
                     continue

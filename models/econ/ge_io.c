@@ -48,8 +48,6 @@
 
 #include <sys/mman.h>
 
-#include <gsl/gsl_errno.h>
-
 #define IO_CLOSED 1e-12   /* phi below this is a closed cell (DESIGN 2) */
 #define IO_AA_OUTER 8     /* Anderson depth of the outer iteration */
 #define IO_AA_INNER 5     /* ... and of the two inner blocks */
@@ -371,7 +369,6 @@ int ge_io_create(ge_io **out, const ge_io_data *d, const ge_io_opts *o, int *neg
                  errbuf *e)
 {
     *out = NULL;
-    gsl_set_error_handler_off();
     if (d == NULL || o == NULL || d->N < 1 || d->K < 1 || d->M == NULL || d->IC == NULL ||
         d->FC == NULL || d->VA == NULL || d->theta == NULL)
         return err_set(e, SANC_EUSAGE, "ge_io: need N >= 1, K >= 1, M, IC, FC, VA and theta");
@@ -1193,7 +1190,6 @@ static int io_results(ge_io *s, const double *u, ge_io_result *r, errbuf *e)
 
 int ge_io_solve(ge_io *s, const ge_io_shock *sh, ge_io_result *r, errbuf *e)
 {
-    gsl_set_error_handler_off();
     const size_t N = (size_t)s->N, K = (size_t)s->K;
     char b1[32], b2[32];
     r->iterations = 0;
