@@ -118,26 +118,9 @@ int lookahead_eval(lookahead *la, const world *w, const lookahead_policy *p, loo
  * it (gravity_fees), from the shares of new flows (full adjustment). */
 static int lookahead_fees(lookahead *la, const world *w, const routing_view *rv, errbuf *e)
 {
-    size_t n3 = (size_t)w->nc * w->nc * w->ns;
-    la->nfee = 0;
-    for (int h = 0; h < rv->nhubs; h++) {
-        if (!(rv->fee[h] > 0.0))
-            continue;
-        const double *sh = la->hshare + (size_t)h * n3;
-        for (size_t c = 0; c < n3; c++) {
-            if (!(sh[c] > 0.0))
-                continue;
-            if (la->nfee == la->capfee) {
-                int cap = la->capfee ? 2 * la->capfee : 1024;
-                ge_io_fee *q = realloc(la->fee, (size_t)cap * sizeof *q);
-                if (q == NULL)
-                    return err_set(e, SANC_ENOMEM, "out of memory");
-                la->fee = q;
-                la->capfee = cap;
-            }
-            la->fee[la->nfee++] = (ge_io_fee){c, rv->hub_via[h], sh[c] * rv->fee[h]};
-        }
-    }
+    int rc = gravity_fee_list(rv, la->hshare, w, &la->fee, &la->nfee, &la->capfee, e);
+    if (rc != SANC_OK)
+        return rc;
     la->wedges.fee = la->fee;
     la->wedges.nfee = la->nfee;
     return SANC_OK;

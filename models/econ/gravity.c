@@ -230,10 +230,8 @@ void gravity_release(struct world *w)
     w->ge_prepared = NULL;
 }
 
-/* Period 0's hub fees from routing's route shares (DESIGN 2b: a fee on a
- * hub active in period 0 is part of the baseline). */
-static int gravity_fees(const routing_view *rv, const struct world *w, ge_io_fee **list, int *n, int *cap,
-                        errbuf *e)
+int gravity_fee_list(const routing_view *rv, const double *share, const struct world *w, ge_io_fee **list, int *n,
+                     int *cap, errbuf *e)
 {
     *n = 0;
     if (rv == NULL || rv->fee == NULL)
@@ -242,7 +240,7 @@ static int gravity_fees(const routing_view *rv, const struct world *w, ge_io_fee
     for (int h = 0; h < rv->nhubs; h++) {
         if (!(rv->fee[h] > 0.0))
             continue;
-        const double *sh = rv->share + (size_t)h * n3;
+        const double *sh = share + (size_t)h * n3;
         for (size_t c = 0; c < n3; c++) {
             if (!(sh[c] > 0.0))
                 continue;
@@ -258,6 +256,14 @@ static int gravity_fees(const routing_view *rv, const struct world *w, ge_io_fee
         }
     }
     return SANC_OK;
+}
+
+/* The hub fees of routing's current route shares (period 0's: DESIGN 2b, a
+ * fee on a hub active in period 0 is part of the baseline). */
+static int gravity_fees(const routing_view *rv, const struct world *w, ge_io_fee **list, int *n, int *cap,
+                        errbuf *e)
+{
+    return gravity_fee_list(rv, rv != NULL ? rv->share : NULL, w, list, n, cap, e);
 }
 
 /* io: were period 0's hub fees (routing's, just read into g->fee0) those

@@ -55,6 +55,16 @@ typedef struct gravity_rev_in {
     const double *ev_tariff, *ev_export_tax, *ev_tariff_level;
     const double *s_tariff, *s_export_tax, *s_tariff_level, *s_tariff_level_e;
 } gravity_rev_in;
+/* The hub fees (DESIGN 2b: revenue of the hub's `via` country) of route
+ * shares `share` (nhubs*nc*nc*ns, routing's layout) into *list (grown as
+ * needed; *n entries): one entry per cell a fee-charging hub carries.  Used
+ * by gravity with routing's current shares and by the look-ahead with a
+ * policy set's. */
+struct routing_view;
+struct ge_io_fee;
+int gravity_fee_list(const struct routing_view *rv, const double *share, const struct world *w,
+                     struct ge_io_fee **list, int *n, int *cap, errbuf *e);
+
 int gravity_wedge_levels(const struct world *w, const gravity_rev_in *in, int t, double *tariff, double *export_tax,
                          errbuf *e);
 
