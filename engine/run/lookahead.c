@@ -190,9 +190,6 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
         for (int c = 0; c < ev->ncells; c++)
             la->shock[ev->cells[c].idx] += ev->cells[c].logphi;
     }
-    memset(la->logF, 0, n3 * sizeof *la->logF);
-    memset(la->enf, 0, n3 * sizeof *la->enf);
-    memset(la->logG, 0, n3 * sizeof *la->logG);
     /* revenue wedges: a run that has any judges a candidate with its own */
     int revenue = w->wedges != NULL;
     if (revenue && la->tariff == NULL) {
@@ -202,17 +199,24 @@ int lookahead_eval_set(lookahead *la, const world *w, const model_views *v, cons
             if ((*rev[q] = malloc(n3 * sizeof **rev[q])) == NULL)
                 return err_set(e, SANC_ENOMEM, "out of memory");
     }
+    /* the measures' factors (and revenue wedges) at the policy set's levels:
+     * the hook clears what it fills; without it, no measure is in force */
     sanctions_rev srev = {la->s_t, la->s_x, la->s_l, la->s_le};
-    if (revenue && v->sanctions != NULL && v->sanctions->tariff != NULL) { /* no measure in force: none */
-        memset(la->s_t, 0, n3 * sizeof *la->s_t);
-        memset(la->s_x, 0, n3 * sizeof *la->s_x);
-        memset(la->s_le, 0, n3 * sizeof *la->s_le);
-        for (size_t c = 0; c < n3; c++)
-            la->s_l[c] = NAN;
-    }
-    if (v->sanctions != NULL && v->sanctions->n > 0 && p->sanction_level != NULL)
+    if (v->sanctions != NULL && v->sanctions->n > 0 && p->sanction_level != NULL) {
         v->sanctions->factors(v->sanctions->self, w, p->sanction_level, la->logF, la->enf, la->logG,
                               revenue ? &srev : NULL);
+    } else {
+        memset(la->logF, 0, n3 * sizeof *la->logF);
+        memset(la->enf, 0, n3 * sizeof *la->enf);
+        memset(la->logG, 0, n3 * sizeof *la->logG);
+        if (revenue && v->sanctions != NULL && v->sanctions->tariff != NULL) {
+            memset(la->s_t, 0, n3 * sizeof *la->s_t);
+            memset(la->s_x, 0, n3 * sizeof *la->s_x);
+            memset(la->s_le, 0, n3 * sizeof *la->s_le);
+            for (size_t c = 0; c < n3; c++)
+                la->s_l[c] = NAN;
+        }
+    }
     /* hub fees earn revenue (DESIGN 2b): the routes' iceberg part goes into
      * openness, the fees of the policy set's route shares into the wedges */
     const routing_view *rv = v->routing;
