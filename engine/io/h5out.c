@@ -159,16 +159,16 @@ static int h5out_label_scale(h5out *o, const schema *s, int d, errbuf *e)
         if (s->dim_labels[d][i] == NULL)
             return err_set(e, SANC_EINTERNAL, "%s: dimension %s: label %d missing", o->path, name, i);
 
-    hid_t type = h5util_vlen_str(), xfer = h5util_vlen_dxpl();
+    hid_t type = h5util_vlen_str();
     hid_t space = H5Screate_simple(1, &n, NULL);
     int rc = SANC_OK;
-    if (type < 0 || space < 0 || xfer < 0) {
+    if (type < 0 || space < 0) {
         rc = h5out_fail(e, o->path, name);
         goto out;
     }
     o->scale[d] = H5Dcreate2(o->file, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (o->scale[d] < 0 ||
-        (n > 0 && H5Dwrite(o->scale[d], type, H5S_ALL, H5S_ALL, xfer, s->dim_labels[d]) < 0) ||
+        (n > 0 && h5util_write_str(o->scale[d], type, H5S_ALL, H5S_ALL, s->dim_labels[d]) < 0) ||
         H5DSset_scale(o->scale[d], name) < 0 ||
         h5util_attr_str(o->scale[d], "long_name", schema_dim_long_names[d]) < 0)
         rc = h5out_fail(e, o->path, name);
@@ -177,8 +177,6 @@ out:
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
-    if (xfer >= 0)
-        H5Pclose(xfer);
     return rc;
 }
 

@@ -136,7 +136,8 @@ hid_t h5util_vlen_str(void)
     return t;
 }
 
-hid_t h5util_vlen_dxpl(void)
+/* 64 KiB conversion buffer (see h5util_write_str); -1 on error */
+static hid_t h5util_vlen_dxpl(void)
 {
     hid_t p = H5Pcreate(H5P_DATASET_XFER);
     if (p >= 0 && H5Pset_buffer(p, (size_t)64 << 10, NULL, NULL) < 0) {
@@ -236,12 +237,12 @@ int h5util_provenance_text(hid_t file, const char *name, const char *text, const
     int rc = -1;
     hid_t type = h5util_vlen_str();
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t ds = -1, xfer = h5util_vlen_dxpl();
+    hid_t ds = -1;
     if (text == NULL)
         text = "";
-    if (type >= 0 && space >= 0 && xfer >= 0 &&
+    if (type >= 0 && space >= 0 &&
         (ds = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-        H5Dwrite(ds, type, H5S_ALL, H5S_ALL, xfer, &text) >= 0 &&
+        h5util_write_str(ds, type, H5S_ALL, H5S_ALL, &text) >= 0 &&
         h5util_attr_str(ds, "long_name", long_name) >= 0)
         rc = 0;
     hid_t es = h5util_err_save(rc < 0);
@@ -251,8 +252,6 @@ int h5util_provenance_text(hid_t file, const char *name, const char *text, const
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
-    if (xfer >= 0)
-        H5Pclose(xfer);
     if (H5Gclose(g) < 0)
         rc = -1;
     h5util_err_restore(es);

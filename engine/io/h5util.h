@@ -57,11 +57,6 @@ char *h5util_read_provenance_text(hid_t file, const char *name);
 /* Variable-length UTF-8 string type (labels); caller closes.  -1 on error. */
 hid_t h5util_vlen_str(void);
 
-/* A transfer property list for writing variable-length strings: a 64 KiB
- * conversion buffer instead of HDF5's default 1 MiB, which is allocated and
- * zeroed on every such write (H5Pclose it). */
-hid_t h5util_vlen_dxpl(void);
-
 /* H5Dwrite for writes that convert (strings): with HDF5's default transfer
  * list each such write allocates and zeroes a 1 MiB conversion buffer, most
  * of the cost of writing a small file; this one asks for 64 KiB. */
