@@ -51,25 +51,24 @@ typedef struct iod_csv {
     const char *path;
     int fd, eof;
     iod_rbuf *rb;
-    char *buf, *pos, *end; /* [pos, end) not yet parsed; *end == '\0' */
     unsigned gen;
     hash_sha256 hc;
     char *sha; /* where the file's SHA-256 goes at its end (may be NULL) */
-    int line;
-    char **f;  /* = lines.f */
-    int nf;    /* may exceed IOD_MAX_FIELDS: only counted */
-    csvtable_lines lines; /* the loaders' splitter, run on one line of the window at a time */
+    /* the loaders' splitter on the window: [lines.pos, lines.end) not yet
+     * parsed, *lines.end == '\0'; lines.f / lines.nf the current row (nf may
+     * exceed IOD_MAX_FIELDS: only counted) */
+    csvtable_lines lines;
 } iod_csv;
 
-/* Read more behind df->end (after moving the unparsed rest to the front
+/* Read more behind df->lines.end (after moving the unparsed rest to the front
  * of the window, or growing it).  The SHA-256 is taken of the bytes as
  * read, before the parser writes into them. */
 static int iod_fill(iod_csv *df, errbuf *e)
 {
     iod_rbuf *rb = df->rb;
-    size_t rest = (size_t)(df->end - df->pos);
-    if (df->pos != rb->buf) {
-        memmove(rb->buf, df->pos, rest);
+    size_t rest = (size_t)(df->lines.end - df->lines.pos);
+    if (df->lines.pos != rb->buf) {
+        memmove(rb->buf, df->lines.pos, rest);
         df->gen++;
     }
     if (rb->cap - rest < IOD_WINDOW / 2) {
@@ -81,10 +80,10 @@ static int iod_fill(iod_csv *df, errbuf *e)
         rb->cap = cap;
         df->gen++;
     }
-    df->buf = df->pos = rb->buf;
-    df->end = rb->buf + rest;
+    df->lines.buf = df->lines.pos = rb->buf;
+    df->lines.end = rb->buf + rest;
     for (;;) {
-        ssize_t got = read(df->fd, df->end, rb->cap - rest - 1);
+        ssize_t got = read(df->fd, df->lines.end, rb->cap - rest - 1);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
@@ -94,10 +93,10 @@ static int iod_fill(iod_csv *df, errbuf *e)
             if (df->sha != NULL)
                 hash_sha256_final_hex(&df->hc, df->sha);
         } else if (df->sha != NULL) {
-            hash_sha256_update(&df->hc, df->end, (size_t)got);
+            hash_sha256_update(&df->hc, df->lines.end, (size_t)got);
         }
-        df->end += got;
-        *df->end = '\0';
+        df->lines.end += got;
+        *df->lines.end = '\0';
         return SANC_OK;
     }
 }
@@ -108,7 +107,6 @@ static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errb
 {
     memset(df, 0, sizeof *df);
     df->path = path;
-    df->f = df->lines.f;
     df->lines.path = path;
     df->rb = rb;
     df->sha = sha;
@@ -123,7 +121,7 @@ static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errb
         df->fd = -1;
         return err_set(e, SANC_EDATA, "%s: cannot open: not a regular file", path);
     }
-    df->pos = df->end = rb->buf;
+    df->lines.pos = df->lines.end = rb->buf;
     int rc;
     do { /* the first three bytes, for a byte order mark */
         if ((rc = iod_fill(df, e)) < 0) {
@@ -131,10 +129,10 @@ static int iod_open(iod_csv *df, const char *path, iod_rbuf *rb, char *sha, errb
             df->fd = -1;
             return rc;
         }
-    } while (!df->eof && df->end - df->pos < 3);
-    if (df->end - df->pos >= 3 && (unsigned char)df->pos[0] == 0xEF &&
-        (unsigned char)df->pos[1] == 0xBB && (unsigned char)df->pos[2] == 0xBF)
-        df->pos += 3;
+    } while (!df->eof && df->lines.end - df->lines.pos < 3);
+    if (df->lines.end - df->lines.pos >= 3 && (unsigned char)df->lines.pos[0] == 0xEF &&
+        (unsigned char)df->lines.pos[1] == 0xBB && (unsigned char)df->lines.pos[2] == 0xBF)
+        df->lines.pos += 3;
     return SANC_OK;
 }
 
@@ -143,7 +141,7 @@ static void iod_close(iod_csv *df)
     if (df->fd >= 0)
         close(df->fd);
     df->fd = -1;
-    df->buf = NULL; /* the window belongs to the caller's iod_rbuf */
+    df->lines.buf = NULL; /* the window belongs to the caller's iod_rbuf */
 }
 
 /* Next non-blank line split into trimmed, unquoted fields (csvtable's
@@ -152,20 +150,12 @@ static void iod_close(iod_csv *df)
 static int iod_next(iod_csv *df, errbuf *e)
 {
     for (;;) {
-        while (!df->eof && memchr(df->pos, '\n', (size_t)(df->end - df->pos)) == NULL) {
+        while (!df->eof && memchr(df->lines.pos, '\n', (size_t)(df->lines.end - df->lines.pos)) == NULL) {
             int rc = iod_fill(df, e);
             if (rc < 0)
                 return rc;
         }
-        csvtable_lines *l = &df->lines;
-        l->buf = df->buf;
-        l->pos = df->pos;
-        l->end = df->end;
-        l->line = df->line;
-        int rc = csvtable_lines_one(l, e);
-        df->pos = l->pos;
-        df->line = l->line;
-        df->nf = l->nf;
+        int rc = csvtable_lines_one(&df->lines, e);
         if (rc != 2)
             return rc;
     }
@@ -266,9 +256,9 @@ static int iod_number(const iod_csv *df, const char *col, const char *s, double 
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s'", df->path, df->line, col, s);
+        return err_set(e, SANC_EDATA, "%s:%d: %s: not a number '%s'", df->path, df->lines.line, col, s);
     if (!isfinite(v))
-        return err_set(e, SANC_EDATA, "%s:%d: %s: not finite '%s'", df->path, df->line, col, s);
+        return err_set(e, SANC_EDATA, "%s:%d: %s: not finite '%s'", df->path, df->lines.line, col, s);
     *out = v == 0 ? 0.0 : v;
     return SANC_OK;
 }
@@ -292,10 +282,10 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
         return rc;
     if (rc == 0)
         return err_set(e, SANC_EDATA, "%s:1: empty file (expected a header)", df->path);
-    if (df->nf > IOD_MAX_FIELDS)
-        return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->line,
+    if (df->lines.nf > IOD_MAX_FIELDS)
+        return err_set(e, SANC_EDATA, "%s:%d: more than %d columns", df->path, df->lines.line,
                        IOD_MAX_FIELDS);
-    cols->nfields = df->nf;
+    cols->nfields = df->lines.nf;
     for (int m = 0; m < f->ncolumns; m++) {
         int known = 0;
         for (int c = 0; c < ncanon; c++)
@@ -317,31 +307,31 @@ static int iod_header(iod_csv *df, const iodata_file *f, const char *what,
             if (strcmp(f->columns[m].canonical, canon[c]) == 0)
                 name = f->columns[m].header;
         cols->pos[c] = -1;
-        for (int a = 0; a < df->nf; a++)
-            if (strcmp(df->f[a], name) == 0) {
+        for (int a = 0; a < df->lines.nf; a++)
+            if (strcmp(df->lines.f[a], name) == 0) {
                 if (cols->pos[c] >= 0)
                     return err_set(e, SANC_EDATA, "%s:%d: column '%s' appears twice",
-                                   df->path, df->line, name);
+                                   df->path, df->lines.line, name);
                 cols->pos[c] = a;
             }
         if (cols->pos[c] < 0 && c < nrequired) {
             if (strcmp(name, canon[c]) != 0)
                 return err_set(e, SANC_EDATA, "%s:%d: missing column '%s' (%s of %s)",
-                               df->path, df->line, name, canon[c], what);
+                               df->path, df->lines.line, name, canon[c], what);
             return err_set(e, SANC_EDATA, "%s:%d: missing column '%s' of %s", df->path,
-                           df->line, name, what);
+                           df->lines.line, name, what);
         }
     }
     if (f->nfilter > 16)
         return err_set(e, SANC_ECONFIG, "%s: at most 16 filter columns", df->path);
     for (int a = 0; a < f->nfilter; a++) {
         cols->fpos[a] = -1;
-        for (int b = 0; b < df->nf; b++)
-            if (strcmp(df->f[b], f->filter[a].column) == 0)
+        for (int b = 0; b < df->lines.nf; b++)
+            if (strcmp(df->lines.f[b], f->filter[a].column) == 0)
                 cols->fpos[a] = b;
         if (cols->fpos[a] < 0)
             return err_set(e, SANC_EDATA, "%s:%d: filter column '%s' not in the header",
-                           df->path, df->line, f->filter[a].column);
+                           df->path, df->lines.line, f->filter[a].column);
     }
     return SANC_OK;
 }
@@ -353,12 +343,12 @@ static int iod_row(iod_csv *df, const iodata_file *f, const iod_cols *cols, errb
         int rc = iod_next(df, e);
         if (rc <= 0)
             return rc;
-        if (df->nf != cols->nfields)
+        if (df->lines.nf != cols->nfields)
             return err_set(e, SANC_EDATA, "%s:%d: expected %d fields, got %d", df->path,
-                           df->line, cols->nfields, df->nf);
+                           df->lines.line, cols->nfields, df->lines.nf);
         int keep = 1;
         for (int a = 0; a < f->nfilter && keep; a++) {
-            const char *v = df->f[cols->fpos[a]], *want = f->filter[a].value;
+            const char *v = df->lines.f[cols->fpos[a]], *want = f->filter[a].value;
             if (strcmp(v, want) == 0)
                 continue;
             char *e1, *e2;
@@ -486,9 +476,9 @@ void iodata_free(iodata *d)
 static int iod_label(const iod_csv *df, const char *col, const char *s, errbuf *e)
 {
     if (s[0] == '\0')
-        return err_set(e, SANC_EDATA, "%s:%d: %s: empty label", df->path, df->line, col);
+        return err_set(e, SANC_EDATA, "%s:%d: %s: empty label", df->path, df->lines.line, col);
     if (!iod_utf8(s))
-        return err_set(e, SANC_EDATA, "%s:%d: %s: label is not valid UTF-8", df->path, df->line,
+        return err_set(e, SANC_EDATA, "%s:%d: %s: label is not valid UTF-8", df->path, df->lines.line,
                        col);
     return SANC_OK;
 }
@@ -502,7 +492,7 @@ static int iod_lookup(const iod_csv *df, const iod_names *nm, const char *col, c
         return rc;
     *idx = iod_find(nm, s);
     if (*idx < 0)
-        return err_set(e, SANC_EDATA, "%s:%d: %s: unknown %s '%s'", df->path, df->line, col,
+        return err_set(e, SANC_EDATA, "%s:%d: %s: unknown %s '%s'", df->path, df->lines.line, col,
                        kind, s);
     return SANC_OK;
 }
@@ -547,10 +537,10 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
     const int fixed_c = sp->countries != NULL, fixed_s = sp->sectors != NULL;
     iod_cache cache[3] = { { NULL, 0, 0 }, { NULL, 0, 0 }, { NULL, 0, 0 } };
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
-        iod_trow row = { 0, 0, 0, df.line, 0, 0 };
+        iod_trow row = { 0, 0, 0, df.lines.line, 0, 0 };
         int *dst[3] = { &row.i, &row.n, &row.k };
         for (int c = 0; c < 3; c++) {
-            const char *lab = df.f[cols.pos[c]];
+            const char *lab = df.lines.f[cols.pos[c]];
             if ((*dst[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             iod_names *nm = c < 2 ? cn : sn;
@@ -569,24 +559,24 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
             }
             cache[c] = (iod_cache){ lab, *dst[c], df.gen };
         }
-        if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &row.v, e)) < 0)
+        if ((rc = iod_number(&df, "value", df.lines.f[cols.pos[3]], &row.v, e)) < 0)
             goto done;
         if (row.v < 0) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: value: negative trade flow %s", f->path, df.line,
-                         df.f[cols.pos[3]]);
+            rc = err_set(e, SANC_EDATA, "%s:%d: value: negative trade flow %s", f->path, df.lines.line,
+                         df.lines.f[cols.pos[3]]);
             goto done;
         }
         if (has_t) {
-            if ((rc = iod_number(&df, "tariff", df.f[cols.pos[4]], &row.t, e)) < 0)
+            if ((rc = iod_number(&df, "tariff", df.lines.f[cols.pos[4]], &row.t, e)) < 0)
                 goto done;
             if (!(row.t > -1)) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: tariff: must be > -1 (got %s)", f->path,
-                             df.line, df.f[cols.pos[4]]);
+                             df.lines.line, df.lines.f[cols.pos[4]]);
                 goto done;
             }
             if (row.i == row.n && row.t != 0) {
                 rc = err_set(e, SANC_EDATA, "%s:%d: tariff: %s on domestic sales (must be 0)",
-                             f->path, df.line, df.f[cols.pos[4]]);
+                             f->path, df.lines.line, df.lines.f[cols.pos[4]]);
                 goto done;
             }
         }
@@ -605,7 +595,7 @@ static int iod_trade(const iodata_spec *sp, iod_names *cn, iod_names *sn, iodata
     if (rc < 0)
         goto done;
     if (nrows == 0) {
-        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", f->path, df.line + 1);
+        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", f->path, df.lines.line + 1);
         goto done;
     }
     size_t N = (size_t)cn->n, K = (size_t)sn->n;
@@ -689,7 +679,7 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3] = { 0, 0, 0 };
         for (int c = 0; c + 1 < ncanon; c++) {
-            const char *lab = df.f[cols.pos[c]];
+            const char *lab = df.lines.f[cols.pos[c]];
             if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             int country = strcmp(canon[c], "country") == 0;
@@ -706,10 +696,10 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
         default: cell = (size_t)key[0];
         }
         double v;
-        if ((rc = iod_number(&df, "value", df.f[cols.pos[ncanon - 1]], &v, e)) < 0)
+        if ((rc = iod_number(&df, "value", df.lines.f[cols.pos[ncanon - 1]], &v, e)) < 0)
             goto done;
         if (iod_seen(seen, cell)) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row for the same %s", f->path, df.line,
+            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row for the same %s", f->path, df.lines.line,
                          kind == IOD_C ? "country" : kind == IOD_S ? "sector"
                          : kind == IOD_CS ? "country and sector" : "country, input and sector");
             goto done;
@@ -719,23 +709,23 @@ static int iod_table(const iodata_file *f, const char *what, int kind, const iod
                 (*negatives)++;
         } else if (v < 0 && kind != IOD_C) {
             rc = err_set(e, SANC_EDATA, "%s:%d: value: negative %s %s (must be >= 0)", f->path,
-                         df.line, what, df.f[cols.pos[ncanon - 1]]);
+                         df.lines.line, what, df.lines.f[cols.pos[ncanon - 1]]);
             goto done;
         }
         if (kind == IOD_S && !(v > 0)) {
             rc = err_set(e, SANC_EDATA, "%s:%d: value: trade elasticity must be > 0 (got %s)",
-                         f->path, df.line, df.f[cols.pos[ncanon - 1]]);
+                         f->path, df.lines.line, df.lines.f[cols.pos[ncanon - 1]]);
             goto done;
         }
         out[cell] = v;
         if (lines != NULL)
-            lines[cell] = df.line;
+            lines[cell] = df.lines.line;
         nrows++;
     }
     if (rc < 0)
         goto done;
     if (nrows == 0) {
-        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", f->path, df.line + 1);
+        rc = err_set(e, SANC_EDATA, "%s:%d: no data rows", f->path, df.lines.line + 1);
         goto done;
     }
     /* deficits and elasticities are needed for every country / sector */
@@ -889,7 +879,7 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
     while ((rc = iod_row(&df, f, &cols, e)) > 0) {
         int key[3];
         for (int c = 0; c < 3; c++) {
-            const char *lab = df.f[cols.pos[c]];
+            const char *lab = df.lines.f[cols.pos[c]];
             if ((key[c] = iod_cached(&cache[c], &df, lab)) >= 0)
                 continue;
             if ((rc = iod_lookup(&df, c < 2 ? &cn : &sn, canon[c], lab,
@@ -898,16 +888,16 @@ int iodata_load_cells(const iodata_file *f, const iodata *d, double min_exclusiv
             cache[c] = (iod_cache){ lab, key[c], df.gen };
         }
         double v;
-        if ((rc = iod_number(&df, "value", df.f[cols.pos[3]], &v, e)) < 0)
+        if ((rc = iod_number(&df, "value", df.lines.f[cols.pos[3]], &v, e)) < 0)
             goto done;
         if (!(v > min_exclusive)) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: value: must be > %g (got %s)", f->path, df.line,
-                         min_exclusive, df.f[cols.pos[3]]);
+            rc = err_set(e, SANC_EDATA, "%s:%d: value: must be > %g (got %s)", f->path, df.lines.line,
+                         min_exclusive, df.lines.f[cols.pos[3]]);
             goto done;
         }
         size_t c = ((size_t)key[0] * N + (size_t)key[1]) * K + (size_t)key[2];
         if (iod_seen(seen, c)) {
-            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s,%s", f->path, df.line,
+            rc = err_set(e, SANC_EDATA, "%s:%d: duplicate row %s,%s,%s", f->path, df.lines.line,
                          cn.v[key[0]], cn.v[key[1]], sn.v[key[2]]);
             goto done;
         }
