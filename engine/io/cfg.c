@@ -1221,6 +1221,14 @@ int cfg_apply_set_at(cfg *c, const char *assignment, const config_setting_t *ori
         goto done_path;
     }
     const cfg_seg *last = &np.seg[np.n - 1];
+    /* A root key named like a directive would be read back as one from the
+     * resolved config (/provenance/config), so the run could not be redone. */
+    if (np.n == 1 && last->kind == CFG_SEG_NAME && cfg_is_directive(last->name)) {
+        rc = err_set(e, SANC_ECONFIG,
+                     "%s: '%s' is an inheritance directive (base, append, remove, set), not a setting",
+                     what, last->name);
+        goto done_path;
+    }
     if (last->kind == CFG_SEG_NAME && config_setting_type(parent) == CONFIG_TYPE_GROUP) {
         target = config_setting_get_member(parent, last->name);
         key = last->name;

@@ -18,6 +18,9 @@ typedef struct cfg_chain {
 int cfg_load_file(cfg *c, const char *path, errbuf *e);
 /* Resolve c's base/blocks/append/remove/set (cfginherit.c). */
 int cfg_inherit(cfg *c, const cfg_chain *up, errbuf *e);
+/* 1 if name is a top-level inheritance directive (base, append, remove,
+ * set): consumed at load, so never a setting an override may create */
+int cfg_is_directive(const char *name);
 /* cfg_apply_set with the origin of a `set` entry (NULL: the command line). */
 int cfg_apply_set_at(cfg *c, const char *assignment, const config_setting_t *origin, errbuf *e);
 

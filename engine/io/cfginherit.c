@@ -32,6 +32,14 @@
 
 static const char *const cfg__directives[] = {"base", "append", "remove", "set", NULL};
 
+int cfg_is_directive(const char *name)
+{
+    for (const char *const *d = cfg__directives; *d; d++)
+        if (strcmp(name, *d) == 0)
+            return 1;
+    return 0;
+}
+
 static int cfg__is_aggregate(int t)
 {
     return t == CONFIG_TYPE_GROUP || t == CONFIG_TYPE_LIST || t == CONFIG_TYPE_ARRAY;

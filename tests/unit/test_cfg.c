@@ -482,6 +482,15 @@ static void test_apply_set(void **state)
     assert_contains(e.msg, "--set trade.sigma: expected PATH=VALUE");
     assert_int_equal(set(&c, "trade.new=1e400", &e), SANC_ECONFIG);
     assert_contains(e.msg, "non-finite");
+    /* a root key named like a directive would be read back as one from the
+     * resolved config: refused, whatever its value (found by fuzz_set) */
+    assert_int_equal(set(&c, "set=0.0", &e), SANC_ECONFIG);
+    assert_string_equal(e.msg, "--set set=0.0: 'set' is an inheritance directive (base, append, "
+                               "remove, set), not a setting");
+    assert_int_equal(set(&c, "base=x.cfg", &e), SANC_ECONFIG);
+    assert_contains(e.msg, "'base' is an inheritance directive");
+    assert_null(config_lookup(&c.lc, "base"));
+    assert_int_equal(set(&c, "trade.set=1", &e), SANC_OK); /* below the root: a plain key */
     /* A newline never reaches the parser (no smuggled @include). */
     assert_int_equal(set(&c, "trade.sigma=1\n@include \"/etc/passwd\"", &e), SANC_ECONFIG);
     assert_contains(e.msg, "expected a float");
