@@ -1128,6 +1128,27 @@ static int cfg__assign_scalar(config_setting_t *t, const config_setting_t *v, co
     return ok ? SANC_OK : err_set(e, SANC_ENOMEM, "%s: out of memory", what);
 }
 
+/* 1 if `name = 0;` parses back to a setting of that name.  libconfig's
+ * config_setting_add checks characters only, so it takes `true` or `FALSE`,
+ * which the scanner reads as booleans: a key created under such a name would
+ * leave a resolved config that does not reload. */
+static int cfg__name_reads_back(const char *name)
+{
+    size_t n = strlen(name) + 8;
+    char *text = malloc(n);
+    if (text == NULL)
+        return 0;
+    snprintf(text, n, "%s = 0;", name);
+    config_t t;
+    config_init(&t);
+    int ok = config_read_string(&t, text) == CONFIG_TRUE &&
+             config_setting_length(config_root_setting(&t)) == 1 &&
+             config_setting_get_member(config_root_setting(&t), name) != NULL;
+    config_destroy(&t);
+    free(text);
+    return ok;
+}
+
 int cfg_apply_set(cfg *c, const char *assignment, errbuf *e)
 {
     return cfg_apply_set_at(c, assignment, NULL, e);
@@ -1232,6 +1253,10 @@ int cfg_apply_set_at(cfg *c, const char *assignment, const config_setting_t *ori
     if (last->kind == CFG_SEG_NAME && config_setting_type(parent) == CONFIG_TYPE_GROUP) {
         target = config_setting_get_member(parent, last->name);
         key = last->name;
+        if (target == NULL && !cfg__name_reads_back(key)) {
+            rc = err_set(e, SANC_ECONFIG, "%s: invalid setting name '%s'", what, key);
+            goto done_path;
+        }
     } else {
         /* the whole path again, for messages that name where it stops */
         if (cfg_npath_find(config_root_setting(&c->lc), &np, np.n, &target, &pe_) != SANC_OK) {

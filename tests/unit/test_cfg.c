@@ -491,6 +491,12 @@ static void test_apply_set(void **state)
     assert_contains(e.msg, "'base' is an inheritance directive");
     assert_null(config_lookup(&c.lc, "base"));
     assert_int_equal(set(&c, "trade.set=1", &e), SANC_OK); /* below the root: a plain key */
+    /* libconfig's keywords are no names: the written config would not reload */
+    assert_int_equal(set(&c, "false=[]", &e), SANC_ECONFIG);
+    assert_string_equal(e.msg, "--set false=[]: invalid setting name 'false'");
+    assert_int_equal(set(&c, "trade.True=1", &e), SANC_ECONFIG);
+    assert_contains(e.msg, "invalid setting name 'True'");
+    assert_int_equal(set(&c, "trade.falsey=1", &e), SANC_OK);
     /* A newline never reaches the parser (no smuggled @include). */
     assert_int_equal(set(&c, "trade.sigma=1\n@include \"/etc/passwd\"", &e), SANC_ECONFIG);
     assert_contains(e.msg, "expected a float");
